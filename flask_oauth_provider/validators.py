@@ -1,0 +1,316 @@
+"""The policy half of the bundled validators, written once.
+
+:class:`ProviderValidator` answers every question the core asks about *clients* —
+who they are, how they authenticate, where they may redirect, which scopes, grant
+types and response types they may use, whether PKCE is required and whether refresh
+tokens rotate — from the client object and the app's
+:class:`~flask_oauth_provider.config.ProviderConfig`.
+
+Its subclasses only load clients and store codes and tokens:
+``flask_oauth_provider.callbacks.CallbackValidator`` (Flask-OAuthlib style getters and
+setters) and ``flask_oauth_provider.sqla.SQLAlchemyStore`` (the bundled models). A
+subclass implements :meth:`ProviderValidator.load_client` plus the storage methods of
+:class:`~flask_oauth_provider.core.validator.RequestValidator` (``validate_code``,
+``save_authorization_code``, ``save_bearer_token``, ``validate_bearer_token``, ...).
+
+The client object needs the attributes Flask-OAuthlib documented: ``client_id``,
+``client_secret``, ``client_type`` (``'public'`` / ``'confidential'``) or
+``is_confidential``, ``redirect_uris`` (list), ``default_redirect_uri``,
+``default_scopes`` (list); optionally ``allowed_scopes``, ``allowed_grant_types``,
+``allowed_response_types``, ``user``, ``name``, ``validate_scopes(scopes)`` and
+``validate_redirect_uri(uri)``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any, Optional
+from urllib.parse import urlsplit
+
+from .config import ProviderConfig
+from .core.client_auth import extract_client_credentials
+from .core.utils import is_loopback_host, redirect_uri_matches
+from .core.validator import RequestValidator
+
+log = logging.getLogger("flask_oauth_provider.validators")
+
+#: Compared against when a client is unknown, so that an unknown client_id and a wrong
+#: secret cost the same work (no oracle for valid client ids).
+_DUMMY_SECRET = "x" * 43
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.split()
+    return list(value)
+
+
+def is_public_client(client: Any) -> bool:
+    """Whether ``client`` is a public client (RFC 6749 §2.1).
+
+    ``is_confidential`` wins when present, then ``client_type``; a client that says
+    neither is treated as confidential, as Flask-OAuthlib did.
+    """
+    confidential = getattr(client, "is_confidential", None)
+    if confidential is not None:
+        return not bool(confidential)
+    client_type = getattr(client, "client_type", None)
+    if client_type is not None:
+        return str(client_type).lower() == "public"
+    return False
+
+
+def transport_allows(uri: str, config: ProviderConfig) -> bool:
+    """Whether ``uri`` may be used as a redirect target under the transport rule.
+
+    RFC 9700 §2.6 / OAuth 2.1 §2.3.1: ``http`` only for loopback hosts (native apps,
+    RFC 8252 §7.3), unless ``OAUTH2_PROVIDER_INSECURE_TRANSPORT`` is set. Other schemes
+    (``https``, private-use schemes of native apps) are left to the registration checks.
+    """
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+    except ValueError:
+        return False
+    if parts.scheme.lower() != "http" or config.insecure_transport:
+        return True
+    return bool(host) and is_loopback_host(host)
+
+
+class ProviderValidator(RequestValidator):
+    """Client policy shared by the bundled validators; storage is left to subclasses.
+
+    ``config`` is set by :class:`~flask_oauth_provider.OAuth2Provider` to the app's
+    :class:`~flask_oauth_provider.config.ProviderConfig`; until then the defaults apply.
+    """
+
+    config: ProviderConfig = ProviderConfig()
+
+    # -- what a subclass provides -------------------------------------------------
+
+    def load_client(self, client_id: Optional[str]) -> Any:
+        """Return the client with this ``client_id``, or ``None``. Subclasses implement it."""
+        raise NotImplementedError("Subclasses must implement load_client(client_id).")
+
+    def client_secret_matches(self, client: Any, client_secret: str) -> bool:
+        """Compare a presented secret with the client's, in constant time.
+
+        The default compares with ``client.client_secret`` in clear; a store that keeps
+        digests (``sqla``) overrides this.
+        """
+        stored = getattr(client, "client_secret", None)
+        if not stored or client_secret is None:
+            hmac.compare_digest(_DUMMY_SECRET.encode(), (client_secret or "").encode())
+            return False
+        return hmac.compare_digest(str(stored).encode("utf-8"), client_secret.encode("utf-8"))
+
+    def is_public_client(self, client: Any) -> bool:
+        """Whether ``client`` is public; see :func:`is_public_client`."""
+        return is_public_client(client)
+
+    # -- helpers ------------------------------------------------------------------
+
+    def _client_for(self, client_id: Optional[str], request: Any) -> Any:
+        """The client of ``client_id``: ``request.client`` when it is that one, else loaded."""
+        client = getattr(request, "client", None)
+        if client is not None and (
+            client_id is None or getattr(client, "client_id", None) == client_id
+        ):
+            return client
+        if client_id is None:
+            return None
+        return self.load_client(client_id)
+
+    def _presented_client_id(self, request: Any) -> tuple[Any, Any]:
+        """Parse the client credentials once (RFC 6749 §2.3.1); the core raises on misuse."""
+        credentials = extract_client_credentials(request)
+        client_id = credentials.client_id or getattr(request, "client_id", None)
+        return credentials, client_id
+
+    # -- client authentication (RFC 6749 §2.3, §3.2.1) -----------------------------
+
+    def client_authentication_required(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+        """RFC 6749 §3.2.1: confidential clients must authenticate at the token endpoint.
+
+        Credentials that were presented are always checked, even for a public client;
+        an unknown client is sent down the authenticating path so that it fails there
+        with ``invalid_client``.
+        """
+        credentials, client_id = self._presented_client_id(request)
+        if credentials.method != "none":
+            return True
+        client = self.load_client(client_id) if client_id else None
+        if client is None:
+            return True
+        return not self.is_public_client(client)
+
+    def authenticate_client(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+        """Authenticate with ``client_secret_basic`` or ``client_secret_post`` (RFC 6749 §2.3.1).
+
+        Sets ``request.client`` on success. Public clients have no secret and never
+        pass here (RFC 6749 §2.3, §10.1).
+        """
+        credentials, client_id = self._presented_client_id(request)
+        if credentials.method == "none" or not client_id:
+            return False
+        client = self.load_client(client_id)
+        if client is None or self.is_public_client(client):
+            self.client_secret_matches(None, credentials.client_secret)
+            return False
+        if not self.client_secret_matches(client, credentials.client_secret):
+            log.info("client authentication failed for a known client")
+            return False
+        request.client = client
+        self._client_authenticated(client, credentials.method)
+        return True
+
+    def authenticate_client_id(self, client_id: str, request: Any, *args: Any,
+                               **kwargs: Any) -> bool:
+        """Identify a public client by ``client_id`` alone (RFC 6749 §3.2.1, method ``none``).
+
+        A confidential client never authenticates this way.
+        """
+        client = self.load_client(client_id) if client_id else None
+        if client is None or not self.is_public_client(client):
+            return False
+        request.client = client
+        self._client_authenticated(client, "none")
+        return True
+
+    def _client_authenticated(self, client: Any, method: str) -> None:
+        # Imported here: signals need Flask, and this module is importable without an app.
+        from .signals import send_client_authenticated
+
+        send_client_authenticated(client=client, method=method)
+
+    # -- the authorization request (RFC 6749 §3.1, §4.1.1) --------------------------
+
+    def validate_client_id(self, client_id: str, request: Any, *args: Any, **kwargs: Any) -> bool:
+        """The client exists; sets ``request.client``."""
+        client = self.load_client(client_id) if client_id else None
+        if client is None:
+            return False
+        request.client = client
+        return True
+
+    def validate_redirect_uri(self, client_id: str, redirect_uri: str, request: Any,
+                              *args: Any, **kwargs: Any) -> bool:
+        """RFC 9700 §4.1.3, RFC 6749 §3.1.2.3: exact match against a registered URI.
+
+        For loopback ``http`` URIs only the port may differ (RFC 8252 §7.3). A client
+        object's own ``validate_redirect_uri(uri)`` replaces the match when present, but
+        the transport rule (plain ``http`` only on loopback) applies either way.
+        """
+        client = self._client_for(client_id, request)
+        if client is None or not transport_allows(redirect_uri, self.config):
+            return False
+        custom = getattr(client, "validate_redirect_uri", None)
+        if callable(custom):
+            return bool(custom(redirect_uri))
+        return any(
+            redirect_uri_matches(registered, redirect_uri)
+            for registered in _as_list(getattr(client, "redirect_uris", None))
+        )
+
+    def get_default_redirect_uri(self, client_id: str, request: Any, *args: Any,
+                                 **kwargs: Any) -> Optional[str]:
+        """RFC 6749 §3.1.2.3: a default only when exactly one URI is registered.
+
+        With several registered URIs the request must name one (OAuth 2.1 §2.3.2).
+        """
+        client = self._client_for(client_id, request)
+        if client is None:
+            return None
+        registered = getattr(client, "redirect_uris", None)
+        if registered is not None:
+            registered = _as_list(registered)
+            uri = registered[0] if len(registered) == 1 else None
+        else:
+            uri = getattr(client, "default_redirect_uri", None)
+        if uri and not transport_allows(uri, self.config):
+            return None
+        return uri or None
+
+    def validate_scopes(self, client_id: str, scopes: list[str], client: Any, request: Any,
+                        *args: Any, **kwargs: Any) -> bool:
+        """RFC 6749 §3.3: the requested scopes are ones this client may ask for.
+
+        ``client.validate_scopes(scopes)`` decides when present; otherwise every scope
+        must be in ``client.allowed_scopes`` (or ``default_scopes`` when it has none).
+        """
+        client = client or self._client_for(client_id, request)
+        if client is None:
+            return False
+        custom = getattr(client, "validate_scopes", None)
+        if callable(custom):
+            return bool(custom(scopes))
+        allowed = getattr(client, "allowed_scopes", None)
+        if allowed is None:
+            allowed = getattr(client, "default_scopes", None)
+        allowed_set = set(_as_list(allowed))
+        return bool(scopes) and all(scope in allowed_set for scope in scopes)
+
+    def get_default_scopes(self, client_id: str, request: Any, *args: Any,
+                           **kwargs: Any) -> list[str]:
+        """RFC 6749 §3.3: the scopes used when the request names none."""
+        client = self._client_for(client_id, request)
+        return _as_list(getattr(client, "default_scopes", None)) if client is not None else []
+
+    def validate_response_type(self, client_id: str, response_type: str, client: Any,
+                               request: Any, *args: Any, **kwargs: Any) -> bool:
+        """RFC 6749 §3.1.1: the response type is enabled and allowed for this client.
+
+        ``token`` (implicit) is refused unless ``implicit`` is in
+        ``OAUTH2_PROVIDER_GRANT_TYPES`` (RFC 9700 §2.1.2).
+        """
+        if response_type not in self.config.response_types:
+            return False
+        client = client or self._client_for(client_id, request)
+        allowed = getattr(client, "allowed_response_types", None)
+        if allowed is not None and response_type not in _as_list(allowed):
+            return False
+        return True
+
+    # -- the token request (RFC 6749 §4, §5.2) -------------------------------------
+
+    def validate_grant_type(self, client_id: str, grant_type: str, client: Any, request: Any,
+                            *args: Any, **kwargs: Any) -> bool:
+        """RFC 6749 §5.2 ``unauthorized_client``: the grant is enabled and allowed for the client.
+
+        For ``client_credentials`` the client acts for itself: ``request.user`` becomes
+        ``client.user`` when the client has one (Flask-OAuthlib did the same, but
+        required it; here it is optional).
+        """
+        if grant_type not in self.config.grant_types:
+            return False
+        client = client or self._client_for(client_id, request)
+        if client is None:
+            return False
+        allowed = getattr(client, "allowed_grant_types", None)
+        if allowed is not None and grant_type not in _as_list(allowed):
+            return False
+        if grant_type == "client_credentials":
+            if self.is_public_client(client):
+                return False
+            request.user = getattr(client, "user", None)
+        return True
+
+    def is_pkce_required(self, client_id: str, request: Any) -> bool:
+        """RFC 9700 §2.1.1, OAuth 2.1 §4.1.1: PKCE for public clients (or all, if configured)."""
+        client = self._client_for(client_id, request)
+        public = True if client is None else self.is_public_client(client)
+        return self.config.pkce_required_for(public)
+
+    def rotate_refresh_token(self, request: Any) -> bool:
+        """RFC 9700 §4.14.2, OAuth 2.1 §4.3.1: public clients' refresh tokens always rotate."""
+        client = getattr(request, "client", None)
+        public = True if client is None else self.is_public_client(client)
+        return self.config.rotates_refresh_tokens_for(public)
+
+    def is_origin_allowed(self, client_id: str, origin: str, request: Any, *args: Any,
+                          **kwargs: Any) -> bool:
+        """No CORS at the token endpoint unless a subclass allows it."""
+        return False
