@@ -1,0 +1,236 @@
+"""Shared machinery of the endpoints: availability, error containment, request checks.
+
+Every public endpoint method is wrapped by :func:`catch_errors_and_unavailability`.
+The wrapper is where this core departs from oauthlib on purpose:
+
+* An endpoint switched off (``endpoint.available = False``) answers
+  ``503 {"error": "temporarily_unavailable"}`` as JSON (RFC 6749 §4.1.2.1 names the
+  error; RFC 7009 §2.2.1 names the 503 status for the revocation endpoint).
+* An exception that is not an :class:`~flask_oauth_provider.core.errors.OAuth2Error`
+  (a bug or an outage inside a validator) is logged with its traceback and answered
+  with ``500 {"error": "server_error"}`` and nothing else, so no internal detail
+  reaches the client (RFC 6749 §5.2 lists no such case; §4.1.2.1 defines
+  ``server_error``). oauthlib only does this when ``catch_errors`` is set and then
+  sends no JSON headers.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import logging
+import re
+from typing import Any, Callable, Dict, Optional, TypeVar
+
+from .. import errors
+
+log = logging.getLogger("flask_oauth_provider.core.endpoints")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: RFC 6749 §5.2: error_description and error_uri may only hold these characters.
+_SAFE_DESCRIPTION = re.compile(r"^[\x20-\x21\x23-\x5B\x5D-\x7E]*$")
+
+#: RFC 6749 §5.1: "The authorization server MUST include the HTTP "Cache-Control"
+#: response header field with a value of "no-store" in any response containing
+#: tokens, credentials, or other sensitive information, as well as the "Pragma"
+#: response header field with a value of "no-cache"."
+JSON_HEADERS: Dict[str, str] = {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+}
+
+SERVER_ERROR_BODY = json.dumps({"error": "server_error"})
+UNAVAILABLE_BODY = json.dumps({"error": "temporarily_unavailable"})
+
+
+def json_headers(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """A fresh copy of the JSON/no-store headers, updated with ``extra``."""
+    headers = dict(JSON_HEADERS)
+    if extra:
+        headers.update(extra)
+    return headers
+
+
+def error_response(error: errors.OAuth2Error) -> tuple:
+    """``(headers, body, status)`` for an error at a JSON endpoint (RFC 6749 §5.2).
+
+    401 answers carry the ``WWW-Authenticate`` header the error supplies.
+    """
+    return json_headers(error.headers), error.json, error.status_code
+
+
+def server_error_response() -> tuple:
+    """The 500 answer for an unexpected exception: the bare error code, no detail."""
+    return json_headers(), SERVER_ERROR_BODY, 500
+
+
+def unavailable_response() -> tuple:
+    """The 503 answer of an endpoint whose ``available`` flag is off."""
+    return json_headers(), UNAVAILABLE_BODY, 503
+
+
+def parse_error_description(request: Any, default: str) -> str:
+    """A client-safe description for ``request.parse_error``.
+
+    The text recorded by the Request is used when it keeps to the character set of
+    RFC 6749 §5.2; otherwise ``default`` is, so no request bytes are reflected.
+    """
+    text = get_parse_error(request)
+    if isinstance(text, str) and text and _SAFE_DESCRIPTION.match(text):
+        return text
+    return default
+
+
+def get_parse_error(request: Any) -> Optional[str]:
+    """``request.parse_error`` without tripping over a Request that lacks it."""
+    try:
+        value = request.parse_error
+    except AttributeError:
+        return None
+    return value or None
+
+
+class BaseEndpoint:
+    """State and request checks shared by all endpoints (oauthlib's names)."""
+
+    def __init__(self) -> None:
+        self._available = True
+        # Departure from oauthlib (default False there): unexpected exceptions are
+        # always turned into a 500 answer unless an application switches this off,
+        # e.g. to see the exception in a debugger.
+        self._catch_errors = True
+        self._valid_request_methods = None
+
+    @property
+    def valid_request_methods(self):
+        return self._valid_request_methods
+
+    @valid_request_methods.setter
+    def valid_request_methods(self, valid_request_methods) -> None:
+        if valid_request_methods is not None:
+            valid_request_methods = [m.upper() for m in valid_request_methods]
+        self._valid_request_methods = valid_request_methods
+
+    @property
+    def available(self) -> bool:
+        return self._available
+
+    @available.setter
+    def available(self, available: bool) -> None:
+        self._available = available
+
+    @property
+    def catch_errors(self) -> bool:
+        return self._catch_errors
+
+    @catch_errors.setter
+    def catch_errors(self, catch_errors: bool) -> None:
+        self._catch_errors = catch_errors
+
+    # -- checks used by the token, revocation and introspection endpoints ------
+
+    def _raise_on_bad_method(self, request) -> None:
+        """RFC 6749 §3.2: "The client MUST use the HTTP "POST" method when making
+        access token requests."; RFC 7009 §2.1 and RFC 7662 §2.1 say the same."""
+        allowed = self._methods_for_checks()
+        method = (request.http_method or "").upper()
+        if method not in allowed:
+            shown = method if _SAFE_DESCRIPTION.match(method) else "?"
+            raise errors.InvalidRequestError(
+                request=request, description=f"Unsupported request method {shown}")
+
+    def _raise_on_bad_post_request(self, request) -> None:
+        """Parameters belong in the form body, never in the URI (RFC 6749 §2.3.1:
+        client credentials "MUST NOT be included in the request URI"; RFC 9700
+        §4.3.2 on leaking secrets through URLs)."""
+        if (request.http_method or "").upper() == "POST" and request.uri_query:
+            raise errors.InvalidRequestError(
+                request=request, description="URL query parameters are not allowed")
+
+    def _raise_on_parse_error(self, request) -> None:
+        """A body or query that is not valid ``application/x-www-form-urlencoded``
+        (RFC 6749 Appendix B) is a malformed request, ``invalid_request`` (§5.2)."""
+        if get_parse_error(request):
+            raise errors.InvalidRequestError(
+                request=request,
+                description=parse_error_description(request, "Malformed request parameters."))
+
+    def _raise_on_missing_token(self, request) -> None:
+        """RFC 7009 §2.1 and RFC 7662 §2.1: the ``token`` parameter is REQUIRED."""
+        if not request.token:
+            raise errors.InvalidRequestError(
+                request=request, description="Missing token parameter.")
+
+    def _raise_on_invalid_client(self, request) -> None:
+        """RFC 7009 §2.1 / RFC 7662 §2.1: the caller authenticates as in RFC 6749
+        §2.3; a failure is ``invalid_client`` (RFC 6749 §5.2).
+
+        When the validator identifies a client (``request.client``), its identifier
+        fills an empty ``request.client_id``; a different identifier in the request
+        is ``invalid_client`` (oauthlib does not check this here).
+        """
+        validator = self.request_validator
+        if validator.client_authentication_required(request):
+            if not validator.authenticate_client(request):
+                log.debug("Client authentication failed at %s.", type(self).__name__)
+                raise errors.InvalidClientError(request=request)
+        elif not validator.authenticate_client_id(request.client_id, request):
+            log.debug("Client identification failed at %s.", type(self).__name__)
+            raise errors.InvalidClientError(request=request)
+        client = request.client
+        client_id = getattr(client, "client_id", None) if client is not None else None
+        if client_id is not None:
+            if not request.client_id:
+                request.client_id = client_id
+            elif request.client_id != client_id:
+                raise errors.InvalidClientError(
+                    request=request, description="Client identifiers do not match.")
+
+    def _raise_on_unsupported_token(self, request) -> None:
+        """RFC 7009 §2.2.1: ``unsupported_token_type`` when the server cannot handle
+        the hinted type; hints it does not know are ignored (§2.1)."""
+        hint = request.token_type_hint
+        if hint and hint in self.valid_token_types and hint not in self.supported_token_types:
+            raise errors.UnsupportedTokenTypeError(request=request)
+
+    def _methods_for_checks(self):
+        methods = self.valid_request_methods
+        if methods is None:
+            raise ValueError('Configure "valid_request_methods" property first')
+        return [m.upper() for m in methods]
+
+
+def catch_errors_and_unavailability(f: F) -> F:
+    """Wrap a JSON-answering endpoint method (token, revocation, introspection).
+
+    * ``available`` off: 503 ``temporarily_unavailable``.
+    * an ``OAuth2Error`` that escaped the grant: its JSON error answer.
+    * any other exception: logged with traceback, 500 ``server_error``.
+
+    A call with wrong arguments is still a ``TypeError`` for the caller: the
+    arguments are bound before anything is caught.
+    """
+    signature = inspect.signature(f)
+
+    @functools.wraps(f)
+    def wrapper(endpoint, *args, **kwargs):
+        signature.bind(endpoint, *args, **kwargs)
+        if not endpoint.available:
+            log.info("%s is unavailable; answering 503.", type(endpoint).__name__)
+            return unavailable_response()
+        if not endpoint.catch_errors:
+            return f(endpoint, *args, **kwargs)
+        try:
+            return f(endpoint, *args, **kwargs)
+        except errors.OAuth2Error as e:
+            log.debug("%s: %s escaped to the endpoint.", type(endpoint).__name__, e.error)
+            return error_response(e)
+        except Exception:
+            log.exception("Unexpected error in %s.%s; answering server_error.",
+                          type(endpoint).__name__, f.__name__)
+            return server_error_response()
+
+    return wrapper  # type: ignore[return-value]
