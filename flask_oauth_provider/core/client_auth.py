@@ -1,0 +1,151 @@
+"""Reading client credentials from a request: the one place that does it.
+
+RFC 6749 §2.3.1 defines two ways for a client with a password (secret) to
+authenticate at the token, revocation and introspection endpoints:
+
+* ``client_secret_basic``: ``Authorization: Basic base64(id ":" secret)``,
+  where id and secret are each form-urlencoded first (RFC 6749 Appendix B);
+* ``client_secret_post``: ``client_id`` and ``client_secret`` in the form body.
+
+A public client sends only ``client_id`` in the body (method ``none``).
+RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in
+each request."  Credentials in the query string are not read here at all;
+the endpoints refuse query parameters on POST.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any, NamedTuple
+from urllib.parse import unquote_plus
+
+from . import errors
+
+__all__ = [
+    "ClientCredentials",
+    "METHOD_BASIC",
+    "METHOD_NONE",
+    "METHOD_POST",
+    "extract_client_credentials",
+    "parse_basic_authorization",
+]
+
+METHOD_BASIC = "client_secret_basic"
+METHOD_POST = "client_secret_post"
+METHOD_NONE = "none"
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+class ClientCredentials(NamedTuple):
+    """What the client presented: ``client_id`` and ``client_secret`` (either may be
+    ``None``) and ``method``, one of ``client_secret_basic``, ``client_secret_post``,
+    ``none`` (the RFC 8414 / RFC 7591 ``token_endpoint_auth_method`` names)."""
+
+    client_id: str | None
+    client_secret: str | None
+    method: str
+
+
+def _form_decode_component(value: str) -> str:
+    """Undo the form-urlencoding of one Basic credential part (RFC 6749 Appendix B)."""
+    if _BAD_ESCAPE.search(value):
+        raise ValueError("invalid percent-encoding")
+    return unquote_plus(value, encoding="utf-8", errors="strict")
+
+
+def parse_basic_authorization(header: str) -> tuple[str, str] | None:
+    """Decode an ``Authorization: Basic`` header into ``(client_id, client_secret)``.
+
+    Returns ``None`` when the header uses another scheme.  Raises
+    :class:`~.errors.InvalidClientError` when it is ``Basic`` but malformed: bad
+    base64, no colon, invalid escapes or an empty client id.  The decoded text is
+    split on the *first* colon, then each part is form-urldecoded, so a colon or
+    ``+`` inside an encoded secret survives (RFC 6749 §2.3.1, Appendix B).
+    """
+    scheme, _, rest = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    token = rest.strip()
+    malformed = errors.InvalidClientError("Malformed HTTP Basic client credentials.")
+    if not token or not _BASE64.fullmatch(token):
+        raise malformed
+    try:
+        # Accept a token whose padding was left off, but nothing else irregular.
+        raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+        text = raw.decode("utf-8")
+    except (binascii.Error, ValueError):
+        raise malformed from None
+    encoded_id, colon, encoded_secret = text.partition(":")
+    if not colon:
+        raise malformed
+    try:
+        client_id = _form_decode_component(encoded_id)
+        client_secret = _form_decode_component(encoded_secret)
+    except (UnicodeDecodeError, ValueError):
+        raise malformed from None
+    if not client_id:
+        raise malformed
+    return client_id, client_secret
+
+
+def _single_body_value(request: Any, name: str) -> str | None:
+    values = [value for key, value in (request.decoded_body or []) if key == name]
+    if len(values) > 1:
+        # RFC 6749 §3.2: request parameters MUST NOT be included more than once.
+        raise errors.InvalidRequestError(f"Duplicate {name} parameter.", request=request)
+    if not values or values[0] in (None, ""):
+        # RFC 6749 §3.2: a parameter sent without a value is treated as omitted.
+        return None
+    return values[0]
+
+
+def extract_client_credentials(request: Any) -> ClientCredentials:
+    """Return the client credentials presented with ``request`` (RFC 6749 §2.3.1).
+
+    * ``Authorization: Basic`` -> method ``client_secret_basic``; an empty
+      secret (``id:``) gives ``client_secret=None``.
+    * body ``client_id`` + ``client_secret`` -> ``client_secret_post``.
+    * body ``client_id`` only -> ``none`` (a public client, RFC 6749 §2.1).
+    * nothing -> ``ClientCredentials(None, None, "none")``.
+    * body ``client_secret`` without ``client_id`` -> ``client_secret_post`` with
+      ``client_id=None`` (authentication will then fail with ``invalid_client``).
+
+    Raises :class:`~.errors.InvalidRequestError` when Basic and a body
+    ``client_secret`` are both used (RFC 6749 §2.3: one method per request), when
+    the Basic client id differs from a body ``client_id``, or when ``client_id`` or
+    ``client_secret`` is repeated in the body; raises
+    :class:`~.errors.InvalidClientError` for a malformed Basic header.
+    """
+    headers = getattr(request, "headers", None) or {}
+    authorization = headers.get("Authorization")
+    body_id = _single_body_value(request, "client_id")
+    body_secret = _single_body_value(request, "client_secret")
+
+    basic = None
+    if authorization:
+        try:
+            basic = parse_basic_authorization(authorization)
+        except errors.InvalidClientError as exc:
+            raise errors.InvalidClientError(exc.description, request=request) from None
+
+    if basic is not None:
+        client_id, client_secret = basic
+        if body_secret is not None:
+            raise errors.InvalidRequestError(
+                "Only one client authentication method may be used per request.",
+                request=request,
+            )
+        if body_id is not None and body_id != client_id:
+            raise errors.InvalidRequestError(
+                "The client_id parameter does not match the authenticated client.",
+                request=request,
+            )
+        return ClientCredentials(client_id, client_secret or None, METHOD_BASIC)
+
+    if body_secret is not None:
+        return ClientCredentials(body_id, body_secret, METHOD_POST)
+    return ClientCredentials(body_id, None, METHOD_NONE)
