@@ -110,7 +110,7 @@ class AuthorizationEndpoint(BaseEndpoint):
             # it can be trusted, including redirect_uri, so it is never redirected.
             raise errors.InvalidRequestFatalError(
                 request=request,
-                description=parse_error_description(request, "Unable to parse query string"))
+                description=parse_error_description(request))
         return request
 
     def _handler_for(self, request: Request) -> Any:

@@ -29,7 +29,7 @@ log = logging.getLogger("flask_oauth_provider.core.endpoints")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: RFC 6749 §5.2: error_description and error_uri may only hold these characters.
+#: RFC 6749 §5.2: error_description may only hold these characters.
 _SAFE_DESCRIPTION = re.compile(r"^[\x20-\x21\x23-\x5B\x5D-\x7E]*$")
 
 #: RFC 6749 §5.1: "The authorization server MUST include the HTTP "Cache-Control"
@@ -72,16 +72,15 @@ def unavailable_response() -> tuple:
     return json_headers(), UNAVAILABLE_BODY, 503
 
 
-def parse_error_description(request: Any, default: str) -> str:
-    """A client-safe description for ``request.parse_error``.
+def parse_error_description(request: Any) -> str:
+    """A fixed, client-safe description for a request with a ``parse_error``.
 
-    The text recorded by the Request is used when it keeps to the character set of
-    RFC 6749 §5.2; otherwise ``default`` is, so no request bytes are reflected.
+    The Request's own text may quote the offending input, which is not echoed back
+    (RFC 6749 §5.2 restricts ``error_description`` to a small character set).
     """
-    text = get_parse_error(request)
-    if isinstance(text, str) and text and _SAFE_DESCRIPTION.match(text):
-        return text
-    return default
+    if getattr(request, "query_parse_error", None):
+        return "Unable to parse query string"
+    return "Unable to parse the request body"
 
 
 def get_parse_error(request: Any) -> Optional[str]:
@@ -156,7 +155,7 @@ class BaseEndpoint:
         if get_parse_error(request):
             raise errors.InvalidRequestError(
                 request=request,
-                description=parse_error_description(request, "Malformed request parameters."))
+                description=parse_error_description(request))
 
     def _raise_on_missing_token(self, request) -> None:
         """RFC 7009 §2.1 and RFC 7662 §2.1: the ``token`` parameter is REQUIRED."""

@@ -8,6 +8,7 @@ import logging
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import urlsplit
 
+from ..utils import is_loopback_host, is_secure_transport
 from .authorization import AuthorizationEndpoint
 from .base import BaseEndpoint, catch_errors_and_unavailability
 from .introspect import IntrospectEndpoint
@@ -21,11 +22,10 @@ _DEFAULT_AUTH_METHODS = ["client_secret_post", "client_secret_basic"]
 
 def _code_challenge_methods(grant: Any) -> List[str]:
     """The PKCE methods a code grant accepts (RFC 7636 §4.2), S256 first."""
-    methods = getattr(grant, "_code_challenge_methods", None)
-    if methods:
-        names = list(methods)
-    else:
-        names = ["S256", "plain"] if getattr(grant, "pkce_plain", False) else ["S256"]
+    methods = getattr(grant, "code_challenge_methods", None)
+    if methods is None:  # an oauthlib-style grant
+        methods = getattr(grant, "_code_challenge_methods", None) or ("S256",)
+    names = list(methods)
     return sorted(names, key=lambda name: name != "S256")
 
 
@@ -192,8 +192,6 @@ def _is_https_or_loopback(uri: str) -> bool:
     """RFC 8414 §2 wants https; a loopback http issuer is let through for local
     development and tests (the same exception RFC 8252 §7.3 makes for redirects)."""
     parts = urlsplit(uri)
-    if parts.scheme == "https":
-        return bool(parts.netloc)
-    if parts.scheme == "http":
-        return (parts.hostname or "") in {"localhost", "127.0.0.1", "::1"}
-    return False
+    if parts.scheme == "http" and is_loopback_host(parts.hostname):
+        return True
+    return is_secure_transport(uri) and bool(parts.netloc)

@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .. import errors
 from ..request import Request
+from ..tokens import bearer_token_locations
 from .base import BaseEndpoint, get_parse_error, parse_error_description
 
 log = logging.getLogger("flask_oauth_provider.core.endpoints")
@@ -21,7 +22,8 @@ class ResourceEndpoint(BaseEndpoint):
 
     * ``None``: the token was missing, unknown, expired or lacked a scope; answer
       401 ``invalid_token`` / 403 ``insufficient_scope`` (RFC 6750 §3.1).
-    * an ``errors.InvalidRequestError`` (400): the query or body could not be parsed.
+    * an ``errors.InvalidRequestError`` (400): the query or body could not be parsed,
+      or the token came by more than one method (RFC 6750 §2, §3.1).
     * an ``errors.ServerError`` (500): the validator raised; the traceback was logged.
     * an ``errors.TemporarilyUnavailableError`` (503): ``available`` is off.
 
@@ -79,7 +81,7 @@ class ResourceEndpoint(BaseEndpoint):
         if get_parse_error(request):
             # RFC 6750 §3.1: "invalid_request: The request is ... malformed."
             request.verify_error = errors.InvalidRequestError(
-                description=parse_error_description(request, "Malformed request parameters."))
+                description=parse_error_description(request))
             return False, request
         try:
             request.token_type = self.find_token_type(request)
@@ -87,6 +89,12 @@ class ResourceEndpoint(BaseEndpoint):
             log.debug("Dispatching token_type %r to %s.", request.token_type,
                       type(handler).__name__)
             valid = bool(handler.validate_request(request))
+            if len(bearer_token_locations(request)) > 1:
+                # RFC 6750 §2: "Clients MUST NOT use more than one method to transmit
+                # the token in each request"; §3.1 makes it invalid_request.
+                request.verify_error = errors.InvalidRequestError(
+                    description="The access token was sent by more than one method.")
+                valid = False
         except errors.OAuth2Error as e:
             log.debug("Resource request refused: %s.", e.error)
             request.verify_error = e
