@@ -152,6 +152,13 @@ class Request:
     Attributes beyond oauthlib's: :attr:`parse_error`, :attr:`query_parse_error`,
     :attr:`body_parse_error` (a short description of what could not be parsed,
     or ``None``).
+
+    A text body is decoded as ``application/x-www-form-urlencoded`` when the
+    ``Content-Type`` header says so or is absent; a body declared as another
+    media type (JSON, multipart) is kept in ``body`` but gives no parameters
+    (``decoded_body`` is ``None``) and no parse error.  The query string must not
+    contain empty fields (a trailing ``&``), like oauthlib's strict parse of the
+    authorization request; the body may.
     """
 
     def __init__(
@@ -183,7 +190,7 @@ class Request:
             self.body_parse_error = "The request body is not valid text."
 
         self.decoded_body: list[tuple[Any, Any]] | None = None
-        if self.body_parse_error is None:
+        if self.body_parse_error is None and self._body_may_be_form():
             self.decoded_body = self._decode_body(self.body, encoding)
 
         self.oauth_params: list[Any] = []
@@ -201,6 +208,20 @@ class Request:
         self._params: dict[str, Any] = dict.fromkeys(PRESEEDED_PARAMS)
         self._params.update(self._query_params)
         self._params.update(self.decoded_body or [])
+
+    def _body_may_be_form(self) -> bool:
+        """False when a text body is declared as something else (JSON, multipart).
+
+        Such a body carries no OAuth parameters and is not a parse error: an API
+        request protected by a bearer token may well POST JSON.
+        """
+        if not isinstance(self.body, str):
+            return True
+        content_type = self.headers.get("Content-Type")
+        if not content_type:
+            return True
+        media_type = content_type.split(";")[0].strip().lower()
+        return media_type == "application/x-www-form-urlencoded"
 
     def _decode_body(self, body: Any, encoding: str) -> list[tuple[Any, Any]] | None:
         if body is None:
