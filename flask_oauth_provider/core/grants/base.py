@@ -241,7 +241,11 @@ class GrantTypeBase:
         """
         error_class = errors.InvalidRequestFatalError if fatal else errors.InvalidRequestError
         if getattr(request, "parse_error", None):
-            raise error_class(description="Unable to parse query string", request=request)
+            # The parser's own message may quote the input; never echo it.
+            description = (
+                "Unable to parse query string" if fatal else "Unable to parse the request."
+            )
+            raise error_class(description=description, request=request)
         duplicates = request.duplicate_params
         for param in params:
             if param in duplicates:

@@ -1,0 +1,11 @@
+"""Fixtures for the grant tests."""
+
+from __future__ import annotations
+
+import pytest
+from grant_support import RecordingValidator
+
+
+@pytest.fixture
+def validator() -> RecordingValidator:
+    return RecordingValidator()
