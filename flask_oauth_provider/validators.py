@@ -28,6 +28,8 @@ import logging
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
+from flask import current_app, has_app_context
+
 from .config import ProviderConfig
 from .core.client_auth import extract_client_credentials
 from .core.utils import is_loopback_host, redirect_uri_matches
@@ -38,6 +40,8 @@ log = logging.getLogger("flask_oauth_provider.validators")
 #: Compared against when a client is unknown, so that an unknown client_id and a wrong
 #: secret cost the same work (no oracle for valid client ids).
 _DUMMY_SECRET = "x" * 43
+
+_DEFAULT_CONFIG = ProviderConfig()
 
 
 def _as_list(value: Any) -> list[str]:
@@ -83,11 +87,30 @@ def transport_allows(uri: str, config: ProviderConfig) -> bool:
 class ProviderValidator(RequestValidator):
     """Client policy shared by the bundled validators; storage is left to subclasses.
 
-    ``config`` is set by :class:`~flask_oauth_provider.OAuth2Provider` to the app's
-    :class:`~flask_oauth_provider.config.ProviderConfig`; until then the defaults apply.
+    ``config`` is the app's :class:`~flask_oauth_provider.config.ProviderConfig`
+    (looked up per request, see :attr:`config`); outside an app, the defaults.
     """
 
-    config: ProviderConfig = ProviderConfig()
+    _explicit_config: Optional[ProviderConfig] = None
+
+    @property
+    def config(self) -> ProviderConfig:
+        """The :class:`ProviderConfig` in force for the current request.
+
+        Inside a request of an app where an ``OAuth2Provider`` is registered, that app's
+        config (so one validator can serve several apps); otherwise the one assigned to
+        ``validator.config``, or the defaults.
+        """
+        if has_app_context():
+            state = current_app.extensions.get("oauth2_provider")
+            app_config = getattr(state, "config", None)
+            if isinstance(app_config, ProviderConfig):
+                return app_config
+        return self._explicit_config or _DEFAULT_CONFIG
+
+    @config.setter
+    def config(self, value: ProviderConfig) -> None:
+        self._explicit_config = value
 
     # -- what a subclass provides -------------------------------------------------
 

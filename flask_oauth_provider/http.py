@@ -1,0 +1,111 @@
+"""The one adapter between Flask and the core.
+
+* :func:`extract_params`: the current Flask request as ``(uri, http_method, body,
+  headers)`` — the full URI with its raw query, the raw form body (a ``str``), and the
+  headers as a plain dict with ``Authorization`` exactly as received. Flask-OAuthlib
+  rewrote that header from Werkzeug's parsed object and so broke HTTP Basic client
+  authentication; here nothing is parsed or rebuilt: the core parses it once
+  (``core.client_auth``).
+* :func:`create_response`: the core's ``(headers, body, status)`` as a Flask response.
+
+Nothing else in the package reads OAuth parameters from ``flask.request``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+from urllib.parse import urlencode, urlsplit
+
+from flask import Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .core.utils import is_loopback_host
+
+JSON_NO_STORE = {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+}
+
+
+class RequestTooLarge(Exception):
+    """The request body is larger than ``OAUTH2_PROVIDER_MAX_REQUEST_SIZE``."""
+
+
+def request_uri() -> str:
+    """The request's full URI with the query exactly as sent (not re-encoded)."""
+    query = request.query_string.decode("latin-1")
+    return request.base_url + ("?" + query if query else "")
+
+
+def read_body(max_size: Optional[int] = None) -> str:
+    """The raw request body as text, refusing more than ``max_size`` bytes.
+
+    Werkzeug enforces the limit while reading (also for a body without
+    ``Content-Length``), so a huge body is never buffered whole. Bytes that are not
+    UTF-8 become replacement characters; the core then finds the form body malformed
+    (``invalid_request``). If something parsed ``request.form`` before us (an app
+    extension), the stream is gone and the body is rebuilt from the parsed form.
+    """
+    if "form" in request.__dict__:
+        return urlencode(list(request.form.items(multi=True)))
+    if max_size is not None:
+        request.max_content_length = max_size
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise RequestTooLarge() from None
+    return data.decode("utf-8", errors="replace")
+
+
+def extract_params(max_size: Optional[int] = None,
+                   include_body: bool = True) -> tuple[str, str, Optional[str], dict[str, str]]:
+    """``(uri, http_method, body, headers)`` of the current request, for the core.
+
+    ``include_body=False`` leaves the body out (the consent form's POST: its fields are
+    not OAuth parameters and must not be read as such).
+    """
+    headers = {key: value for key, value in request.headers.items()}
+    body = read_body(max_size) if include_body else None
+    return request_uri(), request.method, body or None, headers
+
+
+def create_response(headers: Optional[dict[str, str]], body: Optional[str],
+                    status: int) -> Response:
+    """A Flask response from the core's ``(headers, body, status)``."""
+    response = Response(body or "", status=status)
+    # Response() sets a default Content-Type; the core's own wins, and an empty
+    # body (a redirect, a revocation) keeps no misleading type.
+    if not body:
+        del response.headers["Content-Type"]
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def json_response(payload: dict[str, Any], status: int,
+                  headers: Optional[dict[str, str]] = None) -> Response:
+    """A JSON response that is never cached (RFC 6749 §5.1, RFC 6750 §3)."""
+    merged = dict(JSON_NO_STORE)
+    merged.update(headers or {})
+    return create_response(merged, json.dumps(payload), status)
+
+
+def request_host_is_loopback() -> bool:
+    """Whether the request was addressed to a loopback host (127.0.0.1, ::1, localhost)."""
+    try:
+        host = urlsplit(request.host_url).hostname
+    except ValueError:
+        return False
+    return is_loopback_host(host)
+
+
+def transport_is_secure(insecure_allowed: bool) -> bool:
+    """RFC 6749 §10.9, §3.1, §3.2: TLS on every endpoint.
+
+    Plain http is accepted only on a loopback host (development and tests) or when
+    ``OAUTH2_PROVIDER_INSECURE_TRANSPORT`` is set. Behind a TLS-terminating proxy, use
+    ``werkzeug.middleware.proxy_fix.ProxyFix`` so that ``request.scheme`` is right.
+    """
+    return request.scheme == "https" or insecure_allowed or request_host_is_loopback()
