@@ -163,6 +163,7 @@ class AuthlibApp(BenchApp):
                 db.create_all()
                 user = User(id=self.user_id, username="alice")
                 db.session.add(user)
+                db.session.flush()
                 client = Client(client_id=self.client_id, client_secret=self.client_secret,
                                 client_id_issued_at=int(time.time()), user_id=self.user_id)
                 client.set_client_metadata({

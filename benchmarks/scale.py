@@ -1,0 +1,81 @@
+"""Protected-call time with 10^3, 10^5 and 10^6 tokens stored.
+
+Tokens are bulk-inserted straight into each app's token table (PostgreSQL: COPY;
+SQLite: executemany in large batches), each row built by the app's own
+``bulk_row(value)`` so it is stored exactly as the app stores tokens (ours: digest).
+Token values are derived from their row number, so the probes can pick rows at
+random across the whole table rather than hitting a few hot ones.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+import time
+from collections.abc import Sequence
+from typing import Callable
+
+import sqlalchemy as sa
+
+from .harness import BenchApp, Sample, time_calls
+
+SALT = "bench-scale-"
+BATCH = 20_000
+
+
+def token_value(i: int) -> str:
+    raw = hashlib.sha256(f"{SALT}{i}".encode()).digest()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def bulk_insert(bench: BenchApp, start: int, stop: int) -> None:
+    """Insert tokens ``start..stop-1`` into ``bench``'s token table."""
+    table: sa.Table = bench.table
+    engine = bench.engine()
+    if engine.dialect.name == "postgresql":
+        cols = [c.name for c in table.columns if not (c.primary_key and c.autoincrement)]
+        raw = engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            names = ", ".join(f'"{c}"' for c in cols)
+            with cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                for i in range(start, stop):
+                    row = bench.bulk_row(token_value(i))
+                    copy.write_row([row.get(c) for c in cols])
+            cur.execute(f'ANALYZE "{table.name}"')
+            raw.commit()
+        finally:
+            raw.close()
+        return
+    with engine.begin() as conn:
+        for lo in range(start, stop, BATCH):
+            hi = min(stop, lo + BATCH)
+            conn.execute(table.insert(), [bench.bulk_row(token_value(i)) for i in range(lo, hi)])
+        conn.execute(sa.text(f'ANALYZE "{table.name}"'))
+
+
+def run(benches: Sequence[BenchApp], sizes: Sequence[int], reps: int, calls: int,
+        log: Callable[[str], None] = print) -> dict:
+    """Returns ``{(app name, size): Sample}`` of protected-call seconds."""
+    out: dict = {}
+    stored = 0
+    rng = random.Random(6)
+    for size in sizes:
+        for b in benches:
+            t0 = time.perf_counter()
+            bulk_insert(b, stored, size)
+            log(f"  {b.name}: {size:,} tokens stored ({time.perf_counter() - t0:.1f} s)")
+        stored = size
+        # warm-up, then interleaved repetitions over random rows
+        for b in benches:
+            time_calls(b.app, b.protected_envs([token_value(rng.randrange(size))
+                                                for _ in range(20)]), f"{b.name} warm-up")
+        for rep in range(reps):
+            order = list(benches[rep % len(benches):]) + list(benches[:rep % len(benches)])
+            for b in order:
+                probes = [token_value(rng.randrange(size)) for _ in range(calls)]
+                per_call = time_calls(b.app, b.protected_envs(probes),
+                                      f"{b.name} protected @{size}")
+                out.setdefault((b.name, size), Sample()).values.append(per_call)
+    return out
