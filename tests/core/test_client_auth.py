@@ -1,0 +1,231 @@
+"""core.client_auth: reading client credentials (RFC 6749 §2.3.1, Appendix B)."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote_plus
+
+import pytest
+
+from flask_oauth_provider.core import errors
+from flask_oauth_provider.core.client_auth import (
+    ClientCredentials,
+    extract_client_credentials,
+    parse_basic_authorization,
+)
+from flask_oauth_provider.core.request import Request
+
+TOKEN_URI = "https://as.example/token"
+
+# RFC 6749 §2.3.1 example (security-checklist §2.2).
+RFC_ID = "s6BhdRkqt3"
+RFC_SECRET = "7Fjfp0ZBr1KtDRbnfVdmIw"
+RFC_BASIC = "Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3"
+
+# security-checklist §2.3 (openid/AppAuth-Android#337).
+SPECIAL_ID = "1PpG/Q 1"
+SPECIAL_SECRET = "z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw="
+SPECIAL_BASIC = (
+    "Basic MVBwRyUyRlErMTp6JTJGdFo5VndGWnFBcG1JUSUyQlpIMUk1cExrJTJGdUI0dWQlM0FYMiUy"
+    "RjhiTCUyQndmRlR0MXJGdyUzRA=="
+)
+SPECIAL_BASIC_UNENCODED = (
+    "Basic MVBwRy9RIDE6ei90WjlWd0ZacUFwbUlRK1pIMUk1cExrL3VCNHVkOlgyLzhiTCt3ZkZUdDFyRnc9"
+)
+
+
+def basic(client_id: str, secret: str, encode: bool = True) -> str:
+    if encode:
+        client_id, secret = quote_plus(client_id, safe=""), quote_plus(secret, safe="")
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def token_request(body: str = "grant_type=client_credentials", authorization: str | None = None):
+    headers = {"Authorization": authorization} if authorization else {}
+    return Request(TOKEN_URI, "POST", body, headers)
+
+
+# ----------------------------------------------------------------- Basic
+
+
+def test_rfc6749_section_2_3_1_basic_example():
+    credentials = extract_client_credentials(token_request(authorization=RFC_BASIC))
+    assert credentials == ClientCredentials(RFC_ID, RFC_SECRET, "client_secret_basic")
+
+
+def test_rfc6749_gx1_basic_example():
+    credentials = extract_client_credentials(
+        token_request(authorization="Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW")
+    )
+    assert (credentials.client_id, credentials.client_secret) == (RFC_ID, "gX1fBat3bV")
+
+
+def test_basic_parts_are_form_urldecoded_after_base64():
+    # RFC 6749 §2.3.1 + Appendix B; the secret contains ":" and "+".
+    credentials = extract_client_credentials(token_request(authorization=SPECIAL_BASIC))
+    assert credentials == ClientCredentials(SPECIAL_ID, SPECIAL_SECRET, "client_secret_basic")
+
+
+def test_basic_without_form_encoding_does_not_yield_the_secret():
+    # "+" decodes to a space, so the unencoded form cannot authenticate.
+    credentials = extract_client_credentials(token_request(authorization=SPECIAL_BASIC_UNENCODED))
+    assert credentials.client_secret == SPECIAL_SECRET.replace("+", " ")
+
+
+def test_basic_splits_on_the_first_colon():
+    assert parse_basic_authorization(basic("id", "a:b:c", encode=False)) == ("id", "a:b:c")
+
+
+def test_basic_tolerates_over_encoding():
+    # security-checklist §2.3: oauth4webapi escapes "_" and "-".
+    header = "Basic " + base64.b64encode(b"client:0jQKm%5FheHj4Ba7%2DIPX").decode()
+    assert parse_basic_authorization(header) == ("client", "0jQKm_heHj4Ba7-IPX")
+
+
+def test_basic_appendix_b_characters_round_trip():
+    assert parse_basic_authorization(basic("c", " %&+£€")) == ("c", " %&+£€")
+
+
+@pytest.mark.parametrize("scheme", ["basic", "BASIC", "bAsIc"])
+def test_basic_scheme_is_case_insensitive(scheme):
+    header = RFC_BASIC.replace("Basic", scheme)
+    assert parse_basic_authorization(header) == (RFC_ID, RFC_SECRET)
+
+
+def test_basic_without_padding_is_accepted():
+    header = basic("ab", "c", encode=False).rstrip("=")
+    assert parse_basic_authorization(header) == ("ab", "c")
+
+
+def test_basic_empty_secret_gives_no_secret():
+    credentials = extract_client_credentials(token_request(authorization=basic("pub", "")))
+    assert credentials == ClientCredentials("pub", None, "client_secret_basic")
+
+
+def test_other_authorization_schemes_are_not_client_credentials():
+    credentials = extract_client_credentials(
+        token_request("client_id=c1", authorization="Bearer abc")
+    )
+    assert credentials == ClientCredentials("c1", None, "none")
+
+
+def test_parse_basic_returns_none_for_other_schemes():
+    assert parse_basic_authorization("Bearer abc") is None
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Basic",
+        "Basic ",
+        "Basic !!!notbase64",
+        "Basic " + base64.b64encode(b"no-colon").decode(),
+        "Basic " + base64.b64encode(b":secret-without-id").decode(),
+        "Basic " + base64.b64encode(b"id:%zz").decode(),
+        "Basic " + base64.b64encode(b"id:%FF").decode(),
+        "Basic " + base64.b64encode(b"\xff\xfe:x").decode(),
+        "Basic abc def",
+        "Basic a",
+    ],
+)
+def test_malformed_basic_header_is_invalid_client(header):
+    with pytest.raises(errors.InvalidClientError) as excinfo:
+        extract_client_credentials(token_request(authorization=header))
+    assert excinfo.value.status_code == 401
+
+
+def test_malformed_basic_error_keeps_the_request_state():
+    request = Request(TOKEN_URI, "POST", "state=s1", {"Authorization": "Basic !!"})
+    with pytest.raises(errors.InvalidClientError) as excinfo:
+        extract_client_credentials(request)
+    assert excinfo.value.state == "s1"
+
+
+# ------------------------------------------------------------------ body
+
+
+def test_client_secret_post():
+    credentials = extract_client_credentials(
+        token_request(
+            "grant_type=refresh_token&refresh_token=tGzv3JOkF0XG5Qx2TlKWIA"
+            f"&client_id={RFC_ID}&client_secret={RFC_SECRET}"
+        )
+    )
+    assert credentials == ClientCredentials(RFC_ID, RFC_SECRET, "client_secret_post")
+
+
+def test_client_id_alone_is_method_none():
+    credentials = extract_client_credentials(token_request("grant_type=x&client_id=pub"))
+    assert credentials == ClientCredentials("pub", None, "none")
+
+
+def test_no_credentials_at_all():
+    assert extract_client_credentials(token_request()) == ClientCredentials(None, None, "none")
+
+
+def test_secret_without_client_id_is_post_without_id():
+    credentials = extract_client_credentials(token_request("client_secret=s"))
+    assert credentials == ClientCredentials(None, "s", "client_secret_post")
+
+
+def test_empty_body_values_count_as_omitted():
+    # RFC 6749 §3.2: parameters sent without a value are treated as omitted.
+    credentials = extract_client_credentials(token_request("client_id=pub&client_secret="))
+    assert credentials == ClientCredentials("pub", None, "none")
+
+
+def test_dict_body_credentials():
+    request = Request(TOKEN_URI, "POST", {"client_id": "c", "client_secret": "s"})
+    assert extract_client_credentials(request) == ClientCredentials("c", "s", "client_secret_post")
+
+
+def test_credentials_in_query_are_not_read():
+    # RFC 6749 §2.3.1: credentials MUST NOT be in the request URI.
+    request = Request(TOKEN_URI + "?client_id=c&client_secret=s", "POST", "grant_type=x")
+    assert extract_client_credentials(request) == ClientCredentials(None, None, "none")
+
+
+@pytest.mark.parametrize("name", ["client_id", "client_secret"])
+def test_repeated_body_credential_is_invalid_request(name):
+    with pytest.raises(errors.InvalidRequestError):
+        extract_client_credentials(token_request(f"client_id=c&{name}=a&{name}=b"))
+
+
+def test_unparseable_body_gives_no_credentials():
+    request = Request(TOKEN_URI, "POST", "client_id=c&client_secret=a b")
+    assert extract_client_credentials(request) == ClientCredentials(None, None, "none")
+
+
+# ------------------------------------------------------- two methods at once
+
+
+def test_basic_plus_body_secret_is_invalid_request():
+    # RFC 6749 §2.3: a client MUST NOT use more than one authentication method.
+    request = token_request(f"client_secret={RFC_SECRET}", authorization=RFC_BASIC)
+    with pytest.raises(errors.InvalidRequestError) as excinfo:
+        extract_client_credentials(request)
+    assert excinfo.value.error == "invalid_request"
+    assert excinfo.value.status_code == 400
+
+
+def test_basic_with_different_body_client_id_is_invalid_request():
+    request = token_request("client_id=other", authorization=RFC_BASIC)
+    with pytest.raises(errors.InvalidRequestError):
+        extract_client_credentials(request)
+
+
+def test_basic_with_same_body_client_id_is_basic():
+    request = token_request(f"client_id={RFC_ID}", authorization=RFC_BASIC)
+    assert extract_client_credentials(request).method == "client_secret_basic"
+
+
+def test_basic_with_empty_body_secret_is_basic():
+    request = token_request("client_secret=", authorization=RFC_BASIC)
+    assert extract_client_credentials(request) == ClientCredentials(
+        RFC_ID, RFC_SECRET, "client_secret_basic"
+    )
+
+
+def test_authorization_header_name_is_case_insensitive():
+    request = Request(TOKEN_URI, "POST", "", {"authorization": RFC_BASIC})
+    assert extract_client_credentials(request).client_id == RFC_ID
