@@ -855,7 +855,12 @@ class SQLAlchemyStore(ProviderValidator):
         try:
             self._write(write)
         except _GrantFailed:
-            log.info("lost a race for a %s grant: nothing issued", grant_type)
+            # Another request redeemed the code / rotated the refresh token between our
+            # read and our write: this one is a replay of it, refused, and (RFC 6749
+            # §4.1.2, RFC 9700 §4.14.2) the tokens of that grant are revoked.
+            log.warning("%s presented twice at once: refusing and revoking its family",
+                        grant_type)
+            self._revoke_family(row.family_id)
             raise errors.InvalidGrantError(request=request) from None
         except SQLAlchemyError:
             if code_row is None and old is None:

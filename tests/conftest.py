@@ -1,0 +1,110 @@
+"""Shared database fixtures.
+
+``OAUTH_TEST_DATABASE_URL`` selects the server (PostgreSQL through psycopg 3, MariaDB
+through PyMySQL); without it the tests use a SQLite file. Each pytest run works in a
+private schema (PostgreSQL) or database (MariaDB) that it drops at the end, so runs on
+one server never see each other's rows.
+
+Fixtures:
+
+``test_database``
+    (session) a :class:`TestDatabase`: ``url``, ``engine_options``, ``dialect`` and
+    ``create_engine()``. Give ``url`` and ``engine_options`` to Flask-SQLAlchemy as
+    ``SQLALCHEMY_DATABASE_URI`` / ``SQLALCHEMY_ENGINE_OPTIONS``.
+``db_engine``
+    (function) an engine on it, disposed after the test. Tests create and drop their
+    own tables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import uuid
+from typing import Any, Callable, Optional
+
+import pytest
+import sqlalchemy
+
+DATABASE_URL_ENV = "OAUTH_TEST_DATABASE_URL"
+
+
+@dataclasses.dataclass
+class TestDatabase:
+    """Where this run's tables live."""
+
+    __test__ = False  # not a test class, despite the name
+
+    url: str
+    engine_options: dict
+    cleanup: Optional[Callable[[], None]] = None
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite``, ``postgresql`` or ``mysql`` (MariaDB)."""
+        return sqlalchemy.engine.make_url(self.url).get_backend_name()
+
+    def create_engine(self, **kwargs: Any) -> sqlalchemy.Engine:
+        return sqlalchemy.create_engine(self.url, **{**self.engine_options, **kwargs})
+
+    def close(self) -> None:
+        if self.cleanup is not None:
+            self.cleanup()
+            self.cleanup = None
+
+
+def make_test_database(server_url: Optional[str], sqlite_path: str) -> TestDatabase:
+    """A private database on ``server_url``, or the SQLite file ``sqlite_path``."""
+    if not server_url:
+        return TestDatabase(f"sqlite:///{sqlite_path}", {})
+    name = "oauth_test_" + uuid.uuid4().hex[:12]
+    admin = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    backend = sqlalchemy.engine.make_url(server_url).get_backend_name()
+    if backend == "postgresql":
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {name}")
+
+        def drop_schema() -> None:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+            admin.dispose()
+
+        return TestDatabase(server_url, {"connect_args": {"options": f"-csearch_path={name}"}},
+                            drop_schema)
+    if backend in ("mysql", "mariadb"):
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        url = sqlalchemy.engine.make_url(server_url).set(database=name)
+
+        def drop_database() -> None:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+            admin.dispose()
+
+        return TestDatabase(url.render_as_string(hide_password=False), {}, drop_database)
+    admin.dispose()
+    raise ValueError(
+        f"{DATABASE_URL_ENV}={server_url!r}: only postgresql+psycopg:// and mysql+pymysql:// "
+        "URLs are supported."
+    )
+
+
+@pytest.fixture(scope="session")
+def test_database(tmp_path_factory: pytest.TempPathFactory):
+    database = make_test_database(
+        os.environ.get(DATABASE_URL_ENV),
+        str(tmp_path_factory.mktemp("db") / "oauth-test.sqlite"),
+    )
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+@pytest.fixture
+def db_engine(test_database: TestDatabase):
+    engine = test_database.create_engine()
+    try:
+        yield engine
+    finally:
+        engine.dispose()

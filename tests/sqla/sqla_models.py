@@ -1,0 +1,46 @@
+"""Models the sqla tests use: the bundled mixins on a plain DeclarativeBase."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from flask_oauth_provider.sqla import AuthorizationCodeMixin, ClientMixin, TokenMixin
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "sqla_user"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class Client(Base, ClientMixin):
+    __tablename__ = "sqla_client"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("sqla_user.id"), nullable=True)
+    user: Mapped[Optional[User]] = relationship(User)
+
+
+class AuthorizationCode(Base, AuthorizationCodeMixin):
+    __tablename__ = "sqla_code"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("sqla_user.id"), index=True)
+    user: Mapped[User] = relationship(User)
+
+
+class Token(Base, TokenMixin):
+    __tablename__ = "sqla_token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("sqla_user.id"), nullable=True, index=True
+    )
+    user: Mapped[Optional[User]] = relationship(User)
+
+
+MODELS = {"client_model": Client, "code_model": AuthorizationCode, "token_model": Token}
