@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote_plus
 
 from . import errors
+from .log import logger
 
 __all__ = [
     "ClientCredentials",
@@ -130,11 +131,13 @@ def extract_client_credentials(request: Any) -> ClientCredentials:
         try:
             basic = parse_basic_authorization(authorization)
         except errors.InvalidClientError as exc:
+            logger.debug("Refusing a malformed HTTP Basic Authorization header.")
             raise errors.InvalidClientError(exc.description, request=request) from None
 
     if basic is not None:
         client_id, client_secret = basic
         if body_secret is not None:
+            logger.debug("Client used HTTP Basic and client_secret_post at once.")
             raise errors.InvalidRequestError(
                 "Only one client authentication method may be used per request.",
                 request=request,

@@ -53,7 +53,9 @@ _debug = False
 
 # name=value pairs in urlencoded text (query strings, form bodies, Location headers)
 # and "name": "value" pairs in JSON text.
-_FORM_PAIR = re.compile(r"(?P<prefix>(?:^|[?&#;\s])(?P<name>[A-Za-z_]+)=)(?P<value>[^&#;\s]*)")
+_FORM_PAIR = re.compile(
+    r"(?P<prefix>(?:^|(?<=[^A-Za-z0-9_]))(?P<name>[A-Za-z_]+)=)(?P<value>[^&#;?\s\"',)]*)"
+)
 _JSON_PAIR = re.compile(r'(?P<prefix>"(?P<name>[A-Za-z_]+)"\s*:\s*)(?P<value>"(?:[^"\\]|\\.)*")')
 _AUTH_HEADER = re.compile(r"(?i)(?P<prefix>\b(?:basic|bearer)\s+)(?P<value>[^\s,]+)")
 

@@ -19,7 +19,7 @@ import collections
 from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
-from .log import get_debug, redact, redact_headers
+from .log import get_debug, logger, redact, redact_headers
 from .utils import urldecode
 
 __all__ = ["CaseInsensitiveDict", "Request", "PRESEEDED_PARAMS"]
@@ -208,6 +208,9 @@ class Request:
         self._params: dict[str, Any] = dict.fromkeys(PRESEEDED_PARAMS)
         self._params.update(self._query_params)
         self._params.update(self.decoded_body or [])
+        if self.parse_error:
+            # The descriptions never quote the input, so they are safe to log.
+            logger.debug("Malformed request: %s", self.parse_error)
 
     def _body_may_be_form(self) -> bool:
         """False when a text body is declared as something else (JSON, multipart).

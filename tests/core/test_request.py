@@ -339,3 +339,68 @@ def test_repr_in_debug_redacts_secrets():
         assert secret not in text
     assert "grant_type=password" in text
     assert "state=st" in text
+
+
+# ------------------------------------------------------ log: debug & redaction
+
+
+def test_set_debug_toggles_get_debug():
+    from flask_oauth_provider.core import get_debug
+
+    set_debug(True)
+    assert get_debug() is True
+    set_debug(False)
+    assert get_debug() is False
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("code=abc&state=x", "code=<REDACTED>&state=x"),
+        ("https://c/cb?state=s&code=abc", "https://c/cb?state=s&code=<REDACTED>"),
+        (
+            "https://c/cb#access_token=t&token_type=Bearer",
+            "https://c/cb#access_token=<REDACTED>&token_type=Bearer",
+        ),
+        ('body="client_secret=s3"', 'body="client_secret=<REDACTED>"'),
+        ("password=pw&username=alice", "password=<REDACTED>&username=alice"),
+        ("x_code=1&mycode=2", "x_code=1&mycode=2"),
+        ('{"access_token": "a", "scope": "r"}', '{"access_token": "<REDACTED>", "scope": "r"}'),
+        ('{"refresh_token":"a\\"b"}', '{"refresh_token":"<REDACTED>"}'),
+        ("Authorization: Basic YWJj", "Authorization: Basic <REDACTED>"),
+        ("bearer tok123", "bearer <REDACTED>"),
+    ],
+)
+def test_redact_hides_secret_values(text, expected):
+    from flask_oauth_provider.core.log import redact
+
+    assert redact(text) == expected
+
+
+def test_redact_passes_non_text_through():
+    from flask_oauth_provider.core.log import redact
+
+    assert redact(None) is None
+    assert redact(42) == 42
+
+
+def test_redact_params_and_headers():
+    from flask_oauth_provider.core.log import redact_headers, redact_params
+
+    assert redact_params([("code", "c"), ("state", "s")]) == [
+        ("code", "<REDACTED>"),
+        ("state", "s"),
+    ]
+    assert redact_params({"client_secret": "x"}) == {"client_secret": "<REDACTED>"}
+    assert redact_params(None) is None
+    assert redact_headers({"authorization": "Basic x", "Origin": "o"}) == {
+        "authorization": "<REDACTED>",
+        "Origin": "o",
+    }
+
+
+def test_parse_error_is_logged_without_the_input(caplog):
+    with caplog.at_level("DEBUG", logger="flask_oauth_provider.core"):
+        Request(URI, "POST", "client_secret=top secret")
+    assert "Malformed request" in caplog.text
+    assert "top secret" not in caplog.text
