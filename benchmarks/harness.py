@@ -132,9 +132,17 @@ class BenchApp:
     def auth_header(self) -> dict:
         return {"Authorization": basic_auth(self.client_id, self.client_secret)}
 
+    def client_auth(self) -> tuple[dict, dict]:
+        """(headers, extra form fields) that authenticate the client: HTTP Basic."""
+        return self.auth_header(), {}
+
+    def _token_env(self, form: dict) -> dict:
+        headers, extra = self.client_auth()
+        return environ("POST", TOKEN_PATH, headers, dict(form, **extra))
+
     def token_envs(self, n: int) -> list[dict]:
         form = {"grant_type": "client_credentials", "scope": SCOPE}
-        return [environ("POST", TOKEN_PATH, self.auth_header(), form) for _ in range(n)]
+        return [self._token_env(form) for _ in range(n)]
 
     def code_envs(self, n: int) -> list[dict]:
         out = []
@@ -143,12 +151,11 @@ class BenchApp:
                     "redirect_uri": REDIRECT_URI}
             if verifier:
                 form["code_verifier"] = verifier
-            out.append(environ("POST", TOKEN_PATH, self.auth_header(), form))
+            out.append(self._token_env(form))
         return out
 
     def refresh_envs(self, n: int) -> list[dict]:
-        form = {"grant_type": "refresh_token"}
-        return [environ("POST", TOKEN_PATH, self.auth_header(), dict(form, refresh_token=rt))
+        return [self._token_env({"grant_type": "refresh_token", "refresh_token": rt})
                 for rt in self.new_refresh_tokens(n)]
 
     def protected_envs(self, tokens: Sequence[str]) -> list[dict]:

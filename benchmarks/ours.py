@@ -1,0 +1,163 @@
+"""Our provider: ``OAuth2Provider`` + ``init_sqlalchemy`` over the bundled mixins.
+
+Tables ``ours_*`` on the same database as the other apps. Same client policy as the
+Authlib app: one confidential client (client_secret_basic) allowed
+client_credentials, authorization_code (PKCE S256) and refresh_token, scope
+``profile``; refresh tokens rotate (our default).
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+import uuid
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from flask import Flask, jsonify
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Target
+from .harness import API_PATH, REDIRECT_URI, SCOPE, BenchApp, pkce_pair, sha256_hex
+
+db = SQLAlchemy()
+
+
+class User(db.Model):
+    __tablename__ = "ours_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(40), unique=True)
+
+
+def _models() -> tuple[type, type, type]:
+    # Imported lazily: the module must import (for --help, floor-only runs) even while
+    # the provider is missing or broken.
+    from flask_oauth_provider.sqla import AuthorizationCodeMixin, ClientMixin, TokenMixin
+
+    global Client, AuthorizationCode, Token
+    if "Client" in globals():
+        return Client, AuthorizationCode, Token
+
+    class Client(db.Model, ClientMixin):  # type: ignore[no-redef]
+        __tablename__ = "ours_client"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("ours_user.id"))
+        user: Mapped[Optional[User]] = relationship(User)
+
+    class AuthorizationCode(db.Model, AuthorizationCodeMixin):  # type: ignore[no-redef]
+        __tablename__ = "ours_code"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        user_id: Mapped[int] = mapped_column(sa.ForeignKey("ours_user.id"), index=True)
+        user: Mapped[User] = relationship(User)
+
+    class Token(db.Model, TokenMixin):  # type: ignore[no-redef]
+        __tablename__ = "ours_token"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("ours_user.id"),
+                                                       index=True)
+        user: Mapped[Optional[User]] = relationship(User)
+
+    return Client, AuthorizationCode, Token
+
+
+def create_app(target: Target) -> Flask:
+    from flask_oauth_provider import OAuth2Provider, current_token
+
+    client_model, code_model, token_model = _models()
+    app = Flask("ours")
+    app.config.update(target.flask_config())
+    app.config.update(OAUTH2_PROVIDER_TOKEN_EXPIRES_IN=3600,
+                      SECRET_KEY="bench-not-secret")
+    db.init_app(app)
+    oauth = OAuth2Provider(app)
+    oauth.init_sqlalchemy(db, client_model=client_model, code_model=code_model,
+                          token_model=token_model)
+
+    @app.get(API_PATH)
+    @oauth.require_oauth(SCOPE)
+    def me() -> Any:
+        tok = current_token
+        return jsonify(client_id=tok.client_id, user_id=tok.user_id, scope=tok.scope)
+
+    app.extensions["bench_oauth"] = oauth
+    return app
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class Ours(BenchApp):
+    name = "ours"
+
+    def __init__(self, target: Target, create: bool = True) -> None:
+        self.app = create_app(target)
+        self.user_id = 1
+        if create:
+            with self.app.app_context():
+                db.create_all()
+                user = User(id=self.user_id, username="alice")
+                db.session.add(user)
+                db.session.commit()
+                oauth = self.app.extensions["bench_oauth"]
+                client, secret = oauth.create_client(
+                    name="bench", redirect_uris=[REDIRECT_URI],
+                    grant_types=["authorization_code", "refresh_token", "client_credentials"],
+                    scopes=[SCOPE])
+                self.client_id, self.client_secret = client.client_id, secret
+
+    def engine(self) -> sa.Engine:
+        with self.app.app_context():
+            return db.engine
+
+    def new_codes(self, n: int) -> list[tuple[str, str]]:
+        _, code_model, _ = _models()
+        out, rows = [], []
+        now = _now()
+        for _ in range(n):
+            code = secrets.token_urlsafe(32)
+            verifier, challenge = pkce_pair(code)
+            out.append((code, verifier))
+            rows.append({"code_digest": sha256_hex(code), "client_id": self.client_id,
+                         "redirect_uri": REDIRECT_URI, "scope": SCOPE,
+                         "code_challenge": challenge, "code_challenge_method": "S256",
+                         "family_id": uuid.uuid4().hex, "created_at": now,
+                         "expires_at": now + datetime.timedelta(seconds=600),
+                         "consumed_at": None, "user_id": self.user_id})
+        with self.app.app_context():
+            db.session.execute(sa.insert(code_model), rows)
+            db.session.commit()
+        return out
+
+    def new_refresh_tokens(self, n: int) -> list[str]:
+        _, _, token_model = _models()
+        values = [secrets.token_urlsafe(32) for _ in range(n)]
+        now = _now()
+        rows = [dict(self.bulk_row(secrets.token_urlsafe(32)),
+                     refresh_token_digest=sha256_hex(v),
+                     refresh_expires_at=now + datetime.timedelta(days=30)) for v in values]
+        with self.app.app_context():
+            db.session.execute(sa.insert(token_model), rows)
+            db.session.commit()
+        return values
+
+    def new_access_tokens(self, n: int) -> list[str]:
+        _, _, token_model = _models()
+        values = [secrets.token_urlsafe(32) for _ in range(n)]
+        with self.app.app_context():
+            db.session.execute(sa.insert(token_model), [self.bulk_row(v) for v in values])
+            db.session.commit()
+        return values
+
+    @property
+    def table(self) -> sa.Table:
+        return _models()[2].__table__
+
+    def bulk_row(self, value: str) -> dict:
+        now = _now()
+        return {"access_token_digest": sha256_hex(value), "refresh_token_digest": None,
+                "token_type": "Bearer", "client_id": self.client_id, "scope": SCOPE,
+                "family_id": uuid.uuid4().hex, "issued_at": now,
+                "expires_at": now + datetime.timedelta(days=1), "refresh_expires_at": None,
+                "refresh_rotated_at": None, "revoked_at": None, "user_id": self.user_id}
