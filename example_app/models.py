@@ -1,0 +1,61 @@
+"""The example's models: its own ``User``, and the three OAuth models built on the mixins.
+
+The mixins of :mod:`flask_oauth_provider.sqla` bring every OAuth column; an app adds the
+primary key and the link to its own user model, as below.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from flask_login import UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from flask_oauth_provider.sqla import AuthorizationCodeMixin, ClientMixin, TokenMixin
+
+db = SQLAlchemy()
+
+
+class User(db.Model, UserMixin):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    email: Mapped[Optional[str]] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255))
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class Client(db.Model, ClientMixin):
+    __tablename__ = "oauth_client"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The user who registered the client (optional: the CLI registers clients too).
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user: Mapped[Optional[User]] = relationship()
+
+
+class AuthorizationCode(db.Model, AuthorizationCodeMixin):
+    __tablename__ = "oauth_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user: Mapped[User] = relationship()
+
+
+class Token(db.Model, TokenMixin):
+    __tablename__ = "oauth_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Empty for client-credentials tokens, which act for the client itself.
+    user_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user: Mapped[Optional[User]] = relationship()
