@@ -161,7 +161,11 @@ class AuthorizationCodeGrant(GrantTypeBase):
         ``code_challenge_method`` "Defaults to "plain" if not present in the
         request", so without ``pkce_plain=True`` a challenge without a method is
         refused. RFC 7636 §4.2: a challenge is 43 to 128 unreserved characters.
+        An empty ``code_challenge`` counts as absent (RFC 6749 §3.1: "Parameters sent
+        without a value MUST be treated as if they were omitted").
         """
+        if not request.code_challenge:
+            request.code_challenge = None
         if (
             self.request_validator.is_pkce_required(request.client_id, request) is True
             and request.code_challenge is None
@@ -169,7 +173,7 @@ class AuthorizationCodeGrant(GrantTypeBase):
             raise errors.MissingCodeChallengeError(request=request)
         if request.code_challenge is None:
             return
-        if request.code_challenge_method is None:
+        if not request.code_challenge_method:
             request.code_challenge_method = "plain"
         if request.code_challenge_method not in self.code_challenge_methods:
             raise errors.UnsupportedCodeChallengeMethodError(request=request)
@@ -246,10 +250,12 @@ class AuthorizationCodeGrant(GrantTypeBase):
         "invalid_grant" ... MUST be returned." RFC 7636 §4.1: a verifier is 43 to 128
         unreserved characters. RFC 9700 §2.1.1 / §4.8.2: a ``code_verifier`` for a
         code that was issued without a challenge MUST be refused (PKCE downgrade).
+        An empty ``code_verifier`` counts as absent (RFC 6749 §3.2).
         """
+        verifier = request.code_verifier or None
         challenge = self.request_validator.get_code_challenge(request.code, request)
-        if challenge is not None:
-            if request.code_verifier is None:
+        if challenge:
+            if verifier is None:
                 raise errors.MissingCodeVerifierError(request=request)
             method = self.request_validator.get_code_challenge_method(request.code, request)
             if method is None:
@@ -257,26 +263,25 @@ class AuthorizationCodeGrant(GrantTypeBase):
                     description="Challenge method not found", request=request
                 )
             if method not in KNOWN_CODE_CHALLENGE_METHODS:
-                # The validator stored something no authorization request can set.
-                raise errors.ServerError(
-                    description=f"code_challenge_method {method} is not supported.",
-                    request=request,
-                )
+                # The validator stored something no authorization request can set:
+                # a server bug, logged here and answered without detail.
+                log.error("Stored code_challenge_method %r is unknown.", method)
+                raise errors.ServerError(request=request)
             if method not in self.code_challenge_methods:
                 raise errors.InvalidGrantError(
                     description="Transform algorithm not supported.", request=request
                 )
-            if not is_valid_code_verifier(request.code_verifier):
+            if not is_valid_code_verifier(verifier):
                 raise errors.InvalidGrantError(
                     description="Invalid code_verifier.", request=request
                 )
-            if not verify_code_verifier(request.code_verifier, challenge, method):
+            if not verify_code_verifier(verifier, challenge, method):
                 raise errors.InvalidGrantError(request=request)
         elif self.request_validator.is_pkce_required(request.client_id, request) is True:
-            if request.code_verifier is None:
+            if verifier is None:
                 raise errors.MissingCodeVerifierError(request=request)
             raise errors.InvalidGrantError(description="Challenge not found", request=request)
-        elif request.code_verifier is not None:
+        elif verifier is not None:
             raise errors.InvalidRequestError(
                 description="code_verifier given, but the authorization request had no "
                 "code_challenge.",

@@ -48,7 +48,8 @@ class ImplicitGrant(GrantTypeBase):
         # RFC 6749 §4.2.2: "The authorization server MUST NOT issue a refresh token."
         issue_token = "token" in request.response_type.split()
         token = token_handler.create_token(request, refresh_token=False) if issue_token else {}
-        if request.state is not None:
+        # RFC 6749 §4.2.2 / §3.1: an empty state counts as absent and is not echoed.
+        if request.state:
             token["state"] = request.state
         for modifier in self._token_modifiers:
             token = modifier(token, token_handler, request)

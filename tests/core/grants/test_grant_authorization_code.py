@@ -427,13 +427,27 @@ def test_unknown_challenge_method_is_refused_even_with_plain_enabled(validator):
     assert query["error_description"] == "Transform algorithm not supported."
 
 
-@pytest.mark.parametrize("challenge", ["", "abc", "a" * 42, "a" * 129, "a" * 42 + "+"])
+@pytest.mark.parametrize("challenge", ["abc", "a" * 42, "a" * 129, "a" * 42 + "+"])
 def test_malformed_challenge_is_invalid_request(validator, challenge):
     grant = AuthorizationCodeGrant(validator)
     request = code_request(code_challenge=challenge, code_challenge_method="S256")
     query = redirected_error(grant.create_authorization_response(request, bearer(validator)))
     assert query["error"] == "invalid_request"
     assert "save_authorization_code" not in validator.calls
+
+
+def test_empty_challenge_counts_as_missing_when_pkce_is_required():
+    validator = RecordingValidator(is_pkce_required=True)
+    grant = AuthorizationCodeGrant(validator)
+    request = code_request(code_challenge="", code_challenge_method="S256")
+    query = redirected_error(grant.create_authorization_response(request, bearer(validator)))
+    assert query["error_description"] == "Code challenge required."
+
+
+def test_empty_challenge_is_ignored_when_pkce_is_optional(validator):
+    grant = AuthorizationCodeGrant(validator)
+    _, info = grant.validate_authorization_request(code_request(code_challenge=""))
+    assert "code_challenge" not in info
 
 
 def test_challenge_is_available_to_save_authorization_code(validator):
@@ -801,6 +815,19 @@ def test_missing_verifier_for_code_with_challenge_is_invalid_request():
     assert validator.calls[-1] == "get_code_challenge"
 
 
+def test_empty_verifier_for_code_with_challenge_is_missing_verifier():
+    validator = pkce_validator()
+    grant = AuthorizationCodeGrant(validator)
+    response = grant.create_token_response(exchange_request(code_verifier=""), bearer(validator))
+    assert body(response)["error_description"] == "Code verifier required."
+
+
+def test_empty_verifier_for_code_without_challenge_is_ignored(validator):
+    grant = AuthorizationCodeGrant(validator)
+    response = grant.create_token_response(exchange_request(code_verifier=""), bearer(validator))
+    assert response[2] == 200
+
+
 def test_wrong_verifier_is_invalid_grant():
     validator = pkce_validator()
     grant = AuthorizationCodeGrant(validator)
@@ -821,9 +848,9 @@ def test_challenge_sent_as_verifier_is_invalid_grant():
     assert body(response)["error"] == "invalid_grant"
 
 
-@pytest.mark.parametrize("verifier", ["", "abc", "a" * 42, "a" * 129, "a" * 42 + "/"])
+@pytest.mark.parametrize("verifier", ["abc", "a" * 42, "a" * 129, "a" * 42 + "/"])
 def test_malformed_verifier_is_invalid_grant(verifier):
-    validator = pkce_validator(challenge=pkce_s256(verifier) if verifier else "x" * 43)
+    validator = pkce_validator(challenge=pkce_s256(verifier))
     grant = AuthorizationCodeGrant(validator)
     response = grant.create_token_response(
         exchange_request(code_verifier=verifier), bearer(validator)
@@ -843,13 +870,14 @@ def test_stored_challenge_without_method_is_invalid_grant():
     }
 
 
-def test_stored_unknown_method_is_server_error():
+def test_stored_unknown_method_is_server_error_without_detail():
     validator = pkce_validator(method="S512")
     grant = AuthorizationCodeGrant(validator)
     response = grant.create_token_response(
         exchange_request(code_verifier=APPENDIX_B_VERIFIER), bearer(validator)
     )
-    assert body(response)["error"] == "server_error"
+    assert response[2] == 500
+    assert body(response) == {"error": "server_error"}
 
 
 def test_stored_plain_method_is_refused_when_plain_is_disabled():

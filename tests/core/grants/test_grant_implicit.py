@@ -75,6 +75,13 @@ def test_implicit_puts_token_and_state_in_fragment(validator):
     }
 
 
+def test_implicit_does_not_echo_an_empty_state(validator):
+    grant = ImplicitGrant(validator)
+    request = implicit_request(state="")
+    fragment = fragment_of(grant.create_authorization_response(request, bearer(validator)))
+    assert "state" not in fragment
+
+
 def test_implicit_never_issues_refresh_token(validator):
     grant = ImplicitGrant(validator, refresh_token=True)
     fragment = fragment_of(
