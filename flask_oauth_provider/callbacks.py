@@ -141,8 +141,10 @@ class CallbackValidator(ProviderValidator):
         §2.1.1), so that is refused loudly.
         """
         if request.code_challenge is not None:
-            code.setdefault("code_challenge", request.code_challenge)
-            code.setdefault("code_challenge_method", request.code_challenge_method)
+            # A copy: the core sends its dict to the client, and the challenge must not
+            # travel in the redirect (OAuth 2.1 §4.1.2).
+            code = dict(code, code_challenge=request.code_challenge,
+                        code_challenge_method=request.code_challenge_method)
         self._call("grantsetter", client_id, code, request, *args, **kwargs)
         if request.code_challenge is not None:
             saved = self._grant(client_id, code["code"])
@@ -268,9 +270,6 @@ class CallbackValidator(ProviderValidator):
             log.info("revocation refused: the token belongs to another client")
             return
         self._delete("token", found)
-        from .signals import send_token_revoked
-
-        send_token_revoked(client=request.client, token_type_hint=token_type_hint)
 
     def introspect_token(self, token: str, token_type_hint: Optional[str], request: Any,
                          *args: Any, **kwargs: Any) -> Optional[dict]:

@@ -71,6 +71,20 @@ def extract_params(max_size: Optional[int] = None,
     return request_uri(), request.method, body or None, headers
 
 
+def extract_resource_params() -> tuple[str, str, Optional[str], dict[str, str]]:
+    """``(uri, http_method, body, headers)`` of a request to a protected view.
+
+    The body is passed only when it is a form (RFC 6750 §2.2: a form-encoded
+    ``access_token``), rebuilt from ``request.form`` so that the view can still read its
+    form, JSON or upload as usual and no size limit of ours applies to it.
+    """
+    headers = {key: value for key, value in request.headers.items()}
+    body = None
+    if request.mimetype == "application/x-www-form-urlencoded":
+        body = urlencode(list(request.form.items(multi=True))) or None
+    return request_uri(), request.method, body, headers
+
+
 def create_response(headers: Optional[dict[str, str]], body: Optional[str],
                     status: int) -> Response:
     """A Flask response from the core's ``(headers, body, status)``."""

@@ -28,7 +28,7 @@ import logging
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 
 from .config import ProviderConfig
 from .core.client_auth import extract_client_credentials
@@ -204,9 +204,11 @@ class ProviderValidator(RequestValidator):
         return True
 
     def _client_authenticated(self, client: Any, method: str) -> None:
-        # Imported here: signals need Flask, and this module is importable without an app.
+        # Remembered for the view's signals (the revocation endpoint returns no client).
         from .signals import send_client_authenticated
 
+        if has_app_context():
+            g._oauth2_client = client
         send_client_authenticated(client=client, method=method)
 
     # -- the authorization request (RFC 6749 §3.1, §4.1.1) --------------------------

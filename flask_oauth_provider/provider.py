@@ -1,0 +1,607 @@
+"""``OAuth2Provider``: the Flask extension, and ``current_token``.
+
+Protecting a view takes a few lines::
+
+    from flask import Flask
+    from flask_oauth_provider import OAuth2Provider, current_token
+
+    app = Flask(__name__)
+    oauth = OAuth2Provider(app, validator=MyValidator())   # or callbacks, or SQLAlchemy
+
+    @app.get("/api/me")
+    @oauth.require_oauth("profile")
+    def me():
+        return {"user": current_token.user.username, "scopes": current_token.scopes}
+
+Storage comes one of three ways, all ending as one ``RequestValidator`` given to the
+core: ``validator=`` (your own subclass of :class:`~flask_oauth_provider.core.RequestValidator`),
+:meth:`OAuth2Provider.init_sqlalchemy` (the bundled models), or the Flask-OAuthlib
+callbacks (:meth:`~OAuth2Provider.clientgetter` and friends).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Union
+
+from flask import Flask, current_app, g
+from flask import request as flask_request
+from werkzeug.local import LocalProxy
+
+from . import http
+from .callbacks import (
+    ALL_CALLBACKS,
+    REQUIRED_CALLBACKS,
+    CallbackValidator,
+    expires_at,
+    missing_callbacks_message,
+)
+from .config import DEFAULTS, PREFIX, ProviderConfig
+from .core import errors
+from .core.servers import Server
+from .core.tokens import bearer_token_locations
+from .validators import ProviderValidator
+
+log = logging.getLogger("flask_oauth_provider")
+
+EXTENSION_KEY = "oauth2_provider"
+
+ScopesArg = Union[str, list, tuple, Callable[[Any], Any]]
+
+
+# -- the token of the current request ------------------------------------------------------
+
+
+@dataclass
+class CurrentToken:
+    """What ``current_token`` points at inside a view protected by ``require_oauth``.
+
+    ``scopes`` are the scopes the token was *granted* (not the ones the view required);
+    ``token`` is the stored token object the validator found; ``request`` is the core
+    request (``flask.request.oauth`` refers to it too, as in Flask-OAuthlib).
+    """
+
+    user: Any
+    client: Any
+    scopes: list[str]
+    expires_at: Any
+    token: Any
+    request: Any
+
+
+def _get_current_token() -> Optional[CurrentToken]:
+    return g.get("_oauth2_current_token")
+
+
+#: The access token of the current request, set by ``require_oauth``: it has ``user``,
+#: ``client``, ``scopes`` (granted), ``expires_at`` and ``token``. It is falsy in an
+#: ``optional=True`` view called without a token (test with ``if not current_token``).
+current_token: CurrentToken = LocalProxy(_get_current_token)  # type: ignore[assignment]
+
+
+# -- per-app state -------------------------------------------------------------------------
+
+
+class ProviderState:
+    """What ``init_app`` stores in ``app.extensions["oauth2_provider"]``.
+
+    Holds the app's :class:`~flask_oauth_provider.config.ProviderConfig` and the core
+    server built for it. Any other attribute is the provider's, so
+    ``app.extensions["oauth2_provider"].create_client(...)`` works.
+    """
+
+    def __init__(self, provider: OAuth2Provider, config: ProviderConfig) -> None:
+        self.provider = provider
+        self.config = config
+        self._server: Optional[Server] = None
+        self._server_validator: Any = None
+
+    @property
+    def validator(self) -> Any:
+        """The validator in use (built from the callbacks when that is the way)."""
+        return self.provider._resolve_validator()
+
+    @property
+    def server(self) -> Server:
+        """The core server for this app, built from its config on first use."""
+        validator = self.validator
+        if self._server is None or self._server_validator is not validator:
+            self._server = build_server(validator, self.config)
+            self._server_validator = validator
+        return self._server
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.provider, name)
+
+
+def current_state() -> ProviderState:
+    """The provider state of the current app; ``RuntimeError`` when none is registered."""
+    state = current_app.extensions.get(EXTENSION_KEY)
+    if state is None:
+        raise RuntimeError(
+            "No OAuth2Provider is registered on this app: call oauth.init_app(app) first."
+        )
+    return state
+
+
+def build_server(validator: Any, config: ProviderConfig) -> Server:
+    """The core server of one app: its grants, PKCE, expiry, generators and token rules.
+
+    Grant types and response types that ``OAUTH2_PROVIDER_GRANT_TYPES`` leaves out are
+    refused by the grants themselves (``unsupported_grant_type`` /
+    ``unsupported_response_type``), whatever the validator says, so a custom validator
+    cannot switch the implicit or password grant on by accident (RFC 9700 §2.1.2, §2.4).
+    """
+    server = Server(
+        validator,
+        config.token_expires_in,
+        config.token_generator,
+        config.refresh_token_generator,
+        pkce_plain=config.pkce_plain,
+        allow_query_token=config.allow_query_token,
+    )
+    enabled_grants = set(config.grant_types)
+    enabled_responses = set(config.response_types)
+
+    def response_type_enabled(request: Any) -> dict:
+        # RFC 6749 §3.1.1 / §4.1.2.1: an unsupported response type is redirected as
+        # unsupported_response_type (the redirect URI was validated before this hook).
+        if request.response_type not in enabled_responses:
+            raise errors.UnsupportedResponseTypeError(request=request)
+        return {}
+
+    def grant_type_enabled(request: Any) -> None:
+        # RFC 6749 §5.2 unsupported_grant_type.
+        if request.grant_type not in enabled_grants:
+            raise errors.UnsupportedGrantTypeError(request=request)
+        g._oauth2_token_request = request
+
+    server.auth_grant.custom_validators.pre_auth.append(response_type_enabled)
+    server.implicit_grant.custom_validators.pre_auth.append(response_type_enabled)
+    for grant in (server.auth_grant, server.password_grant, server.credentials_grant,
+                  server.refresh_grant):
+        grant.custom_validators.pre_token.append(grant_type_enabled)
+    issue_refresh = "refresh_token" in enabled_grants
+    server.auth_grant.refresh_token = issue_refresh
+    server.password_grant.refresh_token = issue_refresh
+    return server
+
+
+# -- the extension -------------------------------------------------------------------------
+
+
+class OAuth2Provider:
+    """An OAuth 2.0 authorization server on a Flask app (RFC 6749).
+
+    ``OAuth2Provider(app=None, validator=None)``: give the app now or later to
+    :meth:`init_app` (app factories; one provider object may serve several apps, each
+    with its own configuration). ``validator`` is a
+    :class:`~flask_oauth_provider.core.RequestValidator`; leave it out to use
+    :meth:`init_sqlalchemy` or the Flask-OAuthlib callbacks instead.
+    """
+
+    def __init__(self, app: Optional[Flask] = None, validator: Any = None) -> None:
+        self._validator = validator
+        self._callbacks: dict[str, Callable[..., Any]] = {}
+        self._callback_validator: Optional[CallbackValidator] = None
+        self._store: Any = None
+        self._consent_skipper: Optional[Callable[..., bool]] = None
+        # Flask-OAuthlib compatibility hooks.
+        self._before_request_funcs: list[Callable[[], Any]] = []
+        self._after_request_funcs: list[Callable[[bool, Any], Any]] = []
+        self._invalid_response: Optional[Callable[[Any], Any]] = None
+        self._authorize_view: Optional[Callable[..., Any]] = None
+        self._token_view: Optional[Callable[..., Any]] = None
+        self._revoke_view: Optional[Callable[..., Any]] = None
+        if app is not None:
+            self.init_app(app)
+
+    # -- registration ---------------------------------------------------------------
+
+    def init_app(self, app: Flask) -> None:
+        """Register the provider on ``app``: routes, configuration, per-app state.
+
+        Routes (the prefix is ``OAUTH2_PROVIDER_URL_PREFIX``): ``GET|POST
+        /oauth/authorize`` (RFC 6749 §3.1, the consent page), ``POST /oauth/token``
+        (§3.2), ``POST /oauth/revoke`` (RFC 7009), ``POST /oauth/introspect`` (RFC 7662),
+        and ``GET /.well-known/oauth-authorization-server`` at the app root (RFC 8414).
+        The consent page needs Flask-Login (a ``LoginManager`` on the app) and
+        ``SECRET_KEY``.
+
+        Configuration keys (all optional; a wrong value raises ``ValueError`` here,
+        saying what is allowed):
+
+        ``OAUTH2_PROVIDER_URL_PREFIX``
+            URL prefix of the endpoints. Default ``"/oauth"``.
+        ``OAUTH2_PROVIDER_ISSUER``
+            The issuer identifier (RFC 8414 §2, RFC 9207): an https URL without query or
+            fragment. Default: the request's host URL.
+        ``OAUTH2_PROVIDER_TOKEN_EXPIRES_IN``
+            Access token lifetime in seconds, or ``callable(request) -> int``. Default 3600.
+        ``OAUTH2_PROVIDER_CODE_EXPIRES_IN``
+            Authorization code lifetime in seconds, at most 600 (RFC 6749 §4.1.2).
+            Default 60.
+        ``OAUTH2_PROVIDER_REFRESH_TOKEN_EXPIRES_IN``
+            Refresh token lifetime in seconds, or ``None`` (never). Default 30 days.
+        ``OAUTH2_PROVIDER_GRANT_TYPES``
+            Enabled grant types. Default ``("authorization_code", "refresh_token",
+            "client_credentials")``; ``"implicit"`` and ``"password"`` only when listed
+            (RFC 9700 §2.1.2, §2.4).
+        ``OAUTH2_PROVIDER_PKCE_REQUIRED``
+            ``"public"`` (default: public clients must use PKCE) or ``True`` (every client).
+        ``OAUTH2_PROVIDER_PKCE_PLAIN``
+            Accept the PKCE ``plain`` method (RFC 7636 §7.2 advises against). Default False.
+        ``OAUTH2_PROVIDER_ROTATE_REFRESH_TOKENS``
+            Rotate confidential clients' refresh tokens too; public clients' always rotate
+            (RFC 9700 §4.14.2). Default True.
+        ``OAUTH2_PROVIDER_TOKEN_GENERATOR`` / ``OAUTH2_PROVIDER_REFRESH_TOKEN_GENERATOR``
+            ``callable(request) -> str`` or its import path. Default: 256 random bits.
+        ``OAUTH2_PROVIDER_ERROR_TEMPLATE``
+            Template of the error page. Default ``"oauth/error.html"``.
+        ``OAUTH2_PROVIDER_AUTHORIZE_TEMPLATE``
+            Template of the consent page. Default ``"oauth/authorize.html"`` (an app may
+            also override that name in its own templates folder).
+        ``OAUTH2_PROVIDER_INSECURE_TRANSPORT``
+            Accept plain http on non-loopback hosts and http redirect URIs. For
+            development only. Default False (http only on 127.0.0.1, ::1, localhost).
+        ``OAUTH2_PROVIDER_ALLOW_QUERY_TOKEN``
+            Accept ``?access_token=`` on protected views (RFC 9700 §4.3.2 advises
+            against). Default False.
+        ``OAUTH2_PROVIDER_MAX_REQUEST_SIZE``
+            Largest body accepted by the token, revocation and introspection endpoints,
+            in bytes; larger is 413. Default 65536.
+
+        Raises ``RuntimeError`` if a provider is already registered on ``app``, or if
+        some Flask-OAuthlib callbacks are registered but a required one is missing.
+        """
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError(
+                "An 'OAuth2Provider' instance has already been registered on this Flask app. "
+                "Import and use that instance instead."
+            )
+        config = ProviderConfig.from_mapping(app.config)
+        for key, default in DEFAULTS.items():
+            app.config.setdefault(PREFIX + key, default)
+        state = ProviderState(self, config)
+        app.extensions[EXTENSION_KEY] = state
+
+        from . import views
+
+        app.register_blueprint(views.blueprint, url_prefix=config.url_prefix)
+        app.add_url_rule(
+            "/.well-known/oauth-authorization-server",
+            endpoint="oauth2_provider_metadata",
+            view_func=views.metadata,
+            methods=["GET"],
+        )
+        # Fail now, not at the first request, when the storage is known to be
+        # incomplete. With no storage at all yet, the app is probably written as
+        # ``OAuth2Provider(app)`` followed by the callback decorators (Flask-OAuthlib's
+        # documented order): the check then happens on first use.
+        if self._validator is None and self._store is None and self._callbacks:
+            self._resolve_validator()
+
+    def init_sqlalchemy(self, db: Any, client_model: type, code_model: type,
+                        token_model: type) -> Any:
+        """Store clients, codes and tokens in the bundled SQLAlchemy models.
+
+        ``db`` is a Flask-SQLAlchemy ``SQLAlchemy`` (its ``db.session`` is used); the
+        models subclass :mod:`flask_oauth_provider.sqla`'s mixins. Returns the
+        :class:`~flask_oauth_provider.sqla.SQLAlchemyStore`, which becomes the validator.
+        """
+        from .sqla import SQLAlchemyStore
+
+        self._store = SQLAlchemyStore(
+            session=db.session, client_model=client_model, code_model=code_model,
+            token_model=token_model,
+        )
+        return self._store
+
+    def create_client(self, **kwargs: Any) -> tuple[Any, Optional[str]]:
+        """Register a client in the SQLAlchemy store; returns ``(client, secret or None)``.
+
+        Takes the keyword arguments of
+        :meth:`flask_oauth_provider.sqla.SQLAlchemyStore.create_client` (``name``,
+        ``redirect_uris``, ``grant_types``, ``scopes``, ``public``, ``user``). The
+        secret is shown this once: only its digest is stored.
+        """
+        if self._store is None:
+            raise RuntimeError(
+                "create_client needs the bundled models: call "
+                "oauth.init_sqlalchemy(db, client_model=..., code_model=..., token_model=...) "
+                "first."
+            )
+        return self._store.create_client(**kwargs)
+
+    # -- storage: the validator ---------------------------------------------------------
+
+    @property
+    def validator(self) -> Any:
+        """The RequestValidator the core uses (``RuntimeError`` if there is none yet)."""
+        return self._resolve_validator()
+
+    def _resolve_validator(self) -> Any:
+        if self._validator is not None:
+            return self._validator
+        if self._store is not None:
+            return self._store
+        missing = [name for name in REQUIRED_CALLBACKS if name not in self._callbacks]
+        if missing:
+            raise RuntimeError(missing_callbacks_message(missing))
+        if self._callback_validator is None:
+            self._callback_validator = CallbackValidator(**self._callbacks)
+        return self._callback_validator
+
+    def _register_callback(self, name: str, f: Callable[..., Any]) -> Callable[..., Any]:
+        assert name in ALL_CALLBACKS
+        self._callbacks[name] = f
+        self._callback_validator = None
+        return f
+
+    def clientgetter(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """Register ``f(client_id) -> client or None`` (required with callbacks).
+
+        The client has ``client_id``, ``client_secret``, ``client_type``
+        (``'public'``/``'confidential'``) or ``is_confidential``, ``redirect_uris``,
+        ``default_redirect_uri``, ``default_scopes``; optionally ``allowed_scopes``,
+        ``allowed_grant_types``, ``allowed_response_types``, ``name`` and ``user``.
+        """
+        return self._register_callback("clientgetter", f)
+
+    def grantgetter(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """Register ``f(client_id, code) -> grant or None``, called with keywords."""
+        return self._register_callback("grantgetter", f)
+
+    def grantsetter(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """Register ``f(client_id, code, request, *args, **kwargs)``.
+
+        ``code`` is a dict: ``code['code']`` is the code; with PKCE it also holds
+        ``code_challenge`` and ``code_challenge_method``, which the grant must keep.
+        ``request.user``, ``request.scopes`` and ``request.redirect_uri`` are set.
+        """
+        return self._register_callback("grantsetter", f)
+
+    def tokengetter(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """Register ``f(access_token=None, refresh_token=None) -> token or None``."""
+        return self._register_callback("tokengetter", f)
+
+    def tokensetter(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """Register ``f(token, request, *args, **kwargs)``; ``token`` is the response dict."""
+        return self._register_callback("tokensetter", f)
+
+    def usergetter(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """Register ``f(username, password, client, request, *args, **kwargs) -> user``.
+
+        Only the password grant uses it (and it is off unless listed in
+        ``OAUTH2_PROVIDER_GRANT_TYPES``).
+        """
+        return self._register_callback("usergetter", f)
+
+    def tokendeleter(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """Register ``f(token)`` to delete a token; without it ``token.delete()`` is called."""
+        return self._register_callback("tokendeleter", f)
+
+    def grantdeleter(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """Register ``f(grant)`` to delete a used code; without it ``grant.delete()`` is called."""
+        return self._register_callback("grantdeleter", f)
+
+    # -- consent ------------------------------------------------------------------------
+
+    def skip_consent(self, f: Callable[..., bool]) -> Callable[..., bool]:
+        """Register ``f(client, user, scopes, request) -> bool``: True skips the consent page.
+
+        Use it for first-party clients, or when the user already granted these scopes
+        (like django-oauth-toolkit's ``approval_prompt=auto``). Off by default. Be
+        careful with public clients: anyone can use their ``client_id``, so a silent
+        grant to them lets any site obtain a code for a logged-in user (RFC 8252 §8.6,
+        RFC 6749 §10.2).
+        """
+        self._consent_skipper = f
+        return f
+
+    # -- Flask-OAuthlib compatibility -------------------------------------------------
+
+    def before_request(self, f: Callable[[], Any]) -> Callable[[], Any]:
+        """Run ``f()`` before every ``require_oauth`` check; a non-None return is the response."""
+        self._before_request_funcs.append(f)
+        return f
+
+    def after_request(self, f: Callable[[bool, Any], Any]) -> Callable[[bool, Any], Any]:
+        """Chain ``f(valid, request) -> (valid, request)`` after the token check."""
+        self._after_request_funcs.append(f)
+        return f
+
+    def invalid_response(self, f: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """Answer a refused ``require_oauth`` call with ``f(request)`` instead of the RFC 6750
+        401/403 (``request.error_message`` says why)."""
+        self._invalid_response = f
+        return f
+
+    def authorize_handler(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask-OAuthlib's consent hook: the app renders its own page and returns a bool.
+
+        On GET, ``f(*args, scopes=..., client_id=..., redirect_uri=..., response_type=...,
+        state=..., request=..., **kwargs)`` renders the page; on POST it returns True
+        (allow), False (deny) or a response. The OAuth parameters are always re-read from
+        the query string. The app's page must carry its own CSRF protection: the bundled
+        consent page (used when no handler is registered) does.
+        """
+        self._authorize_view = f
+
+        @functools.wraps(f)
+        def view(*args: Any, **kwargs: Any) -> Any:
+            from . import views
+
+            return views.authorize(*args, **kwargs)
+
+        return view
+
+    def token_handler(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask-OAuthlib's token view: ``f()`` returns a dict of extra token fields or None."""
+        self._token_view = f
+
+        @functools.wraps(f)
+        def view(*args: Any, **kwargs: Any) -> Any:
+            from . import views
+
+            return views.token(*args, **kwargs)
+
+        return view
+
+    def revoke_handler(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask-OAuthlib's revocation view (RFC 7009); ``f``'s return value is ignored."""
+        self._revoke_view = f
+
+        @functools.wraps(f)
+        def view(*args: Any, **kwargs: Any) -> Any:
+            from . import views
+
+            return views.revoke(*args, **kwargs)
+
+        return view
+
+    # -- protecting views (RFC 6750) -------------------------------------------------
+
+    def require_oauth(self, *scopes: ScopesArg, optional: bool = False) -> Callable:
+        """Protect a view: it needs a valid bearer token with **every** listed scope.
+
+        ``@oauth.require_oauth("read", "write")`` needs both ``read`` and ``write``
+        (Flask-OAuthlib let *any one* of them through, which surprised people — its
+        issue #181). ``scopes`` may also be one ``callable(flask_request) -> list``,
+        evaluated per request. With ``optional=True`` a request without any token gets
+        through with ``current_token`` falsy; a bad token is still refused.
+
+        Inside the view, :data:`current_token` has ``user``, ``client``, ``scopes`` (the
+        granted ones) and ``expires_at``; ``flask.request.oauth`` is the core request,
+        as in Flask-OAuthlib. Refusals (RFC 6750 §3): 401 with ``WWW-Authenticate:
+        Bearer`` when no token was sent, 401 ``error="invalid_token"`` for an unknown,
+        expired or revoked token, 403 ``error="insufficient_scope"``, 400
+        ``invalid_request`` for a token sent two ways; JSON bodies.
+        """
+
+        def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(f)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                for before in self._before_request_funcs:
+                    rv = before()
+                    if rv is not None:
+                        return rv
+                required = resolve_scopes(scopes)
+                outcome = self._check_token(required, optional)
+                if not isinstance(outcome, CurrentToken) and outcome is not None:
+                    return outcome
+                return f(*args, **kwargs)
+
+            return wrapper
+
+        return decorator
+
+    def verify_request(self, scopes: Optional[list[str]] = None) -> tuple[bool, Any]:
+        """Check the current request's bearer token for ``scopes`` (all of them).
+
+        Returns ``(valid, core_request)`` like Flask-OAuthlib; ``core_request.user``,
+        ``.client`` and ``.scopes`` are set when the token is known. For code that
+        cannot use the :meth:`require_oauth` decorator.
+        """
+        state = current_state()
+        uri, method, body, headers = http.extract_resource_params()
+        valid, request = state.server.verify_request(uri, method, body, headers,
+                                                     list(scopes or []))
+        if len(bearer_token_locations(request)) > 1:
+            valid = False
+        return valid, request
+
+    def _check_token(self, required: list[str], optional: bool) -> Any:
+        """Verify the request's token; a :class:`CurrentToken`, ``None`` or a refusal."""
+        from .views import bearer_refusal
+
+        state = current_state()
+        if not http.transport_is_secure(state.config.insecure_transport):
+            return bearer_refusal(400, "invalid_request", "HTTPS is required.")
+        current = g.get("_oauth2_current_token")
+        if current is not None:
+            # Stacked decorators: the token was checked; check this layer's scopes.
+            if set(required) <= set(current.scopes):
+                return current
+            return bearer_refusal(403, "insufficient_scope", scope=required)
+
+        uri, method, body, headers = http.extract_resource_params()
+        server = state.server
+        valid, request = server.verify_request(uri, method, body, headers, required)
+        locations = bearer_token_locations(request)
+        presented = bool(locations) or _has_bearer_header(headers)
+        for after in self._after_request_funcs:
+            valid, request = after(valid, request)
+
+        problem: Optional[tuple] = None
+        error = getattr(request, "verify_error", None)
+        if error is not None:
+            status = error.status_code if error.status_code in (400, 500, 503) else 400
+            problem = (status, error.error or "invalid_request", None)
+        elif len(locations) > 1:
+            # RFC 6750 §2: a client MUST NOT use more than one method per request.
+            problem = (400, "invalid_request",
+                       "The access token was sent in more than one way.")
+        elif not valid:
+            if not presented:
+                if optional:
+                    return None
+                problem = (401, None, None)
+            elif required and server.verify_request(uri, method, body, headers, [])[0]:
+                # The token is good without the scopes: RFC 6750 §3.1 insufficient_scope.
+                problem = (403, "insufficient_scope", None)
+            else:
+                problem = (401, "invalid_token", None)
+
+        if problem is not None:
+            status, code, description = problem
+            if self._invalid_response is not None:
+                request.error_message = description or code or "unauthorized"
+                return self._invalid_response(request)
+            if status == 403:
+                return bearer_refusal(403, "insufficient_scope", scope=required)
+            return bearer_refusal(status, code, description)
+
+        token_obj = getattr(request, "access_token", None)
+        if isinstance(token_obj, str):
+            token_obj = None
+        current = CurrentToken(
+            user=getattr(request, "user", None),
+            client=getattr(request, "client", None),
+            scopes=list(getattr(request, "scopes", None) or []),
+            expires_at=expires_at(token_obj) if token_obj is not None else None,
+            token=token_obj,
+            request=request,
+        )
+        g._oauth2_current_token = current
+        flask_request.oauth = request
+        return current
+
+
+def resolve_scopes(scopes: tuple) -> list[str]:
+    """The scopes a view requires: strings, lists of strings, or one callable(request)."""
+    if len(scopes) == 1 and callable(scopes[0]):
+        scopes = (scopes[0](flask_request),)
+    required: list[str] = []
+    for item in scopes:
+        if item is None:
+            continue
+        if isinstance(item, str):
+            required.extend(item.split())
+        else:
+            for scope in item:
+                required.extend(str(scope).split())
+    return list(dict.fromkeys(required))
+
+
+def _has_bearer_header(headers: dict[str, str]) -> bool:
+    for key, value in headers.items():
+        if key.lower() == "authorization":
+            return value.split(" ", 1)[0].lower() == "bearer"
+    return False
+
+
+__all__ = ["OAuth2Provider", "current_token", "CurrentToken", "ProviderState",
+           "ProviderValidator"]

@@ -1,0 +1,367 @@
+"""The blueprint: authorization (consent), token, revocation, introspection, metadata.
+
+Each view adapts the Flask request with :mod:`flask_oauth_provider.http`, hands it to
+the app's core server (``app.extensions["oauth2_provider"].server``) and turns the
+answer back into a response. OAuth rules live in the core; what lives here is the part
+that needs a browser: the logged-in user, the consent page, CSRF, and the headers that
+keep those pages out of frames and caches.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, g, render_template
+from flask import request as flask_request
+
+from . import http, signals
+from .core import errors
+from .core.endpoints.metadata import MetadataEndpoint
+from .core.utils import add_params_to_uri
+from .forms import ConsentForm
+from .provider import ProviderState, current_state
+
+log = logging.getLogger("flask_oauth_provider.views")
+
+blueprint = Blueprint("oauth2_provider", __name__, template_folder="templates")
+
+#: Sent with the consent and error pages. RFC 9700 §4.16 / RFC 6749 §10.13
+#: (clickjacking), RFC 9700 §4.2.4 (no Referer to third parties), RFC 6749 §5.1 spirit
+#: (a page carrying a CSRF token is not cached).
+PAGE_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def issuer(state: ProviderState) -> str:
+    """The issuer identifier (RFC 8414 §2): the configured one, else the app's root URL."""
+    return state.config.issuer or flask_request.url_root.rstrip("/")
+
+
+def page(html: str, status: int = 200) -> Response:
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers.update(PAGE_HEADERS)
+    return response
+
+
+def error_page(state: ProviderState, error: str, description: Optional[str],
+               status: int = 400) -> Response:
+    """The error page for what must not be redirected (RFC 6749 §4.1.2.1, RFC 9700 §4.11.2)."""
+    html = render_template(state.config.error_template, error=error, description=description,
+                           status=status)
+    return page(html, status)
+
+
+def redirect_to(location: str, status: int) -> Response:
+    """A redirect to the client; never 307 (RFC 9700 §4.12), never cached."""
+    return http.create_response(
+        {"Location": location, "Cache-Control": "no-store", "Pragma": "no-cache"}, None, status)
+
+
+def with_iss(location: str, state: ProviderState) -> str:
+    """Add ``iss`` to an authorization response (RFC 9207 §2), where the others are.
+
+    Parameters sit in the fragment for the implicit grant and ``response_mode=fragment``
+    (a registered redirect URI has no fragment of its own, RFC 6749 §3.1.2).
+    """
+    in_fragment = bool(urlsplit(location).fragment)
+    return add_params_to_uri(location, [("iss", issuer(state))], fragment=in_fragment)
+
+
+def error_location(error: errors.OAuth2Error, state: ProviderState) -> str:
+    """Where a redirectable authorization error goes, with ``state`` and ``iss``."""
+    in_fragment = error.response_mode == "fragment" or "token" in (
+        error.response_type or "").split()
+    return add_params_to_uri(error.redirect_uri, error.twotuples + [("iss", issuer(state))],
+                             fragment=in_fragment)
+
+
+def json_error(error: str, description: Optional[str], status: int) -> Response:
+    payload = {"error": error}
+    if description:
+        payload["error_description"] = description
+    return http.json_response(payload, status)
+
+
+def bearer_refusal(status: int, error: Optional[str], description: Optional[str] = None,
+                   scope: Optional[list[str]] = None) -> Response:
+    """A refused protected-resource request (RFC 6750 §3, §3.1), JSON body.
+
+    Without a token (``error=None``) the challenge carries no error code (RFC 6750 §3:
+    "SHOULD NOT include an error code or other error information").
+    """
+    params = []
+    if error:
+        params.append(f'error="{error}"')
+    if description:
+        params.append(f'error_description="{description}"')
+    if scope:
+        params.append(f'scope="{" ".join(scope)}"')
+    challenge = "Bearer" + (" " + ", ".join(params) if params else "")
+    payload = {"error": error or "unauthorized"}
+    if description:
+        payload["error_description"] = description
+    elif error is None:
+        payload["error_description"] = "This resource needs an OAuth 2.0 bearer token."
+    headers = {"WWW-Authenticate": challenge} if status in (400, 401, 403) else {}
+    return http.json_response(payload, status, headers)
+
+
+def current_user_or_none(required: bool = True) -> Any:
+    """The logged-in Flask-Login user, or ``None``."""
+    if getattr(current_app, "login_manager", None) is None:
+        if not required:
+            return None
+        raise RuntimeError(
+            "The consent page needs a logged-in user: set up Flask-Login "
+            "(login_manager = LoginManager(app), with a login_view), or register your own "
+            "consent view with @oauth.authorize_handler."
+        )
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+# -- the authorization endpoint (RFC 6749 §3.1, §4.1.1, §4.2.1) ---------------------------
+
+
+@blueprint.route("/authorize", methods=["GET", "POST"])
+def authorize(*args: Any, **kwargs: Any) -> Any:
+    """Validate the request, make sure a user is logged in, ask for consent, answer.
+
+    The OAuth parameters are read from the query string only, on GET and on POST (the
+    consent form posts back to the same URL): nothing is taken from hidden fields, so
+    a tampered form cannot change client, redirect URI, PKCE challenge or scopes
+    (RFC 6749 §10.12). The POST also needs the form's CSRF token.
+    """
+    state = current_state()
+    handler = state.provider._authorize_view
+    if not http.transport_is_secure(state.config.insecure_transport):
+        return error_page(state, "invalid_request", "This server only accepts HTTPS.")
+    uri, _, _, headers = http.extract_params(include_body=False)
+    server = state.server
+    try:
+        scopes, info = server.validate_authorization_request(uri, "GET", None, headers)
+    except errors.FatalClientError as e:
+        # RFC 6749 §4.1.2.1: a bad client_id or redirect URI is shown, never redirected.
+        return error_page(state, e.error or "invalid_request", e.description)
+    except errors.OAuth2Error as e:
+        if (e.status_code or 400) >= 500 or not e.redirect_uri:
+            status = e.status_code if (e.status_code or 400) >= 500 else 400
+            return error_page(state, e.error or "server_error", e.description, status)
+        # RFC 9700 §4.11.2: authenticate the user before redirecting anywhere.
+        if handler is None and current_user_or_none() is None:
+            return current_app.login_manager.unauthorized()
+        return redirect_to(error_location(e, state), 303 if _is_post() else 302)
+
+    user = current_user_or_none(required=handler is None)
+    if handler is not None:
+        return _authorize_with_handler(state, handler, uri, headers, scopes, info, user,
+                                       *args, **kwargs)
+    if user is None:
+        return current_app.login_manager.unauthorized()
+
+    core_request = info["request"]
+    client = core_request.client
+    skipper = state.provider._consent_skipper
+    if not _is_post() and skipper is not None and skipper(client, user, scopes, core_request):
+        return _grant(state, uri, headers, scopes, user, client, status=302)
+
+    form = ConsentForm.for_request(scopes)
+    if not _is_post():
+        html = render_template(
+            state.config.authorize_template,
+            form=form,
+            client=client,
+            client_name=getattr(client, "name", None) or info["client_id"],
+            user=user,
+            user_name=getattr(user, "username", None) or getattr(user, "name", None),
+            scopes=scopes,
+            redirect_uri=info["redirect_uri"],
+            state=info.get("state"),
+            action=flask_request.full_path if flask_request.query_string else flask_request.path,
+        )
+        return page(html)
+
+    if not form.validate():
+        # RFC 6749 §10.12: no consent without a valid CSRF token; nothing is issued.
+        log.info("consent refused: CSRF token missing, expired or foreign")
+        return error_page(
+            state, "invalid_request",
+            "The consent form expired or did not come from this site. Go back to the "
+            "application and start again.")
+    granted = form.granted_scopes(scopes)
+    if form.allowed and (granted or not scopes):
+        return _grant(state, uri, headers, granted, user, client, status=303)
+    return _deny(state, info, user, client, scopes, status=303)
+
+
+def _is_post() -> bool:
+    return flask_request.method == "POST"
+
+
+def _grant(state: ProviderState, uri: str, headers: dict, scopes: list[str], user: Any,
+           client: Any, status: int) -> Response:
+    """Issue the code (or implicit token) for ``scopes`` and redirect (RFC 6749 §4.1.2)."""
+    credentials = {"user": user} if user is not None else {}
+    try:
+        response_headers, _, _ = state.server.create_authorization_response(
+            uri, "GET", None, headers, scopes=scopes, credentials=credentials)
+    except errors.FatalClientError as e:
+        return error_page(state, e.error or "invalid_request", e.description)
+    except errors.OAuth2Error as e:
+        return error_page(state, e.error or "server_error", None, e.status_code or 500)
+    signals.send_consent(True, client=client, user=user, scopes=scopes)
+    return redirect_to(with_iss(response_headers["Location"], state), status)
+
+
+def _deny(state: ProviderState, info: dict, user: Any, client: Any, scopes: list[str],
+          status: int) -> Response:
+    """RFC 6749 §4.1.2.1 ``access_denied``, with ``state`` and ``iss`` (RFC 9207)."""
+    error = errors.AccessDeniedError(state=info.get("state"), request=info["request"])
+    signals.send_consent(False, client=client, user=user, scopes=scopes)
+    return redirect_to(error_location(error, state), status)
+
+
+def _authorize_with_handler(state: ProviderState, handler: Any, uri: str, headers: dict,
+                            scopes: list[str], info: dict, user: Any, *args: Any,
+                            **kwargs: Any) -> Any:
+    """Flask-OAuthlib's ``authorize_handler`` contract (its consent page, its bool)."""
+    if not _is_post():
+        kwargs["scopes"] = scopes
+        kwargs.update(info)
+        return handler(*args, **kwargs)
+    answer = handler(*args, **kwargs)
+    if not isinstance(answer, bool):
+        return answer
+    client = info["request"].client
+    if answer:
+        return _grant(state, uri, headers, scopes, user, client, status=303)
+    return _deny(state, info, user, client, scopes, status=303)
+
+
+# -- the JSON endpoints ------------------------------------------------------------------
+
+
+def _json_endpoint(call: Any) -> Response:
+    """Common frame of token, revocation and introspection: transport, size, errors."""
+    state = current_state()
+    if not http.transport_is_secure(state.config.insecure_transport):
+        return json_error("invalid_request", "This server only accepts HTTPS.", 400)
+    try:
+        uri, method, body, headers = http.extract_params(state.config.max_request_size)
+    except http.RequestTooLarge:
+        return json_error("invalid_request", "The request body is too large.", 413)
+    try:
+        response_headers, response_body, status = call(state, uri, method, body, headers)
+    except Exception:
+        # RFC 6749 §5.2 has no code for this; server_error, and no detail leaks.
+        log.exception("Unexpected error at %s", flask_request.path)
+        return json_error("server_error", None, 500)
+    response_headers = dict(response_headers or {})
+    if status == 401 and _used_basic_auth(headers):
+        # RFC 6749 §5.2: the challenge names the scheme the client used.
+        response_headers["WWW-Authenticate"] = 'Basic realm="oauth", charset="UTF-8"'
+    return http.create_response(response_headers, response_body, status)
+
+
+def _used_basic_auth(headers: dict) -> bool:
+    for key, value in headers.items():
+        if key.lower() == "authorization":
+            return value.split(" ", 1)[0].lower() == "basic"
+    return False
+
+
+@blueprint.route("/token", methods=["POST"])
+def token(*args: Any, **kwargs: Any) -> Response:
+    """The token endpoint (RFC 6749 §3.2): POST, form-encoded, JSON answers."""
+
+    def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
+        extra = None
+        view = state.provider._token_view
+        if view is not None:
+            extra = view(*args, **kwargs) or None
+        g._oauth2_token_request = None
+        answer = state.server.create_token_response(uri, method, body, headers, extra)
+        if answer[2] == 200:
+            issued = g.get("_oauth2_token_request")
+            if issued is not None:
+                signals.send_token_issued(
+                    client=getattr(issued, "client", None), user=getattr(issued, "user", None),
+                    scopes=getattr(issued, "scopes", None),
+                    grant_type=getattr(issued, "grant_type", None))
+        return answer
+
+    return _json_endpoint(call)
+
+
+@blueprint.route("/revoke", methods=["POST"])
+def revoke(*args: Any, **kwargs: Any) -> Response:
+    """The revocation endpoint (RFC 7009 §2)."""
+
+    def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
+        g._oauth2_client = None
+        answer = state.server.create_revocation_response(uri, method, body, headers)
+        if answer[2] == 200:
+            signals.send_token_revoked(client=g.get("_oauth2_client"), token_type_hint=None)
+        view = state.provider._revoke_view
+        if view is not None:
+            view(*args, **kwargs)
+        return answer
+
+    return _json_endpoint(call)
+
+
+@blueprint.route("/introspect", methods=["POST"])
+def introspect() -> Response:
+    """The introspection endpoint (RFC 7662 §2)."""
+
+    def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
+        return state.server.create_introspect_response(uri, method, body, headers)
+
+    return _json_endpoint(call)
+
+
+def metadata() -> Response:
+    """Authorization server metadata (RFC 8414 §3), registered at the app root."""
+    state = current_state()
+    config = state.config
+    base = issuer(state)
+    prefix = base + config.url_prefix
+    pkce_methods = ["S256", "plain"] if config.pkce_plain else ["S256"]
+    claims: dict[str, Any] = {
+        "issuer": base,
+        "authorization_endpoint": prefix + "/authorize",
+        "token_endpoint": prefix + "/token",
+        "revocation_endpoint": prefix + "/revoke",
+        "introspection_endpoint": prefix + "/introspect",
+        "response_types_supported": list(config.response_types),
+        "response_modes_supported": ["query", "fragment"],
+        "grant_types_supported": list(config.grant_types),
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": [
+            "client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": [
+            "client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": pkce_methods,
+        "authorization_response_iss_parameter_supported": True,
+    }
+    if not config.response_types:
+        claims.pop("response_modes_supported")
+        claims.pop("code_challenge_methods_supported")
+    endpoint = MetadataEndpoint([state.server], claims=claims, raise_errors=False)
+    headers, body, status = endpoint.create_metadata_response(
+        flask_request.url, "GET", None, {})
+    return http.create_response(headers, body, status)
