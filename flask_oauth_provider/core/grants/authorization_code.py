@@ -124,7 +124,7 @@ class AuthorizationCodeGrant(GrantTypeBase):
 
         request_info: dict = {}
         for validator in self.custom_validators.pre_auth:
-            request_info.update(validator(request))
+            request_info.update(validator(request) or {})
 
         # RFC 6749 §4.1.1: response_type REQUIRED, value "code".
         if request.response_type is None:
@@ -149,7 +149,7 @@ class AuthorizationCodeGrant(GrantTypeBase):
             }
         )
         for validator in self.custom_validators.post_auth:
-            request_info.update(validator(request))
+            request_info.update(validator(request) or {})
         return request.scopes, request_info
 
     def _validate_code_challenge(self, request: Any, request_info: dict) -> None:
