@@ -6,6 +6,8 @@ import base64
 from urllib.parse import quote_plus
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flask_oauth_provider.core import errors
 from flask_oauth_provider.core.client_auth import (
@@ -229,3 +231,21 @@ def test_basic_with_empty_body_secret_is_basic():
 def test_authorization_header_name_is_case_insensitive():
     request = Request(TOKEN_URI, "POST", "", {"authorization": RFC_BASIC})
     assert extract_client_credentials(request).client_id == RFC_ID
+
+
+# ------------------------------------------------------------------ properties
+
+
+@given(st.text(min_size=1), st.text(min_size=1))
+def test_form_encoded_basic_credentials_round_trip(client_id, secret):
+    # RFC 6749 §2.3.1: whatever the characters, encoding then decoding is lossless.
+    assert parse_basic_authorization(basic(client_id, secret)) == (client_id, secret)
+
+
+@given(st.text())
+def test_arbitrary_authorization_header_gives_credentials_or_invalid_client(header):
+    request = Request(TOKEN_URI, "POST", "", {"Authorization": header})
+    try:
+        extract_client_credentials(request)
+    except errors.InvalidClientError:
+        pass

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flask_oauth_provider.core import set_debug
 from flask_oauth_provider.core.request import PRESEEDED_PARAMS, CaseInsensitiveDict, Request
@@ -404,3 +406,14 @@ def test_parse_error_is_logged_without_the_input(caplog):
         Request(URI, "POST", "client_secret=top secret")
     assert "Malformed request" in caplog.text
     assert "top secret" not in caplog.text
+
+
+# ------------------------------------------------------------------ properties
+
+
+@given(st.text(), st.one_of(st.none(), st.text(), st.binary()))
+def test_request_never_raises_on_any_query_or_body(query, body):
+    request = Request(URI + "?" + query, "POST", body)
+    assert request.parse_error is None or isinstance(request.parse_error, str)
+    request.duplicate_params  # noqa: B018
+    request.uri_query_params  # noqa: B018

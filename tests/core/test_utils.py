@@ -7,6 +7,8 @@ from unittest import mock
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flask_oauth_provider.core import utils
 
@@ -459,3 +461,42 @@ def test_is_valid_code_verifier_rejects_bad_shapes(verifier):
 def test_is_valid_code_challenge_has_the_same_shape():
     assert utils.is_valid_code_challenge(RFC7636_CHALLENGE)
     assert not utils.is_valid_code_challenge("short")
+
+
+# ------------------------------------------------------------------ properties
+
+
+@given(st.text())
+def test_urldecode_only_ever_raises_value_error(text):
+    try:
+        utils.urldecode(text)
+    except ValueError:
+        pass
+
+
+@given(st.lists(st.tuples(st.text(min_size=1), st.text())))
+def test_add_params_to_uri_round_trips(params):
+    uri = utils.add_params_to_uri(REG + "?keep=1", params)
+    assert utils.urldecode(urlsplit(uri).query) == [("keep", "1"), *params]
+
+
+@given(st.text())
+def test_redirect_uri_matches_only_identical_for_non_loopback(requested):
+    assert utils.redirect_uri_matches(REG, requested) == (requested == REG)
+
+
+@given(st.integers(min_value=1, max_value=65535))
+def test_redirect_uri_matches_any_loopback_port(port):
+    assert utils.redirect_uri_matches("http://127.0.0.1/cb", f"http://127.0.0.1:{port}/cb")
+
+
+@given(
+    st.text(
+        alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~",
+        min_size=43,
+        max_size=128,
+    )
+)
+def test_every_valid_verifier_verifies_against_its_own_s256_challenge(verifier):
+    assert utils.is_valid_code_verifier(verifier)
+    assert utils.verify_code_verifier(verifier, utils.pkce_s256(verifier), "S256")
