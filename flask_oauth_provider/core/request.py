@@ -86,12 +86,14 @@ class CaseInsensitiveDict(dict):
         return super().__getitem__(self._real_key(key))
 
     def __setitem__(self, key: str, value: Any) -> None:
+        # setdefault: pickle restores the items before the instance __dict__.
+        keys = self.__dict__.setdefault("_keys", {})
         lowered = key.lower()
-        old = self._keys.get(lowered)
+        old = keys.get(lowered)
         if old is not None and old != key:
             super().__delitem__(old)
-        self._keys[lowered] = old if old is not None else key
-        super().__setitem__(self._keys[lowered], value)
+        keys[lowered] = old if old is not None else key
+        super().__setitem__(keys[lowered], value)
 
     def __delitem__(self, key: str) -> None:
         real = self._real_key(key)

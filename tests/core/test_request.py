@@ -417,3 +417,15 @@ def test_request_never_raises_on_any_query_or_body(query, body):
     assert request.parse_error is None or isinstance(request.parse_error, str)
     request.duplicate_params  # noqa: B018
     request.uri_query_params  # noqa: B018
+
+
+def test_request_survives_deepcopy_and_pickle():
+    import copy
+    import pickle
+
+    request = Request(URI + "?state=s", "POST", "code=c", {"Authorization": "Basic x"})
+    for clone in (copy.deepcopy(request), pickle.loads(pickle.dumps(request))):  # noqa: S301 - our own data
+        assert clone.state == "s"
+        assert clone.code == "c"
+        assert clone.headers["authorization"] == "Basic x"
+        assert clone.client_id is None
