@@ -42,6 +42,8 @@ JSON_HEADERS: Dict[str, str] = {
     "Pragma": "no-cache",
 }
 
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+
 SERVER_ERROR_BODY = json.dumps({"error": "server_error"})
 UNAVAILABLE_BODY = json.dumps({"error": "temporarily_unavailable"})
 
@@ -156,6 +158,21 @@ class BaseEndpoint:
             raise errors.InvalidRequestError(
                 request=request,
                 description=parse_error_description(request))
+
+    def _raise_on_non_form_body(self, request) -> None:
+        """RFC 6749 §3.2 / §4.1.3, RFC 7009 §2.1, RFC 7662 §2.1: parameters are sent
+        "using the application/x-www-form-urlencoded format". A body declared as
+        another media type (JSON, multipart) would silently carry no parameters;
+        it is refused as ``invalid_request`` instead."""
+        body = request.body
+        content_type = request.headers.get("Content-Type") if request.headers else None
+        if not (isinstance(body, (str, bytes)) and body.strip() and content_type):
+            return
+        media_type = content_type.split(";")[0].strip().lower()
+        if media_type != FORM_MEDIA_TYPE:
+            raise errors.InvalidRequestError(
+                request=request,
+                description="The request body must be application/x-www-form-urlencoded.")
 
     def _raise_on_missing_token(self, request) -> None:
         """RFC 7009 §2.1 and RFC 7662 §2.1: the ``token`` parameter is REQUIRED."""

@@ -62,6 +62,7 @@ class RevocationEndpoint(BaseEndpoint):
         self._raise_on_bad_method(request)
         self._raise_on_bad_post_request(request)
         self._raise_on_parse_error(request)
+        self._raise_on_non_form_body(request)
         self._raise_on_missing_token(request)
         self._raise_on_invalid_client(request)
         self._raise_on_unsupported_token(request)

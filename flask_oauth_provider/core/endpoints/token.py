@@ -2,9 +2,10 @@
 
 Routes a token request to the grant owning its ``grant_type`` and returns the grant's
 ``(headers, body, status)``. Departure from oauthlib: a request with the wrong HTTP
-method, with parameters in the URI query, or with an unparseable body is *answered*
-with ``400 invalid_request`` JSON instead of raising, so that every outcome of this
-endpoint is a well-formed OAuth response (RFC 6749 §5.2).
+method, with parameters in the URI query, or with an unparseable or non-form body
+is *answered* with ``400 invalid_request`` JSON instead of raising (oauthlib raises
+for the first two and ignores the last), so that every outcome of this endpoint is a
+well-formed OAuth response (RFC 6749 §5.2).
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ class TokenEndpoint(BaseEndpoint):
     def validate_token_request(self, request: Request) -> None:
         """The checks made before dispatch: POST only (RFC 6749 §3.2), no URI query
         (§2.3.1: credentials "MUST NOT be included in the request URI"), and a body
-        that parses as form data (Appendix B)."""
+        that is, and parses as, form data (§4.1.3, Appendix B)."""
         self._raise_on_bad_method(request)
         self._raise_on_bad_post_request(request)
         self._raise_on_parse_error(request)
+        self._raise_on_non_form_body(request)

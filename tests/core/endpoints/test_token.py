@@ -88,6 +88,27 @@ def test_unparseable_body_is_invalid_request(server, kit, validator, body):
     assert validator.calls == []
 
 
+def test_body_declared_as_json_is_invalid_request(server, kit, validator):
+    """RFC 6749 §4.1.3: the token request body is application/x-www-form-urlencoded.
+    Departure: oauthlib ignores a JSON body and answers as if it were empty."""
+    _, response, status = server.create_token_response(
+        kit.TOKEN, body='{"grant_type": "client_credentials"}',
+        headers={**kit.LIMITED_BASIC, "Content-Type": "application/json"})
+    assert status == 400
+    assert kit.body_json(response) == {
+        "error": "invalid_request",
+        "error_description": "The request body must be application/x-www-form-urlencoded."}
+    assert validator.calls == []
+
+
+def test_form_content_type_with_charset_is_accepted(server, kit):
+    _, _, status = server.create_token_response(
+        kit.TOKEN, body="grant_type=client_credentials",
+        headers={**kit.LIMITED_BASIC,
+                 "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"})
+    assert status == 200
+
+
 def test_unknown_grant_type_is_unsupported(server, kit):
     """RFC 6749 §5.2 unsupported_grant_type."""
     _, body, status = server.create_token_response(
