@@ -1,0 +1,42 @@
+"""Fixtures of the Flask-layer tests: each app comes in two storage flavours.
+
+``callbacks``: the Flask-OAuthlib style getters/setters; ``validator``: a
+``RequestValidator`` subclass written directly against the core.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from apps import create_app  # noqa: E402
+
+
+@pytest.fixture(params=["callbacks", "validator"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(mode: str):
+    return create_app(mode)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def cb_app():
+    """The callbacks flavour only (behaviour owned by the bundled policy)."""
+    return create_app("callbacks")
+
+
+@pytest.fixture
+def cb_client(cb_app):
+    return cb_app.test_client()
