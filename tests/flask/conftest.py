@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from apps import create_app  # noqa: E402
+from flask_support import create_app  # noqa: E402
 
 
 @pytest.fixture(params=["callbacks", "validator"])

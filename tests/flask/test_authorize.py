@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps import (
+from flask_support import (
     REG,
     authorize_url,
     consent,

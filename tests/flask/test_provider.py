@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from apps import Store, access_token
+from flask_support import Store, access_token
 from flask import Flask
 
 from flask_oauth_provider import OAuth2Provider, signals
@@ -202,7 +202,7 @@ def test_login_is_required_for_the_consent_page_without_flask_login():
     store.register(oauth)
     oauth.init_app(app)
     app.testing = False
-    from apps import authorize_url
+    from flask_support import authorize_url
 
     with pytest.raises(RuntimeError, match="Flask-Login"):
         with app.test_request_context(authorize_url()):
