@@ -121,6 +121,9 @@ class AuthorizationCodeGrant(GrantTypeBase):
         if not self.request_validator.validate_client_id(request.client_id, request):
             raise errors.InvalidClientIdError(request=request)
         self._handle_redirects(request)
+        # The redirect URI is validated now, so a repeated PKCE parameter can be
+        # reported to the client (RFC 6749 §3.1: no parameter more than once).
+        self._check_duplicate_params(request, ("code_challenge", "code_challenge_method"))
 
         request_info: dict = {}
         for validator in self.custom_validators.pre_auth:

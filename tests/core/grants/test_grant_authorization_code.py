@@ -246,6 +246,17 @@ def test_duplicate_authorization_parameter_is_fatal(validator, param):
         grant.validate_authorization_request(request)
 
 
+@pytest.mark.parametrize("param", ["code_challenge", "code_challenge_method"])
+def test_duplicate_pkce_parameter_is_redirected_as_invalid_request(validator, param):
+    grant = AuthorizationCodeGrant(validator)
+    pkce = {"code_challenge": APPENDIX_B_CHALLENGE, "code_challenge_method": "S256"}
+    pairs = code_request(**pkce).uri_query_params + [(param, pkce[param])]
+    request = authorization_request(pairs)
+    query = redirected_error(grant.create_authorization_response(request, bearer(validator)))
+    assert query["error_description"] == f"Duplicate {param} parameter."
+    assert validator.calls == ["validate_client_id", "validate_redirect_uri"]
+
+
 def test_unparseable_query_is_fatal(validator):
     grant = AuthorizationCodeGrant(validator)
     request = Request(AUTHORIZE_URI + "?client_id=client1&response_type=code&")
