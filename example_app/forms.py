@@ -18,6 +18,12 @@ from wtforms import (
 from wtforms.csrf.session import SessionCSRF
 from wtforms.validators import DataRequired, Length
 
+try:  # WTForms 3.3 names its choices; older versions take (value, label) pairs
+    from wtforms.fields.choices import SelectChoice as choice
+except ImportError:  # pragma: no cover - WTForms < 3.3
+    def choice(value: str, label: str) -> tuple[str, str]:  # type: ignore[misc]
+        return (value, label)
+
 
 class BaseForm(Form):
     """Every form of the example carries a CSRF token bound to the user's session."""
@@ -51,9 +57,9 @@ class ActionForm(BaseForm):
 
 
 GRANT_TYPE_CHOICES = [
-    ("authorization_code", "Authorization code (with PKCE)"),
-    ("refresh_token", "Refresh token"),
-    ("client_credentials", "Client credentials (confidential clients only)"),
+    choice("authorization_code", "Authorization code (with PKCE)"),
+    choice("refresh_token", "Refresh token"),
+    choice("client_credentials", "Client credentials (confidential clients only)"),
 ]
 
 
@@ -71,8 +77,8 @@ class ClientForm(BaseForm):
     )
     client_type = RadioField(
         "Client type",
-        choices=[("confidential", "Confidential: a server that can keep a secret"),
-                 ("public", "Public: a browser or mobile app (no secret, PKCE)")],
+        choices=[choice("confidential", "Confidential: a server that can keep a secret"),
+                 choice("public", "Public: a browser or mobile app (no secret, PKCE)")],
         default="confidential",
     )
     scopes = MultiCheckboxField("Scopes it may ask for", default=["profile"],

@@ -29,7 +29,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 
 from flask_oauth_provider import OAuth2Provider, current_token
 
-from .forms import ActionForm, ClientForm, LoginForm
+from .forms import ActionForm, ClientForm, LoginForm, choice
 from .models import Client, User, db
 
 bp = Blueprint("example", __name__)
@@ -116,7 +116,8 @@ def clients() -> ResponseReturnValue:
 @login_required
 def new_client() -> ResponseReturnValue:
     form = ClientForm(request.form if request.method == "POST" else None)
-    form.scopes.choices = list(current_app.config["EXAMPLE_SCOPES"].items())
+    form.scopes.choices = [choice(scope, f"{scope}: {text}")
+                           for scope, text in current_app.config["EXAMPLE_SCOPES"].items()]
     if request.method == "POST" and form.validate():
         public = form.client_type.data == "public"
         try:
@@ -171,7 +172,7 @@ def api_me() -> ResponseReturnValue:
     user = current_token.user
     scopes = list(current_token.scopes)
     body: dict[str, Any] = {"client_id": current_token.client.client_id, "scopes": scopes}
-    if user is None:  # a client-credentials token acts for the client, not for a user
+    if user is None:  # a client-credentials token of a client that no user registered
         body["user"] = None
     else:
         body["user"] = {"id": user.id, "username": user.username}

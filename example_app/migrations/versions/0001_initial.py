@@ -3,16 +3,16 @@
 The OAuth tables are the columns of flask_oauth_provider.sqla's mixins plus the
 example's primary keys and user links (example_app/models.py).
 
-Revision ID: faf2beb0263c
+Revision ID: 1685f9d2eb40
 Revises:
-Create Date: 2026-11-29 01:26:00.349435
+Create Date: 2026-11-29 01:29:32.889195
 """
 import sqlalchemy as sa
 from alembic import op
 
 import flask_oauth_provider.sqla
 
-revision = 'faf2beb0263c'
+revision = '1685f9d2eb40'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -76,6 +76,7 @@ def upgrade():
     sa.Column('token_type', sa.String(length=40), nullable=False),
     sa.Column('client_id', sa.String(length=64), nullable=False),
     sa.Column('scope', sa.Text(), nullable=False),
+    sa.Column('grant_scope', sa.Text(), nullable=False),
     sa.Column('family_id', sa.String(length=32), nullable=False),
     sa.Column('issued_at', flask_oauth_provider.sqla.UTCDateTime(), nullable=False),
     sa.Column('expires_at', flask_oauth_provider.sqla.UTCDateTime(), nullable=True),

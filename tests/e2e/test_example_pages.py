@@ -1,0 +1,89 @@
+"""The example app's own pages, over real HTTP: login, client registration, authorized
+applications, and its migration."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import requests
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from authlib.common.security import generate_token
+from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
+from e2e_support import consent, forms_of, log_in, submit
+
+
+def test_migration_creates_exactly_the_models_tables(example_app):
+    # The database was created by example_app/migrations on first start; a difference
+    # means the models (or the mixins under them) changed without a new migration.
+    from example_app.models import db
+
+    with example_app.app_context(), db.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert differences == []
+
+
+def test_wrong_password_stays_on_login_page(server):
+    session = requests.Session()
+    answer = log_in(session, server.url, "demo", "wrong")
+    assert answer.status_code == 400
+    assert "wrong password" in answer.text
+
+
+def test_login_does_not_redirect_off_site(server):
+    session = requests.Session()
+    answer = log_in(session, server.url, "demo", "demo", next_url="https://attacker.example/")
+    assert answer.status_code == 302
+    assert urlsplit(answer.headers["Location"]).netloc in ("", f"127.0.0.1:{server.port}")
+
+
+def test_login_form_without_csrf_token_is_refused(server):
+    session = requests.Session()
+    answer = session.post(server.url + "/login", data={"username": "demo", "password": "demo"},
+                          timeout=30, allow_redirects=False)
+    assert answer.status_code == 400
+    still_out = session.get(server.url + "/clients", timeout=30, allow_redirects=False)
+    assert urlsplit(still_out.headers["Location"]).path == "/login"
+
+
+def test_client_secret_is_shown_once(server, browser, register_client):
+    creds = register_client()
+    listing = browser.get(server.url + "/clients", timeout=30).text
+    assert creds["client_id"] in listing
+    assert creds["client_secret"] not in listing
+
+
+def test_registration_refuses_http_redirect_uri_off_loopback(server, browser):
+    page = browser.get(server.url + "/clients/new", timeout=30)
+    answer = submit(browser, page, "redirect_uris", {
+        "name": "bad", "redirect_uris": "http://app.example.com/callback",
+        "grant_types": ["authorization_code"], "client_type": "confidential",
+        "scopes": ["profile"]})
+    assert answer.status_code == 400
+    assert "https" in answer.text
+
+
+def test_authorized_applications_lists_and_revokes_a_grant(server, browser, register_client):
+    creds = register_client(public=True)
+    client = AuthlibSession(creds["client_id"], redirect_uri=creds["redirect_uri"],
+                            scope="profile", code_challenge_method="S256",
+                            token_endpoint_auth_method="none")
+    verifier = generate_token(64)
+    url, _ = client.create_authorization_url(server.url + "/oauth/authorize",
+                                             code_verifier=verifier)
+    client.fetch_token(server.url + "/oauth/token",
+                       authorization_response=consent(browser, url), code_verifier=verifier)
+    assert client.get(server.url + "/api/me", timeout=30).status_code == 200
+
+    page = browser.get(server.url + "/authorized", timeout=30)
+    assert creds["name"] in page.text
+    form_action = f"/authorized/{creds['client_id']}/revoke"
+    forms = [f for f in forms_of(page.text) if f.action == form_action]
+    assert len(forms) == 1
+    answer = browser.post(server.url + form_action, data=forms[0].data(), timeout=30,
+                          allow_redirects=False)
+    assert answer.status_code == 302
+
+    after = browser.get(server.url + "/authorized", timeout=30).text
+    assert not [f for f in forms_of(after) if f.action == form_action]
+    assert client.get(server.url + "/api/me", timeout=30).status_code == 401
