@@ -256,7 +256,7 @@ def _masked(token: dict[str, Any]) -> dict[str, Any]:
     shown = dict(token)
     for key in ("access_token", "refresh_token"):
         if isinstance(shown.get(key), str):
-            shown[key] = shown[key][:6] + "…"
+            shown[key] = shown[key][:6] + "..."
     return shown
 
 
