@@ -169,6 +169,23 @@ def test_validator_crash_is_logged_with_traceback(server, validator, kit, caplog
     assert errors_logged and errors_logged[0].exc_info
 
 
+def test_catch_errors_off_lets_the_exception_through(server, validator, kit):
+    server.catch_errors = False
+    validator.fail["authenticate_client"] = RuntimeError("boom")
+    with pytest.raises(RuntimeError):
+        server.create_token_response(kit.TOKEN, body="grant_type=client_credentials",
+                                     headers=kit.LIMITED_BASIC)
+
+
+def test_claims_are_handed_to_the_grant_on_the_request(server, validator, kit):
+    seen = []
+    server.credentials_grant.custom_validators.post_token.append(
+        lambda request: seen.append(request.claims))
+    server.create_token_response(kit.TOKEN, body="grant_type=client_credentials",
+                                 headers=kit.LIMITED_BASIC, claims={"email": None})
+    assert seen == [{"email": None}]
+
+
 def test_oauth_error_escaping_a_grant_is_answered_as_json(server, kit):
     """An OAuth2Error from a token modifier is still a well-formed §5.2 answer."""
     def refuse(token):
