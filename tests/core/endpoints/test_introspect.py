@@ -78,6 +78,7 @@ def test_get_is_answered_invalid_request(server, validator, kit):
 
 
 def test_query_parameters_on_post_are_invalid_request(server, kit, issued):
+    """RFC 7662 §2.1: a form body; RFC 9700 §4.3.2: tokens do not go in URLs."""
     _, body, status = server.create_introspect_response(
         kit.INTROSPECT + "?token=at-1", body="token=at-1", headers=kit.CONF_BASIC)
     assert status == 400
@@ -85,6 +86,7 @@ def test_query_parameters_on_post_are_invalid_request(server, kit, issued):
 
 
 def test_validator_crash_is_a_bare_500(server, validator, kit, issued):
+    """Departure: RFC 6749 §4.1.2.1 server_error, status 500, no detail."""
     validator.fail["introspect_token"] = RuntimeError("db down")
     headers, body, status = server.create_introspect_response(
         kit.INTROSPECT, body="token=at-1", headers=kit.CONF_BASIC)
@@ -93,6 +95,7 @@ def test_validator_crash_is_a_bare_500(server, validator, kit, issued):
 
 
 def test_unavailable_is_503(server, kit):
+    """RFC 6749 §4.1.2.1 temporarily_unavailable, as JSON with 503."""
     server.available = False
     _, body, status = server.create_introspect_response(
         kit.INTROSPECT, body="token=at-1", headers=kit.CONF_BASIC)

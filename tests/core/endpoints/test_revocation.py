@@ -57,6 +57,8 @@ def test_get_is_answered_invalid_request(server, validator, kit):
 
 
 def test_query_parameters_on_post_are_invalid_request(server, kit):
+    """RFC 7009 §2.1: parameters go in the form body; RFC 6749 §2.3.1: credentials
+    never in the URI. Departure: answered 400 JSON, as oauthlib does here."""
     _, body, status = server.create_revocation_response(
         kit.REVOKE + "?token=at-1", body="token=at-1", headers=kit.CONF_BASIC)
     assert status == 400
@@ -64,6 +66,8 @@ def test_query_parameters_on_post_are_invalid_request(server, kit):
 
 
 def test_unparseable_body_is_invalid_request(server, validator, kit):
+    """Departure (RFC 6749 §5.2 invalid_request for a malformed body; oauthlib
+    ignores it and reports a missing token)."""
     _, body, status = server.create_revocation_response(
         kit.REVOKE, body="token=%zz", headers=kit.CONF_BASIC)
     assert status == 400
@@ -126,6 +130,7 @@ def test_refresh_token_hint_unsupported_without_refresh_tokens(validator, kit):
 
 
 def test_validator_crash_is_a_bare_500(server, validator, kit):
+    """Departure: RFC 6749 §4.1.2.1 server_error, status 500, no detail."""
     validator.fail["revoke_token"] = RuntimeError("db down")
     headers, body, status = server.create_revocation_response(
         kit.REVOKE, body="token=at-1", headers=kit.CONF_BASIC)

@@ -200,6 +200,8 @@ def test_oauth_error_escaping_a_grant_is_answered_as_json(server, kit):
 
 
 def test_unavailable_endpoint_answers_503_json(server, validator, kit):
+    """RFC 6749 §4.1.2.1 temporarily_unavailable; departure: with the JSON and
+    no-store headers of §5.1 (oauthlib sends no headers)."""
     server.available = False
     headers, body, status = server.create_token_response(
         kit.TOKEN, body="grant_type=client_credentials", headers=kit.LIMITED_BASIC)
