@@ -65,7 +65,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import mysql
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, joinedload, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -273,7 +273,10 @@ class TokenMixin:
     )
     token_type: Mapped[str] = mapped_column(String(40), default="Bearer")
     client_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: Scopes of the access token (narrower than the grant's after a narrowing refresh).
     scope: Mapped[str] = mapped_column(Text, default="")
+    #: Scopes the user granted: the refresh token's, kept across refreshes (RFC 6749 §6).
+    grant_scope: Mapped[str] = mapped_column(Text, default="")
     #: Shared by every token descending from one authorization (code, password,
     #: client credentials grant) through refreshes.
     family_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -297,6 +300,10 @@ class TokenMixin:
     @property
     def scopes(self) -> list[str]:
         return _split(self.scope)
+
+    @property
+    def grant_scopes(self) -> list[str]:
+        return _split(self.grant_scope or self.scope)
 
     @property
     def expires(self) -> Optional[datetime.datetime]:
@@ -789,7 +796,7 @@ class SQLAlchemyStore(ProviderValidator):
         if row is None or row.refresh_token_digest != token_digest(refresh_token):
             row = self.session.scalars(select(self.token_model).where(
                 self.token_model.refresh_token_digest == token_digest(refresh_token))).first()
-        return row.scopes if row is not None else []
+        return row.grant_scopes if row is not None else []
 
     def save_bearer_token(self, token: dict, request: Any, *args: Any, **kwargs: Any) -> None:
         """Store the new token's digests, in one transaction with what it consumes.
@@ -819,10 +826,12 @@ class SQLAlchemyStore(ProviderValidator):
 
         code_row = self._cached(request, "code") if grant_type == "authorization_code" else None
         old = self._cached(request, "refresh") if grant_type == "refresh_token" else None
+        row.grant_scope = row.scope
         if code_row is not None:
             row.family_id = code_row.family_id
         elif old is not None:
             row.family_id = old.family_id
+            row.grant_scope = old.grant_scope or old.scope
         else:
             row.family_id = uuid.uuid4().hex
         if refresh and not (old is not None and refresh == request.refresh_token):
@@ -862,11 +871,11 @@ class SQLAlchemyStore(ProviderValidator):
                         grant_type)
             self._revoke_family(row.family_id)
             raise errors.InvalidGrantError(request=request) from None
-        except SQLAlchemyError:
+        except OperationalError:
             if code_row is None and old is None:
                 raise
-            # Serialization failures and deadlocks when racing on one row: the other
-            # request won, so this one is refused cleanly.
+            # Serialization failures, deadlocks, "database is locked" when racing on one
+            # row: the other request won, so this one is refused cleanly.
             log.info("database refused a concurrent %s redemption", grant_type, exc_info=True)
             raise errors.InvalidGrantError(request=request) from None
         if code_row is not None:
@@ -969,7 +978,7 @@ class SQLAlchemyStore(ProviderValidator):
         claims: dict[str, Any] = {
             "active": True,
             "client_id": row.client_id,
-            "scope": row.scope,
+            "scope": row.scope if kind == "access_token" else " ".join(row.grant_scopes),
             "iat": _epoch(row.issued_at),
         }
         if kind == "access_token":
@@ -1107,11 +1116,11 @@ class SQLAlchemyStore(ProviderValidator):
             app = apps.get(client.client_id)
             if app is None:
                 apps[client.client_id] = AuthorizedApplication(
-                    client=client, scopes=list(row.scopes), authorized_at=row.issued_at,
+                    client=client, scopes=list(row.grant_scopes), authorized_at=row.issued_at,
                     last_issued_at=row.issued_at,
                 )
             else:
-                app.scopes.extend(s for s in row.scopes if s not in app.scopes)
+                app.scopes.extend(s for s in row.grant_scopes if s not in app.scopes)
                 app.last_issued_at = max(app.last_issued_at, row.issued_at)
         return list(apps.values())
 
