@@ -210,8 +210,10 @@ def make_env(tmp_path, database_url):
     """Factory: ``make_env(GRANT_TYPES=[...], ...)`` builds a fresh provider app."""
     made: list[SecEnv] = []
 
-    def factory(**config: Any) -> SecEnv:
+    def factory(target_wrapper: Any = None, **config: Any) -> SecEnv:
         target = database_target(database_url, str(tmp_path / f"sec{len(made)}.sqlite"))
+        if target_wrapper is not None:
+            target = target_wrapper(target)
         try:
             app = create_app(target, **config)
         except Exception:
