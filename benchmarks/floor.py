@@ -3,7 +3,8 @@
 Token endpoint (client_credentials): one SELECT of the client by id, one INSERT of
 the token's digest, one COMMIT. Protected GET: one indexed SELECT by token digest.
 Same requests, same JSON as the other apps; same Flask-SQLAlchemy session stack, but
-Core statements only (no ORM objects, no OAuth library).
+Core statements built once at import with bound parameters (no ORM objects, no OAuth
+library, no statement construction per call).
 """
 
 from __future__ import annotations
@@ -44,10 +45,14 @@ token_table = db.Table(
     sa.Column("revoked", sa.Boolean, nullable=False, default=False),
 )
 
-_select_client = sa.select(client_table.c.secret_digest, client_table.c.scope)
+# Statements built once, values bound per call: the least work per call.
+_select_client = sa.select(client_table.c.secret_digest, client_table.c.scope).where(
+    client_table.c.client_id == sa.bindparam("client_id"))
+_insert_token = token_table.insert()
 _select_token = sa.select(token_table.c.client_id, token_table.c.user_id,
                           token_table.c.scope, token_table.c.expires_at,
-                          token_table.c.revoked)
+                          token_table.c.revoked).where(
+    token_table.c.digest == sa.bindparam("digest"))
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -74,17 +79,16 @@ def create_app(target: Target) -> Flask:
         form = request.form
         if form.get("grant_type") != "client_credentials":
             return _error("unsupported_grant_type", 400)
-        row = db.session.execute(
-            _select_client.where(client_table.c.client_id == client_id)).first()
+        row = db.session.execute(_select_client, {"client_id": client_id}).first()
         if row is None or not hmac.compare_digest(row.secret_digest, sha256_hex(secret)):
             return _error("invalid_client", 401, {"WWW-Authenticate": "Basic"})
         scope = form.get("scope") or row.scope
         if not set(scope.split()) <= set(row.scope.split()):
             return _error("invalid_scope", 400)
         value = secrets.token_urlsafe(32)
-        db.session.execute(token_table.insert().values(
-            digest=sha256_hex(value), client_id=client_id, user_id=None, scope=scope,
-            expires_at=int(time.time()) + 3600, revoked=False))
+        db.session.execute(_insert_token, {
+            "digest": sha256_hex(value), "client_id": client_id, "user_id": None,
+            "scope": scope, "expires_at": int(time.time()) + 3600, "revoked": False})
         db.session.commit()
         body = {"access_token": value, "token_type": "Bearer", "expires_in": 3600,
                 "scope": scope}
@@ -95,8 +99,7 @@ def create_app(target: Target) -> Flask:
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not value:
             return _error("invalid_token", 401, {"WWW-Authenticate": "Bearer"})
-        row = db.session.execute(
-            _select_token.where(token_table.c.digest == sha256_hex(value))).first()
+        row = db.session.execute(_select_token, {"digest": sha256_hex(value)}).first()
         if row is None or row.revoked or row.expires_at < time.time():
             return _error("invalid_token", 401,
                           {"WWW-Authenticate": 'Bearer error="invalid_token"'})

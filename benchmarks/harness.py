@@ -85,17 +85,24 @@ def check(responses: Iterable[tuple[int, bytes]], what: str) -> None:
             raise BenchError(f"{what}: HTTP {code}: {body[:300]!r}")
 
 
-def time_calls(app: Callable, envs: Sequence[dict], what: str) -> float:
-    """Seconds per call, mean over ``envs``; every answer must be 200."""
+def time_calls(app: Callable, envs: Sequence[dict], what: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) per call, mean over ``envs``.
+
+    Every answer must be 200. The CPU time is the benchmark process's own (the app, and
+    SQLite which runs inside it; not a PostgreSQL server's): on a shared machine it is
+    less disturbed by other processes than wall time.
+    """
     responses = []
     append = responses.append
     gc.collect()
+    cpu0 = time.process_time()
     start = time.perf_counter()
     for env in envs:
         append(wsgi_call(app, env))
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu0
     check(responses, what)
-    return elapsed / len(envs)
+    return elapsed / len(envs), cpu / len(envs)
 
 
 # -- flows -----------------------------------------------------------------------
@@ -250,9 +257,18 @@ def flow_envs(bench: BenchApp, flow: str, n: int, tokens: Sequence[str]) -> list
 
 @dataclass
 class Sample:
-    """Per-call seconds of each repetition."""
+    """Per-call seconds (wall) of each repetition, and per-call CPU seconds."""
 
     values: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    def add(self, wall_cpu: tuple[float, float]) -> None:
+        self.values.append(wall_cpu[0])
+        self.cpu.append(wall_cpu[1])
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu) if self.cpu else float("nan")
 
     @property
     def median(self) -> float:
@@ -266,9 +282,10 @@ class Sample:
         return (max(self.values) - min(self.values)) / 2 / self.median
 
 
-def paired_ratio(a: Sample, b: Sample) -> tuple[float, float]:
+def paired_ratio(a: Sample, b: Sample, cpu: bool = False) -> tuple[float, float]:
     """Median of the per-repetition ratios a/b (measured side by side), and their spread."""
-    ratios = [x / y for x, y in zip(a.values, b.values)]
+    xs, ys = (a.cpu, b.cpu) if cpu else (a.values, b.values)
+    ratios = [x / y for x, y in zip(xs, ys)]
     med = statistics.median(ratios)
     spread = (max(ratios) - min(ratios)) / 2 / med if len(ratios) > 1 else 0.0
     return med, spread
@@ -295,6 +312,6 @@ def measure(benches: Sequence[BenchApp], flows: Sequence[str], reps: int, calls:
                     continue
                 envs = flow_envs(b, flow, calls, tokens[b.name])
                 per_call = time_calls(b.app, envs, f"{b.name} {flow}")
-                out.setdefault((flow, b.name), Sample()).values.append(per_call)
+                out.setdefault((flow, b.name), Sample()).add(per_call)
         log(f"  repetition {rep + 1}/{reps} done")
     return out

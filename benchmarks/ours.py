@@ -78,7 +78,9 @@ def create_app(target: Target) -> Flask:
     @oauth.require_oauth(SCOPE)
     def me() -> Any:
         tok = current_token
-        return jsonify(client_id=tok.client_id, user_id=tok.user_id, scope=tok.scope)
+        return jsonify(client_id=tok.client.client_id,
+                       user_id=tok.user.id if tok.user is not None else None,
+                       scope=" ".join(tok.scopes))
 
     app.extensions["bench_oauth"] = oauth
     return app
@@ -94,6 +96,7 @@ class Ours(BenchApp):
     def __init__(self, target: Target, create: bool = True) -> None:
         self.app = create_app(target)
         self.user_id = 1
+        self._grant_scope = "grant_scope" in self.table.c
         if create:
             with self.app.app_context():
                 db.create_all()
@@ -156,8 +159,11 @@ class Ours(BenchApp):
 
     def bulk_row(self, value: str) -> dict:
         now = _now()
-        return {"access_token_digest": sha256_hex(value), "refresh_token_digest": None,
+        row = {"access_token_digest": sha256_hex(value), "refresh_token_digest": None,
                 "token_type": "Bearer", "client_id": self.client_id, "scope": SCOPE,
                 "family_id": uuid.uuid4().hex, "issued_at": now,
                 "expires_at": now + datetime.timedelta(days=1), "refresh_expires_at": None,
                 "refresh_rotated_at": None, "revoked_at": None, "user_id": self.user_id}
+        if self._grant_scope:  # the scope of the original grant, when the model stores it
+            row["grant_scope"] = SCOPE
+        return row

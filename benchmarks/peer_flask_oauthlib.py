@@ -270,7 +270,7 @@ def main(argv: Any = None) -> int:
                                   log=lambda m: print(m, file=sys.stderr))
         out = {"versions": {"Flask-OAuthlib": getattr(flask_oauthlib, "__version__", "?"),
                             "oauthlib (child)": oauthlib.__version__},
-               "samples": {f"{f}|{n}": s.values for (f, n), s in samples.items()},
+               "samples": {f"{f}|{n}": [s.values, s.cpu] for (f, n), s in samples.items()},
                "counts": counts}
         print(json.dumps(out))
     finally:

@@ -18,14 +18,22 @@ class ProfileEntry:
     total_us: float  # per call, including callees
 
 
-def _walk(frame: Any, self_t: dict, total_t: dict, on_stack: set) -> None:
-    key = (frame.function or "?", f"{frame.file_path_short or '?'}:{frame.line_no}")
-    self_t[key] += frame.total_self_time
+def _walk(frame: Any, self_t: dict, total_t: dict, on_stack: set,
+          parent: Any = None) -> None:
+    function = frame.function or "?"
+    if function.startswith("[") and parent is not None:
+        # pyinstrument's synthetic "[self]" / "[await]" leaves: their parent's own time
+        self_t[parent] += frame.time
+        return
+    key = (function, f"{frame.file_path_short or '?'}:{frame.line_no}")
     if key not in on_stack:  # recursion: count the outermost frame only
         total_t[key] += frame.time
     on_stack = on_stack | {key}
-    for child in frame.children:
-        _walk(child, self_t, total_t, on_stack)
+    children = frame.children
+    if not children:
+        self_t[key] += frame.time
+    for child in children:
+        _walk(child, self_t, total_t, on_stack, key)
 
 
 def profile_flow(bench: BenchApp, flow: str, calls: int, tokens: Sequence[str],
@@ -38,7 +46,7 @@ def profile_flow(bench: BenchApp, flow: str, calls: int, tokens: Sequence[str],
     from pyinstrument import Profiler
 
     envs = flow_envs(bench, flow, calls, tokens)
-    profiler = Profiler(interval=0.0002)
+    profiler = Profiler(interval=0.0005)
     responses = []
     profiler.start()
     for env in envs:

@@ -29,12 +29,27 @@ def token_value(i: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _column_defaults(table: sa.Table) -> dict:
+    """Python-side defaults of ``table``'s columns (COPY does not apply them)."""
+    out = {}
+    for c in table.columns:
+        d = c.default
+        if d is None:
+            continue
+        if getattr(d, "is_scalar", False):
+            out[c.name] = d.arg
+        elif getattr(d, "is_callable", False):
+            out[c.name] = d.arg(None)
+    return out
+
+
 def bulk_insert(bench: BenchApp, start: int, stop: int) -> None:
     """Insert tokens ``start..stop-1`` into ``bench``'s token table."""
     table: sa.Table = bench.table
     engine = bench.engine()
     if engine.dialect.name == "postgresql":
-        cols = [c.name for c in table.columns if not (c.primary_key and c.autoincrement)]
+        cols = [c.name for c in table.columns if not c.primary_key]
+        defaults = _column_defaults(table)
         raw = engine.raw_connection()
         try:
             cur = raw.cursor()
@@ -42,7 +57,7 @@ def bulk_insert(bench: BenchApp, start: int, stop: int) -> None:
             with cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
                 for i in range(start, stop):
                     row = bench.bulk_row(token_value(i))
-                    copy.write_row([row.get(c) for c in cols])
+                    copy.write_row([row[c] if c in row else defaults.get(c) for c in cols])
             cur.execute(f'ANALYZE "{table.name}"')
             raw.commit()
         finally:
@@ -77,5 +92,5 @@ def run(benches: Sequence[BenchApp], sizes: Sequence[int], reps: int, calls: int
                 probes = [token_value(rng.randrange(size)) for _ in range(calls)]
                 per_call = time_calls(b.app, b.protected_envs(probes),
                                       f"{b.name} protected @{size}")
-                out.setdefault((b.name, size), Sample()).values.append(per_call)
+                out.setdefault((b.name, size), Sample()).add(per_call)
     return out

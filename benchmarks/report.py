@@ -1,0 +1,252 @@
+"""Turning measurements into the printed table and ``benchmarks/results.md``."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from .harness import FLOW_LABELS, Sample, paired_ratio
+
+#: Targets, as ratios measured in the same run (issue 6) and statement counts (issue 4).
+TOKEN_RATIO_MAX = 1.10
+PROTECTED_RATIO_MAX = 1.05
+SCALE_RATIO_MAX = 1.2
+SQL_MAX = {"protected": 1, "code": 4, "refresh": 4}
+
+
+@dataclass
+class Results:
+    settings: dict = field(default_factory=dict)
+    versions: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    inproc: dict = field(default_factory=dict)  # db -> {(flow, app): Sample}
+    counts: dict = field(default_factory=dict)  # db -> {(flow, app): SQLCount-like}
+    fol: dict = field(default_factory=dict)  # db -> {"samples":..., "counts":...} or error
+    scale: dict = field(default_factory=dict)  # db -> {(app, size): Sample}
+    load: dict = field(default_factory=dict)  # db -> {(app, flow, workers): LoadResult}
+    profiles: list = field(default_factory=list)  # (db, flow, by_self, by_total)
+    elapsed_s: float = 0.0
+
+
+def us(seconds: float) -> str:
+    return f"{seconds * 1e6:,.0f}"
+
+
+def cell(s: Optional[Sample]) -> str:
+    if s is None or not s.values:
+        return "—"
+    return f"{us(s.median)} ±{s.spread * 100:.0f}%"
+
+
+def ratio_cell(a: Optional[Sample], b: Optional[Sample], cpu: bool = False) -> str:
+    if a is None or b is None or not a.values or not b.values:
+        return "—"
+    r, spread = paired_ratio(a, b, cpu=cpu)
+    return f"{r:.2f}× ±{spread * 100:.0f}%"
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def _count(counts: dict, flow: str, app: str) -> str:
+    c = counts.get((flow, app))
+    if c is None:
+        return "—"
+    n, commits = c[0], c[1]
+    return f"{n}" + (f" +{commits} COMMIT" if commits else "")
+
+
+def inproc_table(db: str, res: Results) -> str:
+    samples, counts = res.inproc[db], res.counts.get(db, {})
+    rows = []
+    for flow in ("token", "code", "refresh", "protected"):
+        g = samples.get
+        ours, floor, peer = g((flow, "ours")), g((flow, "floor")), g((flow, "Authlib"))
+        rows.append([
+            FLOW_LABELS[flow], cell(floor), cell(ours), cell(peer),
+            ratio_cell(ours, floor), ratio_cell(ours, floor, cpu=True),
+            ratio_cell(peer, ours),
+            _count(counts, flow, "floor"), _count(counts, flow, "ours"),
+            _count(counts, flow, "Authlib"),
+        ])
+    header = ["flow", "floor µs", "ours µs", "Authlib µs", "ours/floor",
+              "ours/floor (CPU)", "Authlib/ours", "SQL floor", "SQL ours", "SQL Authlib"]
+    return _md_table(header, rows)
+
+
+def fol_table(db: str, res: Results) -> str:
+    data = res.fol.get(db)
+    if not data or "samples" not in data:
+        return ""
+    samples = {tuple(k.split("|")): Sample(v[0], v[1]) for k, v in data["samples"].items()}
+    counts = {tuple(k.split("|")): v for k, v in data["counts"].items()}
+    ours_samples = res.inproc.get(db, {})
+    rows = []
+    for flow in ("token", "code", "refresh", "protected"):
+        fol, floor = samples.get((flow, "Flask-OAuthlib")), samples.get((flow, "floor"))
+        c = counts.get((flow, "Flask-OAuthlib"))
+        ours = ours_samples.get((flow, "ours"))
+        main_floor = ours_samples.get((flow, "floor"))
+        rows.append([FLOW_LABELS[flow], cell(floor), cell(fol), ratio_cell(fol, floor),
+                     ratio_cell(ours, main_floor),
+                     f"{c[0]}" + (f" +{c[1]} COMMIT" if c and c[1] else "") if c else "—"])
+    return _md_table(["flow", "floor µs (child)", "Flask-OAuthlib µs", "FOL/floor (child)",
+                      "ours/floor (main run)", "SQL FOL"], rows)
+
+
+def scale_table(db: str, res: Results) -> str:
+    data = res.scale.get(db)
+    if not data:
+        return ""
+    apps = sorted({a for a, _ in data}, key=lambda a: ["floor", "ours", "Authlib"].index(a)
+                  if a in ("floor", "ours", "Authlib") else 9)
+    sizes = sorted({s for _, s in data})
+    rows = []
+    for a in apps:
+        first, last = data.get((a, sizes[0])), data.get((a, sizes[-1]))
+        rows.append([a] + [cell(data.get((a, s))) for s in sizes]
+                    + [ratio_cell(last, first)])
+    header = ["app"] + [f"{s:,} tokens µs" for s in sizes] + [f"{sizes[-1]:,} / {sizes[0]:,}"]
+    return _md_table(header, rows)
+
+
+def load_table(db: str, res: Results) -> str:
+    data = res.load.get(db)
+    if not data:
+        return ""
+    rows = []
+    for (app, flow, workers), r in data.items():
+        floor = data.get(("floor", flow, workers))
+        rel = f"{floor.rps / r.rps:.2f}×" if floor and r.rps else "—"
+        rows.append([app, FLOW_LABELS[flow], str(workers), f"{r.rps:,.0f}",
+                     f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}", rel, f"{r.errors}/{r.requests}"])
+    return _md_table(["app", "flow", "workers", "req/s", "p50 ms", "p99 ms",
+                      "floor req/s ÷ app req/s", "errors/requests"], rows)
+
+
+def targets(res: Results) -> list[tuple[str, str, str, bool]]:
+    """(database, target, measured, met) for every target that could be measured."""
+    out = []
+    for db, samples in res.inproc.items():
+        for flow, limit in (("token", TOKEN_RATIO_MAX), ("protected", PROTECTED_RATIO_MAX)):
+            a, b = samples.get((flow, "ours")), samples.get((flow, "floor"))
+            if a and b:
+                r, _ = paired_ratio(a, b)
+                out.append((db, f"{FLOW_LABELS[flow]} ≤ {limit:.2f}× floor", f"{r:.2f}×",
+                            r <= limit))
+        counts = res.counts.get(db, {})
+        for flow, limit in SQL_MAX.items():
+            c = counts.get((flow, "ours"))
+            if c is not None:
+                out.append((db, f"SQL statements per {FLOW_LABELS[flow]} ≤ {limit}",
+                            str(c[0]), c[0] <= limit))
+    for db, data in res.scale.items():
+        sizes = sorted({s for _, s in data})
+        a, b = data.get(("ours", sizes[-1])), data.get(("ours", sizes[0]))
+        if a and b and len(sizes) > 1:
+            r, _ = paired_ratio(a, b)
+            out.append((db, f"protected GET at {sizes[-1]:,} tokens ≤ {SCALE_RATIO_MAX}× "
+                            f"at {sizes[0]:,}", f"{r:.2f}×", r <= SCALE_RATIO_MAX))
+    return out
+
+
+def render(res: Results) -> str:
+    s = res.settings
+    parts = ["# Benchmark results", "",
+             "Written by `python -m benchmarks"
+             + (" --quick" if s.get("quick") else "") + "`; do not edit by hand.", ""]
+    parts.append(
+        f"Run of {s.get('date', '?')}, {res.elapsed_s:.0f} s. In-process: {s.get('reps')} "
+        f"repetitions × {s.get('calls')} calls per (flow, app), apps interleaved within each "
+        "repetition; requests built beforehand and passed straight to each app's WSGI "
+        "callable. Times are per call: median over repetitions ± half the min–max range. "
+        "Ratios are medians of per-repetition ratios (both apps measured in the same "
+        "repetition). `(CPU)` ratios use this process's CPU time instead of wall time "
+        "(it leaves out a PostgreSQL server's work and other engineers' processes on this "
+        "shared machine). SQL: statements sent per call (SQLAlchemy `before_cursor_execute`)"
+        ", COMMITs counted apart.")
+    parts.append("")
+    parts.append("## Versions and machine")
+    parts.append("")
+    parts += [f"- {k}: {v}" for k, v in res.versions.items()]
+    parts.append("")
+    if res.notes:
+        parts.append("## Notes")
+        parts.append("")
+        parts += [f"- {n}" for n in res.notes]
+        parts.append("")
+    tg = targets(res)
+    if tg:
+        parts.append("## Targets")
+        parts.append("")
+        parts.append(_md_table(["database", "target", "measured", "met"],
+                               [[d, t, m, "yes" if ok else "**no**"] for d, t, m, ok in tg]))
+        parts.append("")
+    for db in res.inproc:
+        parts.append(f"## {db}: in-process, per call")
+        parts.append("")
+        parts.append(inproc_table(db, res))
+        parts.append("")
+        counts = res.counts.get(db, {})
+        if counts:
+            parts.append("Statements per call:")
+            parts.append("")
+            for (flow, app), c in sorted(counts.items()):
+                parts.append(f"- {app}, {FLOW_LABELS[flow]}: {c[2]}")
+            parts.append("")
+        ft = fol_table(db, res)
+        if ft:
+            parts.append(f"### {db}: Flask-OAuthlib (side process, oauthlib "
+                         f"{res.fol[db].get('versions', {}).get('oauthlib (child)', '?')})")
+            parts.append("")
+            parts.append(ft)
+            parts.append("")
+            fc = res.fol[db].get("counts", {})
+            for key, c in sorted(fc.items()):
+                flow, app = key.split("|")
+                if app == "Flask-OAuthlib":
+                    parts.append(f"- Flask-OAuthlib, {FLOW_LABELS[flow]}: {c[2]}")
+            parts.append("")
+        elif db in res.fol:
+            parts.append(f"Flask-OAuthlib: {res.fol[db].get('error')}")
+            parts.append("")
+    for db in res.scale:
+        parts.append(f"## {db}: protected GET with many stored tokens")
+        parts.append("")
+        parts.append(scale_table(db, res))
+        parts.append("")
+    for db in res.load:
+        parts.append(f"## {db}: gunicorn (sync workers) under load, {s.get('load_s')} s each, "
+                     f"{s.get('load_gen')}, 2 connections per worker")
+        parts.append("")
+        parts.append(load_table(db, res))
+        parts.append("")
+    for db, flow, by_self, by_total in res.profiles:
+        parts.append(f"## Profile: ours, {FLOW_LABELS[flow]}, {db} (pyinstrument)")
+        parts.append("")
+        parts.append("Per call, inflated by the profiler; read the proportions.")
+        parts.append("")
+        parts.append("Top by self time:")
+        parts.append("")
+        parts.append(_md_table(["self µs", "total µs", "function", "where"],
+                               [[f"{e.self_us:.0f}", f"{e.total_us:.0f}", e.function, e.where]
+                                for e in by_self]))
+        parts.append("")
+        parts.append("Our package, by total time:")
+        parts.append("")
+        parts.append(_md_table(["total µs", "function", "where"],
+                               [[f"{e.total_us:.0f}", e.function, e.where] for e in by_total]))
+        parts.append("")
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def as_jsonable(res: Results) -> Any:  # pragma: no cover - debugging aid
+    return {"settings": res.settings, "versions": res.versions}

@@ -1,0 +1,250 @@
+"""``python -m benchmarks``: build the apps, measure them side by side, write results.md."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import traceback
+from importlib import metadata
+from typing import Optional
+
+import sqlalchemy as sa
+
+from . import harness, load, report, scale
+from .db import DEFAULT_PG_URL, Target, postgres_target, sqlite_target
+from .floor import Floor
+from .peer_authlib import AuthlibApp
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+FOL_SITE_ENV = "BENCH_FLASK_OAUTHLIB_SITE"
+
+FULL = {"reps": 7, "calls": 200, "sizes": (10**3, 10**5, 10**6), "scale_reps": 5,
+        "scale_calls": 200, "load_s": 10, "workers": (2, 4)}
+QUICK = {"reps": 5, "calls": 40, "sizes": (10**3, 10**4), "scale_reps": 5,
+         "scale_calls": 40, "load_s": 2, "workers": (2,)}
+
+
+def _log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    p.add_argument("--quick", action="store_true",
+                   help="few calls, 10^3/10^4 tokens, 2 s load runs (about a minute or two)")
+    p.add_argument("--db", choices=["sqlite", "postgresql", "all"], default="all")
+    p.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL))
+    p.add_argument("--reps", type=int, help="repetitions (at least 5)")
+    p.add_argument("--calls", type=int, help="calls per repetition")
+    p.add_argument("--no-scale", action="store_true", help="skip the 10^3..10^6 tokens run")
+    p.add_argument("--no-load", action="store_true", help="skip the gunicorn run")
+    p.add_argument("--no-profile", action="store_true", help="skip pyinstrument profiles")
+    p.add_argument("--flask-oauthlib-site", default=os.environ.get(FOL_SITE_ENV),
+                   help="directory with oauthlib<3 for the Flask-OAuthlib side process")
+    p.add_argument("--output", help="results file (default: benchmarks/results.md for a "
+                                    "full run, none for --quick)")
+    args = p.parse_args(argv)
+    if args.reps is not None and args.reps < 5:
+        p.error("--reps must be at least 5")
+    return args
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def versions(pg: Optional[Target]) -> dict:
+    out = {"Python": platform.python_version(), "platform": platform.platform(),
+           "CPUs": str(os.cpu_count())}
+    for dist in ("flask-oauth-provider", "Flask", "Werkzeug", "SQLAlchemy", "Flask-SQLAlchemy",
+                 "Authlib", "oauthlib", "Flask-OAuthlib", "psycopg", "gunicorn",
+                 "pyinstrument"):
+        out[dist] = _version(dist)
+    try:
+        rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=10).stdout.strip()
+        out["flask-oauth-provider"] += f" (git {rev})"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    out["SQLite"] = sqlite3.sqlite_version
+    if pg is not None:
+        engine = sa.create_engine(pg.url)
+        try:
+            with engine.connect() as conn:
+                out["PostgreSQL"] = conn.execute(sa.text("SHOW server_version")).scalar()
+        finally:
+            engine.dispose()
+    if shutil.which("wrk"):
+        r = subprocess.run(["wrk", "-v"], capture_output=True, text=True, timeout=10)
+        out["wrk"] = (r.stdout + r.stderr).split("\n")[0].strip()
+    return out
+
+
+def flask_oauthlib_status() -> str:
+    """Whether Flask-OAuthlib imports in this process; the error when it does not."""
+    try:
+        import flask_oauthlib.provider  # noqa: F401
+    except Exception as exc:  # noqa: BLE001 - any failure is the finding
+        return f"{exc.__class__.__name__}: {exc}"
+    return "imports"
+
+
+def run_fol_child(db: str, site: str, reps: int, calls: int) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([site, ROOT, env.get("PYTHONPATH", "")])
+    cmd = [sys.executable, "-m", "benchmarks.peer_flask_oauthlib", "--db", db,
+           "--reps", str(reps), "--calls", str(calls)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    if proc.returncode != 0:
+        return {"error": f"side process failed: {proc.stderr.strip().splitlines()[-1:]}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def build_benches(target: Target, res: report.Results) -> list:
+    benches: list = [Floor(target), AuthlibApp(target)]
+    try:
+        from .ours import Ours
+
+        benches.append(Ours(target))
+    except Exception as exc:  # noqa: BLE001 - report it and measure the others
+        traceback.print_exc()
+        res.notes.append(f"our provider could not be set up on {target.label}: "
+                         f"{exc.__class__.__name__}: {exc}")
+    return benches
+
+
+def run_db(kind: str, args: argparse.Namespace, cfg: dict, res: report.Results) -> None:
+    target = (sqlite_target("main") if kind == "sqlite"
+              else postgres_target("oauth_bench", args.pg_url))
+    if target is None:
+        res.notes.append(f"{kind}: not reachable at {args.pg_url}; skipped")
+        return
+    label = target.label
+    try:
+        _log(f"{label}: setting up the apps")
+        benches = build_benches(target, res)
+        tokens = {b.name: b.new_access_tokens(20) for b in benches}
+        counts = {}
+        for b in benches:
+            for flow in b.flows:
+                c = harness.count_flow(b, flow, tokens[b.name])
+                counts[(flow, b.name)] = (c.n, c.commits, c.summary())
+        res.counts[label] = counts
+        _log(f"{label}: in-process, {cfg['reps']} × {cfg['calls']} calls")
+        samples = harness.measure(benches, ["token", "code", "refresh", "protected"],
+                                  cfg["reps"], cfg["calls"], tokens, log=_log)
+        res.inproc[label] = samples
+
+        if args.flask_oauthlib_site is not None:
+            _log(f"{label}: Flask-OAuthlib in a side process")
+            res.fol[label] = run_fol_child(kind, args.flask_oauthlib_site, cfg["reps"],
+                                           cfg["calls"])
+
+        ours = next((b for b in benches if b.name == "ours"), None)
+        if ours is not None and not args.no_profile:
+            for flow, limit in (("token", report.TOKEN_RATIO_MAX),
+                                ("protected", report.PROTECTED_RATIO_MAX)):
+                r, _ = harness.paired_ratio(samples[(flow, "ours")], samples[(flow, "floor")])
+                if r > limit:
+                    from .profile import profile_flow
+
+                    _log(f"{label}: ours {flow} is {r:.2f}× the floor: profiling")
+                    by_self, by_total, _ = profile_flow(ours, flow, max(300, cfg["calls"]),
+                                                        tokens["ours"])
+                    res.profiles.append((label, flow, by_self, by_total))
+
+        if not args.no_load and kind == "postgresql":
+            _log(f"{label}: gunicorn, {cfg['load_s']} s per run ({load.generator_name()})")
+            res.load[label] = load.run(benches, target, cfg["workers"], cfg["load_s"],
+                                       log=_log)
+    finally:
+        target.drop()
+
+    if not args.no_scale:
+        scale_target = (sqlite_target("scale") if kind == "sqlite"
+                        else postgres_target("oauth_bench_scale", args.pg_url))
+        if scale_target is None:
+            return
+        try:
+            _log(f"{label}: protected GET with {', '.join(f'{s:,}' for s in cfg['sizes'])} "
+                 "tokens stored")
+            benches = build_benches(scale_target, res)
+            res.scale[label] = scale.run(benches, cfg["sizes"], cfg["scale_reps"],
+                                         cfg["scale_calls"], log=_log)
+        finally:
+            scale_target.drop()
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parse_args(argv)
+    cfg = dict(QUICK if args.quick else FULL)
+    if args.reps:
+        cfg["reps"] = args.reps
+    if args.calls:
+        cfg["calls"] = args.calls
+    started = time.monotonic()
+    res = report.Results()
+    res.settings = {"quick": args.quick, "reps": cfg["reps"], "calls": cfg["calls"],
+                    "load_s": cfg["load_s"], "load_gen": load.generator_name(),
+                    "date": datetime.datetime.now(datetime.timezone.utc)
+                    .strftime("%Y-%m-%d %H:%M UTC")}
+    kinds = ["sqlite", "postgresql"] if args.db == "all" else [args.db]
+
+    pg_probe = postgres_target("oauth_bench_probe", args.pg_url) if "postgresql" in kinds \
+        else None
+    res.versions = versions(pg_probe)
+    if pg_probe is not None:
+        pg_probe.drop()
+    status = flask_oauthlib_status()
+    if status != "imports":
+        res.notes.append(
+            f"Flask-OAuthlib {res.versions['Flask-OAuthlib']} does not import with oauthlib "
+            f"{res.versions['oauthlib']}: `{status}` (it requires oauthlib < 3).")
+        if args.flask_oauthlib_site:
+            res.notes.append(
+                "It was measured in a side process with oauthlib < 3 from "
+                f"`{args.flask_oauthlib_site}`, against a floor measured in that process; "
+                "on Werkzeug 3 its HTTP Basic client authentication fails and its "
+                "`require_oauth` raises on an `Authorization: Bearer` header (HTTP 500), so "
+                "its requests carry the client credentials in the body and the access "
+                "token in the query string. oauthlib 2.1 has no PKCE: its code exchange "
+                "runs without `code_verifier`.")
+        else:
+            res.notes.append("Not measured (no `--flask-oauthlib-site`).")
+    else:
+        args.flask_oauthlib_site = args.flask_oauthlib_site or ""
+    res.notes.append(
+        "Same I/O settings for every app: SQLite in WAL mode with synchronous=NORMAL, "
+        "PostgreSQL sessions with synchronous_commit=off (the benchmark compares the "
+        "libraries' work, not fsync).")
+    res.notes.append(
+        "The floor uses the same Flask + Flask-SQLAlchemy session stack with Core "
+        "statements built once; Authlib's storage keeps tokens and secrets in clear "
+        "(no hashing), ours stores SHA-256 digests.")
+
+    for kind in kinds:
+        run_db(kind, args, cfg, res)
+
+    res.elapsed_s = time.monotonic() - started
+    text = report.render(res)
+    print()
+    print(text)
+    output = args.output or (None if args.quick else os.path.join(HERE, "results.md"))
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+        _log(f"written to {output}")
+    return 0
