@@ -432,7 +432,7 @@ class SQLAlchemyStore(ProviderValidator):
         self.client_model = client_model
         self.code_model = code_model
         self.token_model = token_model
-        self.config = config or ProviderConfig()
+        self._config = config
         self._code_user = self._user_relationship(code_model)
         self._token_user = self._user_relationship(token_model)
         self._client_user = self._user_relationship(client_model)
@@ -441,6 +441,18 @@ class SQLAlchemyStore(ProviderValidator):
                 f"{code_model.__name__} needs a 'user' relationship to the app's user model "
                 "(and its user_id column): an authorization code is granted by a user."
             )
+
+    @property  # type: ignore[override]
+    def config(self) -> ProviderConfig:
+        """The configuration in force: the one set on the store, else the current Flask
+        app's (``app.extensions["oauth2_provider"].config``), else the defaults."""
+        if self._config is not None:
+            return self._config
+        return _current_app_config() or _DEFAULT_CONFIG
+
+    @config.setter
+    def config(self, value: Optional[ProviderConfig]) -> None:
+        self._config = value
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -1172,6 +1184,20 @@ class SQLAlchemyStore(ProviderValidator):
             total += self._write(remove)
             if len(ids) < batch_size:
                 return total
+
+
+_DEFAULT_CONFIG = ProviderConfig()
+
+
+def _current_app_config() -> Optional[ProviderConfig]:
+    try:
+        from flask import current_app, has_app_context
+    except ImportError:  # pragma: no cover - Flask is a dependency, but the store needs none
+        return None
+    if not has_app_context():
+        return None
+    config = getattr(current_app.extensions.get("oauth2_provider"), "config", None)
+    return config if isinstance(config, ProviderConfig) else None
 
 
 def _epoch(value: datetime.datetime) -> int:

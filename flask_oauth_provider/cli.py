@@ -1,0 +1,206 @@
+"""``flask oauth ...``: manage clients and tokens of the bundled SQLAlchemy storage.
+
+::
+
+    flask oauth create-client --name "My app" --redirect-uri https://app.example/cb \\
+        --scope profile --scope read [--public] [--json]
+    flask oauth list-clients [--json]
+    flask oauth delete-client CLIENT_ID [--yes]
+    flask oauth revoke --token TOKEN | --client CLIENT_ID | --user USER_ID [--client CLIENT_ID]
+    flask oauth purge [--batch-size 1000]
+
+The commands work on the store built by ``oauth.init_sqlalchemy(db, ...)``. Bad input
+prints a message saying what is wrong and exits with a non-zero status.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import inspect
+
+from .sqla import SQLAlchemyStore
+
+oauth_cli = AppGroup("oauth", help="Manage OAuth 2.0 clients and tokens.")
+
+
+def get_store() -> SQLAlchemyStore:
+    """The SQLAlchemy store of the current app's provider, or a clear ``ClickException``."""
+    state = current_app.extensions.get("oauth2_provider")
+    if state is None:
+        raise click.ClickException(
+            "No OAuth2Provider is registered on this app: call oauth.init_app(app)."
+        )
+    store = None
+    try:
+        store = state.validator
+    except RuntimeError:
+        store = None
+    if not isinstance(store, SQLAlchemyStore):
+        store = getattr(state, "_store", None)
+    if not isinstance(store, SQLAlchemyStore):
+        raise click.ClickException(
+            "The 'flask oauth' commands need the bundled SQLAlchemy storage: call "
+            "oauth.init_sqlalchemy(db, client_model=..., code_model=..., token_model=...)."
+        )
+    return store
+
+
+def _split_all(values: tuple) -> list[str]:
+    """Options given several times and/or space-separated, in order, without repeats."""
+    out: list[str] = []
+    for value in values:
+        out.extend(v for v in value.split() if v not in out)
+    return out
+
+
+def _load_user(store: SQLAlchemyStore, user_id: str) -> Any:
+    rel = inspect(store.token_model).relationships.get("user")
+    if rel is None:
+        raise click.ClickException(
+            f"{store.token_model.__name__} has no 'user' relationship, so users are unknown."
+        )
+    user_model = rel.mapper.class_
+    (pk,) = inspect(user_model).primary_key
+    value: Any = user_id
+    try:
+        if pk.type.python_type is int:
+            value = int(user_id)
+    except NotImplementedError:
+        pass
+    except ValueError:
+        raise click.BadParameter(f"{user_id!r} is not a user id (a number).",
+                                 param_hint="'--user'") from None
+    user = store.session.get(user_model, value)
+    if user is None:
+        raise click.ClickException(f"No user with id {user_id!r}.")
+    return user
+
+
+def _client_dict(client: Any) -> dict:
+    return {
+        "client_id": client.client_id,
+        "name": client.name,
+        "client_type": client.client_type,
+        "redirect_uris": client.redirect_uris,
+        "grant_types": client.allowed_grant_types,
+        "scopes": client.allowed_scopes,
+        "resource_server": bool(client.is_resource_server),
+        "created_at": client.created_at.isoformat() + "Z" if client.created_at else None,
+    }
+
+
+@oauth_cli.command("create-client")
+@click.option("--name", required=True, help="Shown to users on the consent page.")
+@click.option("--redirect-uri", "redirect_uris", multiple=True,
+              help="A redirect URI (repeat for several).")
+@click.option("--grant-type", "grant_types", multiple=True,
+              help="A grant type (repeat for several). Default: authorization_code "
+                   "refresh_token.")
+@click.option("--scope", "scopes", multiple=True,
+              help="A scope the client may ask for (repeat, or space-separated).")
+@click.option("--default-scope", "default_scopes", multiple=True,
+              help="A scope used when a request names none. Default: all of --scope.")
+@click.option("--public", is_flag=True, help="A public client (native or browser app): no "
+                                             "secret, PKCE required.")
+@click.option("--resource-server", is_flag=True,
+              help="May introspect every token (RFC 7662).")
+@click.option("--user", "user_id", default=None, help="Id of the user who owns the client.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def create_client(name: str, redirect_uris: tuple, grant_types: tuple, scopes: tuple,
+                  default_scopes: tuple, public: bool, resource_server: bool,
+                  user_id: Optional[str], as_json: bool) -> None:
+    """Register a client and print its client_id and secret (shown this once)."""
+    store = get_store()
+    user = _load_user(store, user_id) if user_id is not None else None
+    kwargs: dict[str, Any] = {
+        "name": name, "redirect_uris": list(redirect_uris), "scopes": _split_all(scopes),
+        "public": public, "user": user, "resource_server": resource_server,
+    }
+    if grant_types:
+        kwargs["grant_types"] = _split_all(grant_types)
+    if default_scopes:
+        kwargs["default_scopes"] = _split_all(default_scopes)
+    try:
+        client, secret = store.create_client(**kwargs)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    info = _client_dict(client)
+    if as_json:
+        click.echo(json.dumps({**info, "client_secret": secret}))
+        return
+    click.echo(f"Created client {client.name!r} ({client.client_type}).")
+    click.echo(f"client_id:     {client.client_id}")
+    if secret is not None:
+        click.echo(f"client_secret: {secret}")
+        click.echo("Store the secret now: it is not shown again (only its digest is kept).")
+
+
+@oauth_cli.command("list-clients")
+@click.option("--json", "as_json", is_flag=True, help="Print the clients as JSON.")
+def list_clients(as_json: bool) -> None:
+    """List registered clients (never their secrets)."""
+    clients = [_client_dict(c) for c in get_store().list_clients()]
+    if as_json:
+        click.echo(json.dumps(clients))
+        return
+    if not clients:
+        click.echo("No clients.")
+        return
+    for c in clients:
+        click.echo(f"{c['client_id']}  {c['client_type']:<12}  {c['name']}  "
+                   f"[{' '.join(c['grant_types'])}]  {' '.join(c['redirect_uris'])}")
+
+
+@oauth_cli.command("delete-client")
+@click.argument("client_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_client(client_id: str, yes: bool) -> None:
+    """Delete a client with all its codes and tokens."""
+    store = get_store()
+    client = store.load_client(client_id)
+    if client is None:
+        raise click.ClickException(f"No client with client_id {client_id!r}.")
+    if not yes:
+        click.confirm(f"Delete client {client.name!r} and all its tokens?", abort=True)
+    store.delete_client(client_id)
+    click.echo(f"Deleted client {client_id}.")
+
+
+@oauth_cli.command("revoke")
+@click.option("--token", default=None, help="An access or refresh token.")
+@click.option("--client", "client_id", default=None, help="Every token of this client.")
+@click.option("--user", "user_id", default=None,
+              help="Every token of this user (with --client: of that client only).")
+def revoke(token: Optional[str], client_id: Optional[str], user_id: Optional[str]) -> None:
+    """Revoke a token, or every token of a client or of a user."""
+    store = get_store()
+    if token is not None:
+        if client_id is not None or user_id is not None:
+            raise click.UsageError("Give --token alone, or --client and/or --user.")
+        if not store.revoke_token_value(token):
+            raise click.ClickException("No such token.")
+        click.echo("Revoked the token (and, for a refresh token, the tokens of its grant).")
+        return
+    if client_id is None and user_id is None:
+        raise click.UsageError("Say what to revoke: --token, --client or --user.")
+    if client_id is not None and store.load_client(client_id) is None:
+        raise click.ClickException(f"No client with client_id {client_id!r}.")
+    if user_id is not None:
+        count = store.revoke_user_tokens(_load_user(store, user_id), client_id)
+    else:
+        count = store.revoke_client_tokens(client_id)
+    click.echo(f"Revoked {count} token(s).")
+
+
+@oauth_cli.command("purge")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="Rows deleted per transaction.")
+def purge(batch_size: int) -> None:
+    """Delete expired codes and expired or revoked tokens."""
+    counts = get_store().purge(batch_size=batch_size)
+    click.echo(f"Deleted {counts['codes']} code(s) and {counts['tokens']} token(s).")
