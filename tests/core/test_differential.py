@@ -281,7 +281,11 @@ CASES = [
         "grant_type=authorization_code&grant_type=authorization_code&code=code-1", CONF),
         setup=code_for()),
     Case("T9-unknown-grant-type", token("grant_type=foo", CONF)),
-    Case("T10-missing-grant-type", token("code=code-1", CONF)),
+    # RFC 6749 §5.2: a missing required parameter is invalid_request.
+    Case("T10-missing-grant-type", token("code=code-1", CONF),
+         departure=lambda theirs, ours: (
+             json_error(400, "unsupported_grant_type")(theirs),
+             json_error(400, "invalid_request")(ours)), compare_calls=False),
     Case("T28f-dict-body", token({"grant_type": "client_credentials"}, LIMITED)),
     # RFC 6749 §4.1.3 / Appendix B: a body that is not form data is a malformed request.
     Case("T28e-json-body", token('{"grant_type": "client_credentials"}', LIMITED),

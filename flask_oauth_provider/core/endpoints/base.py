@@ -24,6 +24,7 @@ import re
 from typing import Any, Callable, Dict, Optional, TypeVar
 
 from .. import errors
+from ..client_auth import bind_authenticated_client
 
 log = logging.getLogger("flask_oauth_provider.core.endpoints")
 
@@ -196,14 +197,7 @@ class BaseEndpoint:
         elif not validator.authenticate_client_id(request.client_id, request):
             log.debug("Client identification failed at %s.", type(self).__name__)
             raise errors.InvalidClientError(request=request)
-        client = request.client
-        client_id = getattr(client, "client_id", None) if client is not None else None
-        if client_id is not None:
-            if not request.client_id:
-                request.client_id = client_id
-            elif request.client_id != client_id:
-                raise errors.InvalidClientError(
-                    request=request, description="Client identifiers do not match.")
+        bind_authenticated_client(request)
 
     def _raise_on_unsupported_token(self, request) -> None:
         """RFC 7009 §2.2.1: ``unsupported_token_type`` when the server cannot handle

@@ -26,8 +26,10 @@ class TokenEndpoint(BaseEndpoint):
 
     RFC 6749 §3.2: "The client MUST use the HTTP "POST" method when making access
     token requests." and the body is ``application/x-www-form-urlencoded``
-    (§4.1.3). Unknown or missing ``grant_type`` values go to the default grant, which
-    answers ``unsupported_grant_type`` (§5.2).
+    (§4.1.3). An unknown ``grant_type`` goes to the default grant, which answers
+    ``unsupported_grant_type``; a missing one is ``invalid_request`` (§5.2: "The
+    request is missing a required parameter"), where oauthlib answers
+    ``unsupported_grant_type``.
     """
 
     valid_request_methods = ("POST",)
@@ -104,3 +106,8 @@ class TokenEndpoint(BaseEndpoint):
         self._raise_on_bad_post_request(request)
         self._raise_on_parse_error(request)
         self._raise_on_non_form_body(request)
+        if not request.grant_type:
+            # RFC 6749 §4.1.3, §4.3.2, §4.4.2, §6: grant_type is REQUIRED, and a missing
+            # required parameter is invalid_request (§5.2).
+            raise errors.InvalidRequestError(
+                description="Missing grant_type parameter.", request=request)

@@ -13,6 +13,7 @@ from itertools import chain
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .. import errors
+from ..client_auth import bind_authenticated_client
 from ..utils import add_params_to_uri, is_absolute_uri, is_secure_transport, scope_to_list
 from ..validator import RequestValidator
 
@@ -204,31 +205,14 @@ class GrantTypeBase:
         if not self.request_validator.authenticate_client(request):
             log.debug("Client authentication failed for client %r.", request.client_id)
             raise errors.InvalidClientError(request=request)
-        self._bind_authenticated_client(request, "authenticate_client")
+        bind_authenticated_client(request, "authenticate_client")
 
     def validate_client_public(self, request: Any) -> None:
         """``authenticate_client_id(client_id, request)``, or ``invalid_client``."""
         if not self.request_validator.authenticate_client_id(request.client_id, request):
             log.debug("Unknown or unusable public client %r.", request.client_id)
             raise errors.InvalidClientError(request=request)
-        self._bind_authenticated_client(request, "authenticate_client_id")
-
-    def _bind_authenticated_client(self, request: Any, method: str) -> None:
-        client = request.client
-        if client is None or not hasattr(client, "client_id"):
-            # A validator bug, not a client error: without request.client a form
-            # parameter could stand in for the authenticated client.
-            raise NotImplementedError(
-                f"{method} must set request.client to a client object with a client_id attribute."
-            )
-        if not request.client_id:
-            request.client_id = client.client_id
-        elif request.client_id != client.client_id:
-            log.debug("client_id %r differs from the authenticated client.", request.client_id)
-            raise errors.InvalidClientError(
-                description="The client_id does not match the authenticated client.",
-                request=request,
-            )
+        bind_authenticated_client(request, "authenticate_client_id")
 
     def _check_duplicate_params(
         self, request: Any, params: Iterable[str], fatal: bool = False

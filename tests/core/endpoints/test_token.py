@@ -117,10 +117,15 @@ def test_unknown_grant_type_is_unsupported(server, kit):
     assert kit.body_json(body)["error"] == "unsupported_grant_type"
 
 
-def test_missing_grant_type_goes_to_the_default_grant(server, kit):
-    _, body, _ = server.create_token_response(kit.TOKEN, body="code=x",
-                                              headers=kit.CONF_BASIC)
-    assert kit.body_json(body)["error"] == "unsupported_grant_type"
+def test_missing_grant_type_is_invalid_request(server, kit):
+    """RFC 6749 §5.2: a missing required parameter is invalid_request (oauthlib
+    answers unsupported_grant_type through its default grant)."""
+    headers, body, status = server.create_token_response(kit.TOKEN, body="code=x",
+                                                         headers=kit.CONF_BASIC)
+    assert status == 400
+    assert_json_no_store(headers)
+    assert kit.body_json(body) == {"error": "invalid_request",
+                                   "error_description": "Missing grant_type parameter."}
 
 
 def test_bad_client_credentials_are_401_with_www_authenticate(server, kit):
