@@ -520,7 +520,9 @@ class SQLAlchemyStore(ProviderValidator):
             select(self.client_model).where(self.client_model.client_id == client_id),
             self.client_model, self._client_user,
         )
-        return self.session.scalars(stmt).first()
+        client = self.session.scalars(stmt).first()
+        # Exact match: MariaDB's default collations ignore case and trailing spaces.
+        return client if client is not None and client.client_id == client_id else None
 
     def _client_in_session(self, client_id: str) -> Any:
         # The token endpoint asks for the client two or three times per request
@@ -703,7 +705,7 @@ class SQLAlchemyStore(ProviderValidator):
         if row is None:
             return False
         expected_client = getattr(client, "client_id", None) or client_id
-        if not expected_client or not hmac.compare_digest(row.client_id, expected_client):
+        if not _same_client(row.client_id, expected_client):
             return False
         if row.consumed_at is not None:
             if self._replay_is_genuine(row, request):
@@ -787,7 +789,7 @@ class SQLAlchemyStore(ProviderValidator):
         row = self.session.scalars(stmt).first()
         if row is None:
             return False
-        if not hmac.compare_digest(row.client_id, getattr(client, "client_id", None) or ""):
+        if not _same_client(row.client_id, getattr(client, "client_id", None)):
             return False
         if row.revoked_at is not None:
             return False
@@ -976,7 +978,7 @@ class SQLAlchemyStore(ProviderValidator):
         if caller is None:
             return None
         if not (getattr(caller, "is_resource_server", False)
-                or hmac.compare_digest(row.client_id, getattr(caller, "client_id", "") or "")):
+                or _same_client(row.client_id, getattr(caller, "client_id", None))):
             return None
         now = self.now()
         if kind == "access_token":
@@ -1024,7 +1026,7 @@ class SQLAlchemyStore(ProviderValidator):
             return
         caller = getattr(request, "client", None)
         caller_id = getattr(caller, "client_id", None) or getattr(request, "client_id", None)
-        if not caller_id or not hmac.compare_digest(row.client_id, caller_id):
+        if not _same_client(row.client_id, caller_id):
             log.info("revocation of another client's token refused (RFC 7009 §2.1)")
             return
         if kind == "refresh_token":
@@ -1187,6 +1189,11 @@ class SQLAlchemyStore(ProviderValidator):
 
 
 _DEFAULT_CONFIG = ProviderConfig()
+
+
+def _same_client(stored: Optional[str], presented: Optional[str]) -> bool:
+    """Exact client_id equality (the database's collation may be case-insensitive)."""
+    return isinstance(presented, str) and bool(presented) and stored == presented
 
 
 def _current_app_config() -> Optional[ProviderConfig]:

@@ -123,3 +123,9 @@ def test_redeemed_code_is_marked_consumed_and_token_joins_its_family(confidentia
     assert code_row.consumed
     assert token_row.family_id == code_row.family_id
     assert token_row.user_id == alice.id
+
+
+def test_client_id_lookup_is_exact(confidential, store):
+    assert store.load_client(confidential.client_id) is not None
+    assert store.load_client(confidential.client_id.swapcase()) is None
+    assert store.load_client(confidential.client_id + " ") is None
