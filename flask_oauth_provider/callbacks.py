@@ -299,18 +299,9 @@ class CallbackValidator(ProviderValidator):
             claims["exp"] = int(when.timestamp())
         return {key: value for key, value in claims.items() if value is not None}
 
-    # -- resource owner password credentials (RFC 6749 §4.3) ---------------------------
-
-    def validate_user(self, username: str, password: str, client: Any, request: Any,
-                      *args: Any, **kwargs: Any) -> bool:
-        """RFC 6749 §4.3.2: ask the usergetter; sets ``request.user``."""
-        if not self._has("usergetter"):
-            return False
-        user = self._call("usergetter", username, password, client, request, *args, **kwargs)
-        if not user:
-            return False
-        request.user = user
-        return True
+    @property
+    def usergetter(self) -> Optional[Callable[..., Any]]:  # type: ignore[override]
+        return self.callbacks.get("usergetter")
 
     def validate_grant_type(self, client_id: str, grant_type: str, client: Any, request: Any,
                             *args: Any, **kwargs: Any) -> bool:

@@ -145,28 +145,84 @@ def build_server(validator: Any, config: ProviderConfig) -> Server:
     enabled_grants = set(config.grant_types)
     enabled_responses = set(config.response_types)
 
-    def response_type_enabled(request: Any) -> dict:
-        # RFC 6749 §3.1.1 / §4.1.2.1: an unsupported response type is redirected as
-        # unsupported_response_type (the redirect URI was validated before this hook).
-        if request.response_type not in enabled_responses:
+    def authorization_checks(request: Any) -> dict:
+        # Runs after client and redirect URI are validated, so errors are redirected.
+        check_parameters(request)
+        # RFC 6749 §3.1: "Request and response parameters MUST NOT be included more
+        # than once" — for every parameter, not only the five the grant checks.
+        duplicates = [name for name in request.duplicate_params if name in AUTHORIZATION_PARAMS]
+        if duplicates:
+            raise _without_state(errors.InvalidRequestError(
+                description=f"Duplicate {duplicates[0]} parameter.", request=request))
+        # RFC 6749 §3.1.1 / §4.1.2.1: a response type that is not enabled is
+        # unsupported_response_type (a missing one is left to the grant: invalid_request).
+        if request.response_type is not None and request.response_type not in enabled_responses:
             raise errors.UnsupportedResponseTypeError(request=request)
         return {}
 
-    def grant_type_enabled(request: Any) -> None:
+    def token_checks(request: Any) -> None:
+        check_parameters(request)
         # RFC 6749 §5.2 unsupported_grant_type.
         if request.grant_type not in enabled_grants:
             raise errors.UnsupportedGrantTypeError(request=request)
         g._oauth2_token_request = request
 
-    server.auth_grant.custom_validators.pre_auth.append(response_type_enabled)
-    server.implicit_grant.custom_validators.pre_auth.append(response_type_enabled)
+    server.auth_grant.custom_validators.pre_auth.append(authorization_checks)
+    server.implicit_grant.custom_validators.pre_auth.append(authorization_checks)
     for grant in (server.auth_grant, server.password_grant, server.credentials_grant,
                   server.refresh_grant):
-        grant.custom_validators.pre_token.append(grant_type_enabled)
+        grant.custom_validators.pre_token.append(token_checks)
     issue_refresh = "refresh_token" in enabled_grants
     server.auth_grant.refresh_token = issue_refresh
     server.password_grant.refresh_token = issue_refresh
     return server
+
+
+#: Parameters of an authorization request (RFC 6749 §4.1.1, §4.2.1; RFC 7636 §4.3).
+AUTHORIZATION_PARAMS = frozenset({
+    "response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
+    "code_challenge_method", "response_mode", "nonce", "prompt",
+})
+
+#: Longest value accepted per parameter; anything longer is ``invalid_request``.
+#: RFC 7636 §4.1/§4.2 fix verifier and challenge at 43–128 characters; the others are
+#: generous bounds that stop oversized values early (and out of redirects and logs).
+PARAMETER_LIMITS = {
+    "client_id": 255,
+    "code_verifier": 128,
+    "code_challenge": 128,
+    "code_challenge_method": 32,
+    "grant_type": 255,
+    "response_type": 255,
+    "token_type_hint": 64,
+    "scope": 2048,
+    "state": 2048,
+    "redirect_uri": 2048,
+}
+DEFAULT_PARAMETER_LIMIT = 4096
+
+
+def _without_state(error: errors.OAuth2Error) -> errors.OAuth2Error:
+    # An oversized or repeated state is not echoed back (it would be the attacker's).
+    error.state = None
+    return error
+
+
+def check_parameters(request: Any) -> None:
+    """Refuse a parameter longer than its limit (RFC 6749 §5.2 / §4.1.2.1 invalid_request)."""
+    for name, value in _request_params(request):
+        limit = PARAMETER_LIMITS.get(name, DEFAULT_PARAMETER_LIMIT)
+        if isinstance(value, str) and len(value) > limit:
+            raise _without_state(errors.InvalidRequestError(
+                description=f"The {name} parameter is too long.", request=request))
+
+
+def _request_params(request: Any) -> list:
+    pairs = list(getattr(request, "uri_query_params", None) or [])
+    body = getattr(request, "decoded_body", None)
+    if isinstance(body, list):
+        pairs.extend(body)
+    return pairs
 
 
 # -- the extension -------------------------------------------------------------------------
@@ -326,6 +382,7 @@ class OAuth2Provider:
         if self._validator is not None:
             return self._validator
         if self._store is not None:
+            self._store.usergetter = self._callbacks.get("usergetter")
             return self._store
         missing = [name for name in REQUIRED_CALLBACKS if name not in self._callbacks]
         if missing:

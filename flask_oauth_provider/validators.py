@@ -335,6 +335,27 @@ class ProviderValidator(RequestValidator):
         public = True if client is None else self.is_public_client(client)
         return self.config.rotates_refresh_tokens_for(public)
 
+    # -- resource owner password credentials (RFC 6749 §4.3) -------------------------
+
+    #: ``f(username, password, client, request) -> user or None``, Flask-OAuthlib's
+    #: usergetter; the provider sets it from ``@oauth.usergetter``.
+    usergetter: Optional[Any] = None
+
+    def validate_user(self, username: str, password: str, client: Any, request: Any,
+                      *args: Any, **kwargs: Any) -> bool:
+        """RFC 6749 §4.3.2: check the resource owner's credentials; sets ``request.user``.
+
+        Without a ``usergetter`` no password is ever accepted (``invalid_grant``).
+        """
+        getter = self.usergetter
+        if getter is None:
+            return False
+        user = getter(username, password, client, request, *args, **kwargs)
+        if not user:
+            return False
+        request.user = user
+        return True
+
     def is_origin_allowed(self, client_id: str, origin: str, request: Any, *args: Any,
                           **kwargs: Any) -> bool:
         """No CORS at the token endpoint unless a subclass allows it."""

@@ -18,7 +18,9 @@ from flask import request as flask_request
 
 from . import http, signals
 from .core import errors
+from .core.client_auth import extract_client_credentials
 from .core.endpoints.metadata import MetadataEndpoint
+from .core.request import Request
 from .core.utils import add_params_to_uri
 from .forms import ConsentForm
 from .provider import ProviderState, current_state
@@ -149,6 +151,9 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     handler = state.provider._authorize_view
     if not http.transport_is_secure(state.config.insecure_transport):
         return error_page(state, "invalid_request", "This server only accepts HTTPS.")
+    if len(flask_request.query_string) > state.config.max_request_size:
+        # Nothing in it can be trusted enough to redirect to (RFC 9700 §4.11.2).
+        return error_page(state, "invalid_request", "The request is too large.")
     uri, _, _, headers = http.extract_params(include_body=False)
     server = state.server
     try:
@@ -270,6 +275,9 @@ def _json_endpoint(call: Any) -> Response:
         log.exception("Unexpected error at %s", flask_request.path)
         return json_error("server_error", None, 500)
     response_headers = dict(response_headers or {})
+    # RFC 6749 §5.1 / RFC 7009 / RFC 7662: nothing these endpoints say may be cached.
+    response_headers.setdefault("Cache-Control", "no-store")
+    response_headers.setdefault("Pragma", "no-cache")
     if status == 401 and _used_basic_auth(headers):
         # RFC 6749 §5.2: the challenge names the scheme the client used.
         response_headers["WWW-Authenticate"] = 'Basic realm="oauth", charset="UTF-8"'
@@ -323,11 +331,30 @@ def revoke(*args: Any, **kwargs: Any) -> Response:
     return _json_endpoint(call)
 
 
+def _presents_no_secret(uri: str, method: str, body: Any, headers: dict) -> bool:
+    """Whether the request identifies a client by ``client_id`` alone (method ``none``).
+
+    Malformed credentials are left to the core, which answers them properly.
+    """
+    try:
+        credentials = extract_client_credentials(Request(uri, method, body, headers))
+    except errors.OAuth2Error:
+        return False
+    return credentials.method == "none" and bool(credentials.client_id)
+
+
 @blueprint.route("/introspect", methods=["POST"])
 def introspect() -> Response:
     """The introspection endpoint (RFC 7662 §2)."""
 
     def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
+        if _presents_no_secret(uri, method, body, headers):
+            # RFC 7662 §2.1, §4: the caller must authenticate, which a public client
+            # (client_id alone) cannot; otherwise anyone could probe tokens.
+            error = errors.InvalidClientError(
+                description="Introspection needs client authentication.")
+            return ({"Content-Type": "application/json", **error.headers}, error.json,
+                    error.status_code)
         return state.server.create_introspect_response(uri, method, body, headers)
 
     return _json_endpoint(call)
