@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from flask_support import Store, access_token
 from flask import Flask
+from flask_support import Store, access_token
 
 from flask_oauth_provider import OAuth2Provider, signals
 from flask_oauth_provider.config import DEFAULTS, PREFIX
