@@ -135,6 +135,29 @@ def current_user_or_none(required: bool = True) -> Any:
     return None
 
 
+def app_view_for_this_url() -> Any:
+    """The app's own view routed to the same URL as this blueprint view, if any.
+
+    A Flask-OAuthlib app routes ``/oauth/authorize`` to its own view (decorated with
+    ``authorize_handler`` and usually with its login check). The blueprint's rule was
+    registered first and so wins the URL match; handing the request to the app's view
+    keeps the app's decorators in force.
+    """
+    rule = flask_request.url_rule
+    if rule is None or rule.endpoint.split(".")[0] != blueprint.name:
+        return None
+    if g.get("_oauth2_delegated"):
+        return None
+    for other in current_app.url_map.iter_rules():
+        if (other.rule == rule.rule and other.endpoint != rule.endpoint
+                and flask_request.method in (other.methods or ())):
+            g._oauth2_delegated = True
+            view = current_app.view_functions[other.endpoint]
+            return current_app.make_response(
+                current_app.ensure_sync(view)(**(flask_request.view_args or {})))
+    return None
+
+
 # -- the authorization endpoint (RFC 6749 §3.1, §4.1.1, §4.2.1) ---------------------------
 
 
@@ -149,15 +172,26 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     """
     state = current_state()
     handler = state.provider._authorize_view
+    if handler is not None:
+        delegated = app_view_for_this_url()
+        if delegated is not None:
+            return delegated
     if not http.transport_is_secure(state.config.insecure_transport):
         return error_page(state, "invalid_request", "This server only accepts HTTPS.")
     if len(flask_request.query_string) > state.config.max_request_size:
         # Nothing in it can be trusted enough to redirect to (RFC 9700 §4.11.2).
         return error_page(state, "invalid_request", "The request is too large.")
-    uri, _, _, headers = http.extract_params(include_body=False)
+    if handler is not None and _is_post():
+        # Flask-OAuthlib apps may post the OAuth parameters back as form fields; the
+        # core validates them again either way.
+        uri, _, body, headers = http.extract_params(state.config.max_request_size)
+        oauth_args: tuple = (uri, "POST", body, headers)
+    else:
+        uri, _, _, headers = http.extract_params(include_body=False)
+        oauth_args = (uri, "GET", None, headers)
     server = state.server
     try:
-        scopes, info = server.validate_authorization_request(uri, "GET", None, headers)
+        scopes, info = server.validate_authorization_request(*oauth_args)
     except errors.FatalClientError as e:
         # RFC 6749 §4.1.2.1: a bad client_id or redirect URI is shown, never redirected.
         return error_page(state, e.error or "invalid_request", e.description)
@@ -172,7 +206,7 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
 
     user = current_user_or_none(required=handler is None)
     if handler is not None:
-        return _authorize_with_handler(state, handler, uri, headers, scopes, info, user,
+        return _authorize_with_handler(state, handler, oauth_args, scopes, info, user,
                                        *args, **kwargs)
     if user is None:
         return current_app.login_manager.unauthorized()
@@ -181,7 +215,7 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     client = core_request.client
     skipper = state.provider._consent_skipper
     if not _is_post() and skipper is not None and skipper(client, user, scopes, core_request):
-        return _grant(state, uri, headers, scopes, user, client, status=302)
+        return _grant(state, oauth_args, scopes, user, client, status=302)
 
     form = ConsentForm.for_request(scopes)
     if not _is_post():
@@ -208,7 +242,7 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
             "application and start again.")
     granted = form.granted_scopes(scopes)
     if form.allowed and (granted or not scopes):
-        return _grant(state, uri, headers, granted, user, client, status=303)
+        return _grant(state, oauth_args, granted, user, client, status=303)
     return _deny(state, info, user, client, scopes, status=303)
 
 
@@ -216,13 +250,13 @@ def _is_post() -> bool:
     return flask_request.method == "POST"
 
 
-def _grant(state: ProviderState, uri: str, headers: dict, scopes: list[str], user: Any,
+def _grant(state: ProviderState, oauth_args: tuple, scopes: list[str], user: Any,
            client: Any, status: int) -> Response:
     """Issue the code (or implicit token) for ``scopes`` and redirect (RFC 6749 §4.1.2)."""
     credentials = {"user": user} if user is not None else {}
     try:
         response_headers, _, _ = state.server.create_authorization_response(
-            uri, "GET", None, headers, scopes=scopes, credentials=credentials)
+            *oauth_args, scopes=scopes, credentials=credentials)
     except errors.FatalClientError as e:
         return error_page(state, e.error or "invalid_request", e.description)
     except errors.OAuth2Error as e:
@@ -239,7 +273,7 @@ def _deny(state: ProviderState, info: dict, user: Any, client: Any, scopes: list
     return redirect_to(error_location(error, state), status)
 
 
-def _authorize_with_handler(state: ProviderState, handler: Any, uri: str, headers: dict,
+def _authorize_with_handler(state: ProviderState, handler: Any, oauth_args: tuple,
                             scopes: list[str], info: dict, user: Any, *args: Any,
                             **kwargs: Any) -> Any:
     """Flask-OAuthlib's ``authorize_handler`` contract (its consent page, its bool)."""
@@ -252,7 +286,7 @@ def _authorize_with_handler(state: ProviderState, handler: Any, uri: str, header
         return answer
     client = info["request"].client
     if answer:
-        return _grant(state, uri, headers, scopes, user, client, status=303)
+        return _grant(state, oauth_args, scopes, user, client, status=303)
     return _deny(state, info, user, client, scopes, status=303)
 
 
@@ -294,6 +328,10 @@ def _used_basic_auth(headers: dict) -> bool:
 @blueprint.route("/token", methods=["POST"])
 def token(*args: Any, **kwargs: Any) -> Response:
     """The token endpoint (RFC 6749 §3.2): POST, form-encoded, JSON answers."""
+    if current_state().provider._token_view is not None:
+        delegated = app_view_for_this_url()
+        if delegated is not None:
+            return delegated
 
     def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
         extra = None
@@ -317,6 +355,10 @@ def token(*args: Any, **kwargs: Any) -> Response:
 @blueprint.route("/revoke", methods=["POST"])
 def revoke(*args: Any, **kwargs: Any) -> Response:
     """The revocation endpoint (RFC 7009 §2)."""
+    if current_state().provider._revoke_view is not None:
+        delegated = app_view_for_this_url()
+        if delegated is not None:
+            return delegated
 
     def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
         g._oauth2_client = None
