@@ -9,9 +9,20 @@ import concurrent.futures
 import datetime
 import threading
 
+import pytest
 import requests
 from conftest import METADATA, TOKEN
-from sec_app import REG, Token, fragment_params, location_params, query_params
+from sec_app import (
+    ALICE_PASSWORD,
+    REG,
+    Token,
+    User,
+    db,
+    fragment_params,
+    location_params,
+    query_params,
+)
+from werkzeug.security import check_password_hash
 
 
 def error_of(response):
@@ -201,11 +212,69 @@ def test_GR_04_client_credentials_token_is_not_a_user_token(env, c1):
     assert body.get("sub") in (None, c1.client_id)
 
 
-def test_GR_01_enabled_password_grant_with_bundled_models_never_fails_with_500(make_env):
+def test_GR_01_enabled_password_grant_without_usergetter_accepts_no_password(make_env):
     env = make_env(GRANT_TYPES=["authorization_code", "password", "refresh_token"])
     client = env.clients.create(grant_types=["password"])
-    for password in ("wrong", ""):
-        response = env.token({"grant_type": "password", "username": "alice",
-                              "password": password}, client.auth())
-        assert response.status_code == 400, response.status_code
-        assert error_of(response) == "invalid_grant"
+    password = ALICE_PASSWORD + "alice"
+    response = env.token({"grant_type": "password", "username": "alice",
+                          "password": password}, client.auth())
+    assert response.status_code == 400
+    assert error_of(response) == "invalid_grant"
+    assert password not in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def password_env(make_env):
+    env = make_env(GRANT_TYPES=["authorization_code", "password", "refresh_token"])
+    oauth = env.app.extensions["sec_oauth"]
+
+    @oauth.usergetter
+    def get_user(username, password, client, request, *args, **kwargs):
+        user = db.session.execute(db.select(User).filter_by(username=username)
+                                  ).scalar_one_or_none()
+        if user is not None and check_password_hash(user.password_hash, password):
+            return user
+        return None
+
+    return env
+
+
+def test_GR_01_password_grant_when_enabled_needs_the_right_password(password_env):
+    env = password_env
+    client = env.clients.create(grant_types=["password", "refresh_token"])
+    ok = env.token({"grant_type": "password", "username": "alice",
+                    "password": ALICE_PASSWORD + "alice", "scope": "profile"}, client.auth())
+    assert ok.status_code == 200, ok.get_data(as_text=True)
+    assert env.api(ok.get_json()["access_token"]).get_json() == {"user": "alice"}
+    wrong = env.token({"grant_type": "password", "username": "alice", "password": "nope"},
+                      client.auth())
+    assert error_of(wrong) == "invalid_grant"
+
+
+def test_GR_01_password_grant_does_not_reveal_whether_the_user_exists(password_env):
+    env = password_env
+    client = env.clients.create(grant_types=["password"])
+    known = env.token({"grant_type": "password", "username": "alice", "password": "nope"},
+                      client.auth())
+    unknown = env.token({"grant_type": "password", "username": "mallory", "password": "nope"},
+                        client.auth())
+    assert known.status_code == unknown.status_code == 400
+    assert known.get_json() == unknown.get_json()
+
+
+def test_GR_01_password_grant_needs_client_authentication(password_env):
+    env = password_env
+    client = env.clients.create(grant_types=["password"])
+    response = env.token({"grant_type": "password", "username": "alice",
+                          "password": ALICE_PASSWORD + "alice", "client_id": client.client_id})
+    assert response.status_code == 401
+    assert error_of(response) == "invalid_client"
+
+
+def test_GR_01_password_grant_refused_to_a_client_not_registered_for_it(password_env):
+    env = password_env
+    client = env.clients.create(grant_types=["authorization_code"])
+    response = env.token({"grant_type": "password", "username": "alice",
+                          "password": ALICE_PASSWORD + "alice"}, client.auth())
+    assert response.status_code == 400
+    assert error_of(response) == "unauthorized_client"
