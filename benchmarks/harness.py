@@ -240,6 +240,28 @@ def count_flow(bench: BenchApp, flow: str, tokens: Sequence[str]) -> SQLCount:
     return counted
 
 
+def count_python_calls(bench: BenchApp, flow: str, tokens: Sequence[str], n: int = 50) -> float:
+    """Python function calls per call of ``flow`` (cProfile's count).
+
+    A deterministic measure of the work an app does per request: unlike time, it does
+    not move when other processes share the machine.
+    """
+    import cProfile
+    import pstats
+
+    for env in flow_envs(bench, flow, 10, tokens):  # warm: statement caches, pools
+        wsgi_call(bench.app, env)
+    envs = flow_envs(bench, flow, n, tokens)
+    profiler = cProfile.Profile()
+    responses = []
+    profiler.enable()
+    for env in envs:
+        responses.append(wsgi_call(bench.app, env))
+    profiler.disable()
+    check(responses, f"{bench.name} {flow} (call count)")
+    return pstats.Stats(profiler).total_calls / n
+
+
 def flow_envs(bench: BenchApp, flow: str, n: int, tokens: Sequence[str]) -> list[dict]:
     if flow == "token":
         return bench.token_envs(n)

@@ -67,8 +67,9 @@ def create_app(target: Target) -> Flask:
     client_model, code_model, token_model = _models()
     app = Flask("ours")
     app.config.update(target.flask_config())
-    app.config.update(OAUTH2_PROVIDER_TOKEN_EXPIRES_IN=3600,
-                      SECRET_KEY="bench-not-secret")
+    # No SECRET_KEY: like the other apps, no cookie session is opened per request (the
+    # consent page, which needs one, is not benchmarked).
+    app.config.update(OAUTH2_PROVIDER_TOKEN_EXPIRES_IN=3600)
     db.init_app(app)
     oauth = OAuth2Provider(app)
     oauth.init_sqlalchemy(db, client_model=client_model, code_model=code_model,

@@ -264,7 +264,8 @@ def main(argv: Any = None) -> int:
         for b in benches:
             for flow in b.flows:
                 c = harness.count_flow(b, flow, tokens[b.name])
-                counts[f"{flow}|{b.name}"] = [c.n, c.commits, c.summary()]
+                calls = harness.count_python_calls(b, flow, tokens[b.name])
+                counts[f"{flow}|{b.name}"] = [c.n, c.commits, c.summary(), calls]
         samples = harness.measure(benches, ["token", "code", "refresh", "protected"],
                                   args.reps, args.calls, tokens,
                                   log=lambda m: print(m, file=sys.stderr))

@@ -78,6 +78,26 @@ def inproc_table(db: str, res: Results) -> str:
     return _md_table(header, rows)
 
 
+def _fmt(v: Optional[float]) -> str:
+    return f"{v:,.0f}" if v is not None else "—"
+
+
+def calls_table(db: str, res: Results) -> str:
+    counts = res.counts.get(db, {})
+    fol = {tuple(k.split("|")): v for k, v in res.fol.get(db, {}).get("counts", {}).items()}
+    rows = []
+    for flow in ("token", "code", "refresh", "protected"):
+        def n(app: str, src: dict = counts, flow: str = flow) -> Optional[float]:
+            c = src.get((flow, app))
+            return c[3] if c is not None and len(c) > 3 else None
+
+        floor, ours, peer, fol_n = n("floor"), n("ours"), n("Authlib"), n("Flask-OAuthlib", fol)
+        rows.append([FLOW_LABELS[flow], _fmt(floor), _fmt(ours), _fmt(peer), _fmt(fol_n),
+                     f"{ours / floor:.2f}×" if ours and floor else "—"])
+    return _md_table(["flow", "floor", "ours", "Authlib", "Flask-OAuthlib", "ours/floor"],
+                     rows)
+
+
 def fol_table(db: str, res: Results) -> str:
     data = res.fol.get(db)
     if not data or "samples" not in data:
@@ -193,6 +213,11 @@ def render(res: Results) -> str:
         parts.append("")
         counts = res.counts.get(db, {})
         if counts:
+            parts.append("Python function calls per request (cProfile; deterministic, "
+                         "unaffected by machine load):")
+            parts.append("")
+            parts.append(calls_table(db, res))
+            parts.append("")
             parts.append("Statements per call:")
             parts.append("")
             for (flow, app), c in sorted(counts.items()):

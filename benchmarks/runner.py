@@ -45,6 +45,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     p.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL))
     p.add_argument("--reps", type=int, help="repetitions (at least 5)")
     p.add_argument("--calls", type=int, help="calls per repetition")
+    p.add_argument("--apps", default="floor,Authlib,ours",
+                   help="comma-separated subset of floor,Authlib,ours (the floor is always run)")
     p.add_argument("--no-scale", action="store_true", help="skip the 10^3..10^6 tokens run")
     p.add_argument("--no-load", action="store_true", help="skip the gunicorn run")
     p.add_argument("--no-profile", action="store_true", help="skip pyinstrument profiles")
@@ -113,16 +115,20 @@ def run_fol_child(db: str, site: str, reps: int, calls: int) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def build_benches(target: Target, res: report.Results) -> list:
-    benches: list = [Floor(target), AuthlibApp(target)]
-    try:
-        from .ours import Ours
+def build_benches(target: Target, res: report.Results, apps: str) -> list:
+    wanted = set(apps.split(","))
+    benches: list = [Floor(target)]
+    if "Authlib" in wanted:
+        benches.append(AuthlibApp(target))
+    if "ours" in wanted:
+        try:
+            from .ours import Ours
 
-        benches.append(Ours(target))
-    except Exception as exc:  # noqa: BLE001 - report it and measure the others
-        traceback.print_exc()
-        res.notes.append(f"our provider could not be set up on {target.label}: "
-                         f"{exc.__class__.__name__}: {exc}")
+            benches.append(Ours(target))
+        except Exception as exc:  # noqa: BLE001 - report it and measure the others
+            traceback.print_exc()
+            res.notes.append(f"our provider could not be set up on {target.label}: "
+                             f"{exc.__class__.__name__}: {exc}")
     return benches
 
 
@@ -135,13 +141,14 @@ def run_db(kind: str, args: argparse.Namespace, cfg: dict, res: report.Results) 
     label = target.label
     try:
         _log(f"{label}: setting up the apps")
-        benches = build_benches(target, res)
+        benches = build_benches(target, res, args.apps)
         tokens = {b.name: b.new_access_tokens(20) for b in benches}
         counts = {}
         for b in benches:
             for flow in b.flows:
                 c = harness.count_flow(b, flow, tokens[b.name])
-                counts[(flow, b.name)] = (c.n, c.commits, c.summary())
+                calls = harness.count_python_calls(b, flow, tokens[b.name])
+                counts[(flow, b.name)] = (c.n, c.commits, c.summary(), calls)
         res.counts[label] = counts
         _log(f"{label}: in-process, {cfg['reps']} × {cfg['calls']} calls")
         samples = harness.measure(benches, ["token", "code", "refresh", "protected"],
@@ -181,7 +188,7 @@ def run_db(kind: str, args: argparse.Namespace, cfg: dict, res: report.Results) 
         try:
             _log(f"{label}: protected GET with {', '.join(f'{s:,}' for s in cfg['sizes'])} "
                  "tokens stored")
-            benches = build_benches(scale_target, res)
+            benches = build_benches(scale_target, res, args.apps)
             res.scale[label] = scale.run(benches, cfg["sizes"], cfg["scale_reps"],
                                          cfg["scale_calls"], log=_log)
         finally:
