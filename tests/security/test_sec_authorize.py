@@ -285,3 +285,39 @@ def test_AZ_12_reflected_error_description_keeps_the_rfc_charset(env, c1):
     params = location_params(response.headers.get("Location", "?"))
     description = params.get("error_description", "")
     assert re.fullmatch(r"[\x20-\x21\x23-\x5B\x5D-\x7E]*", description), description
+
+
+def test_AZ_07_extra_scope_values_in_the_consent_post_are_not_granted(env, c1):
+    env.login()
+    page, verifier = env.consent_page(c1, scope="profile")
+    response = env.post_consent(page, overrides=[("scope", "write"), ("scope", "read"),
+                                                 ("scope", "admin")])
+    if response.status_code in (400, 403):
+        return
+    code = location_params(response.headers["Location"])["code"]
+    token = env.token({"grant_type": "authorization_code", "code": code, "redirect_uri": REG,
+                       "code_verifier": verifier}, c1.auth())
+    assert token.status_code == 200
+    assert token.get_json().get("scope", "profile").split() == ["profile"]
+    assert env.api(token.get_json()["access_token"], "/api/write").status_code == 403
+
+
+def test_AZ_07_unchecked_scope_is_not_granted(env, c1):
+    env.login()
+    page, verifier = env.consent_page(c1, scope="profile write")
+    response = env.post_consent(page, uncheck=("write",))
+    code = location_params(response.headers["Location"])["code"]
+    token = env.token({"grant_type": "authorization_code", "code": code, "redirect_uri": REG,
+                       "code_verifier": verifier}, c1.auth()).get_json()
+    assert env.api(token["access_token"], "/api/write").status_code == 403
+
+
+def test_AZ_03_client_not_registered_for_the_code_flow_gets_unauthorized_client(env):
+    client = env.clients.create(grant_types=["implicit"], public=True)
+    env.login()
+    query, _ = env.authorize_params(client)
+    response = env.authorize_get(query)
+    assert response.status_code in (302, 303)
+    params = location_params(response.headers["Location"])
+    assert params["error"] in ("unauthorized_client", "unsupported_response_type")
+    assert "code" not in params

@@ -296,3 +296,22 @@ def test_RU_13_login_round_trip_returns_to_the_authorization_request(env, c1):
     assert "next=" in response.headers["Location"]
     env.login()
     assert env.authorize_get(query).status_code == 200
+
+
+@pytest.mark.parametrize("uri", ["HTTPS://client.example/cb", "https://client.example/c%62",
+                                 "https://client.\uff45xample/cb", "https://xn--client-.example/cb",
+                                 "https://client.example./cb", "https://client.example/cb?"])
+def test_RU_01_scheme_case_encoding_and_unicode_variants_are_refused(env, c1, uri):
+    env.login()
+    assert_no_redirect(env.authorize_get(authorize_query(env, c1, uri)), uri)
+
+
+@pytest.mark.parametrize("redirect_uri", [EVIL, REG])
+def test_RU_08_prompt_none_for_an_anonymous_user_never_redirects_a_code(env, c1, redirect_uri):
+    response = env.authorize_get(authorize_query(env, c1, redirect_uri, prompt="none"))
+    location = response.headers.get("Location", "")
+    assert "evil" not in location and "code=" not in location
+    if redirect_uri == EVIL:
+        assert_no_redirect(response)
+    elif location.startswith(REG):
+        assert location_params(location)["error"] in ("login_required", "interaction_required")

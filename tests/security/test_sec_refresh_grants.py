@@ -278,3 +278,23 @@ def test_GR_01_password_grant_refused_to_a_client_not_registered_for_it(password
                           "password": ALICE_PASSWORD + "alice"}, client.auth())
     assert response.status_code == 400
     assert error_of(response) == "unauthorized_client"
+
+
+def test_RT_08_refresh_token_dies_when_the_user_revokes_the_grant(env, c1):
+    tokens = env.tokens(c1)
+    store = env.app.extensions["oauth2_provider"].validator
+    with env.app.app_context():
+        alice = db.session.execute(db.select(User).filter_by(username="alice")).scalar_one()
+        assert store.revoke_user_tokens(alice, c1.client_id) >= 1
+    assert error_of(env.refresh(c1, tokens["refresh_token"])) == "invalid_grant"
+    assert env.api(tokens["access_token"]).status_code == 401
+
+
+def test_RT_08_deleting_a_client_kills_its_tokens(env, c1):
+    tokens = env.tokens(c1)
+    store = env.app.extensions["oauth2_provider"].validator
+    with env.app.app_context():
+        assert store.delete_client(c1.client_id)
+    assert env.api(tokens["access_token"]).status_code == 401
+    response = env.refresh(c1, tokens["refresh_token"])
+    assert response.status_code in (400, 401)

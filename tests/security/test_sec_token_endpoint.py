@@ -337,3 +337,14 @@ def test_RL_02_access_tokens_are_unique_and_long(env, c1):
     tokens = [env.client_credentials(c1).get_json()["access_token"] for _ in range(30)]
     assert len(set(tokens)) == 30
     assert all(len(t) >= 43 for t in tokens)  # >= 256 bits (DESIGN, RFC 6749 §10.10)
+
+
+@pytest.mark.parametrize("path", ["/oauth/revoke", "/oauth/introspect"])
+def test_CA_02_credentials_in_the_query_string_are_refused_at_revoke_and_introspect(
+        env, c1, path):
+    token = env.client_credentials(c1).get_json()["access_token"]
+    qs = urlencode({"client_id": c1.client_id, "client_secret": c1.secret})
+    response = env.http.post(path + "?" + qs, data=urlencode({"token": token}),
+                             content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (400, 401)
+    assert env.api(token, "/api/client").status_code == 200
