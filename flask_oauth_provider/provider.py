@@ -302,6 +302,8 @@ class OAuth2Provider:
         ``OAUTH2_PROVIDER_INSECURE_TRANSPORT``
             Accept plain http on non-loopback hosts and http redirect URIs. For
             development only. Default False (http only on 127.0.0.1, ::1, localhost).
+            Behind a proxy that terminates TLS, wrap the app in Werkzeug's ``ProxyFix``
+            so that requests are seen as https.
         ``OAUTH2_PROVIDER_ALLOW_QUERY_TOKEN``
             Accept ``?access_token=`` on protected views (RFC 9700 §4.3.2 advises
             against). Default False.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Optional
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, Response, current_app, g, render_template
 from flask import request as flask_request
@@ -261,8 +261,15 @@ def _grant(state: ProviderState, oauth_args: tuple, scopes: list[str], user: Any
         return error_page(state, e.error or "invalid_request", e.description)
     except errors.OAuth2Error as e:
         return error_page(state, e.error or "server_error", None, e.status_code or 500)
-    signals.send_consent(True, client=client, user=user, scopes=scopes)
-    return redirect_to(with_iss(response_headers["Location"], state), status)
+    location = response_headers["Location"]
+    if "error" not in _response_params(location):
+        signals.send_consent(True, client=client, user=user, scopes=scopes)
+    return redirect_to(with_iss(location, state), status)
+
+
+def _response_params(location: str) -> dict:
+    parts = urlsplit(location)
+    return dict(parse_qsl(parts.fragment or parts.query))
 
 
 def _deny(state: ProviderState, info: dict, user: Any, client: Any, scopes: list[str],
