@@ -67,7 +67,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, joinedload, mapped_column
-from sqlalchemy.types import TypeDecorator
 
 from .config import KNOWN_GRANT_TYPES, ProviderConfig
 from .core import errors
@@ -121,30 +120,10 @@ def _join(values: Union[str, Iterable[str], None]) -> str:
     return " ".join(dict.fromkeys(v for v in values if v))
 
 
-class UTCDateTime(TypeDecorator):
-    """A naive-UTC ``DateTime`` (microseconds kept on MariaDB/MySQL too).
-
-    Aware datetimes are converted to UTC on the way in; values come back naive UTC, the
-    convention Flask-OAuthlib's ``expires`` used.
-    """
-
-    impl = DateTime
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Any) -> Any:
-        if dialect.name in ("mysql", "mariadb"):
-            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
-        return dialect.type_descriptor(DateTime())
-
-    def process_bind_param(self, value: Any, dialect: Any) -> Any:
-        if value is not None and value.tzinfo is not None:
-            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        if value is not None and value.tzinfo is not None:
-            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        return value
+#: Naive UTC timestamps (Flask-OAuthlib's ``expires`` convention); MariaDB/MySQL keep
+#: microseconds too. A plain SQLAlchemy type, so that Alembic autogenerate renders it
+#: without importing this package in the migration.
+UTCDateTime = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 # -- models ---------------------------------------------------------------------------

@@ -108,3 +108,19 @@ def test_mixins_work_with_flask_sqlalchemy_db_model(test_database):
         finally:
             db.session.remove()
             db.drop_all()
+
+
+def test_alembic_autogenerate_renders_the_tables_without_importing_this_package():
+    pytest.importorskip("alembic")
+    from alembic.autogenerate import produce_migrations, render_python_code
+    from alembic.migration import MigrationContext
+    from sqla_models import Base
+    from sqlalchemy import create_engine
+
+    engine = create_engine("sqlite://")  # an empty database: every table is new
+    with engine.connect() as conn:
+        ops = produce_migrations(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    code = render_python_code(ops.upgrade_ops)
+    assert "create_table('sqla_token'" in code
+    assert "flask_oauth_provider" not in code
