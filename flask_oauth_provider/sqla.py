@@ -954,8 +954,8 @@ class SQLAlchemyStore(ProviderValidator):
         if row is None:
             return None
         caller = getattr(request, "client", None)
-        if caller is None:
-            return None
+        if caller is None or self.is_public_client(caller):
+            return None  # RFC 7662 §2.1: the caller must authenticate; public clients can't
         if not (getattr(caller, "is_resource_server", False)
                 or _same_client(row.client_id, getattr(caller, "client_id", None))):
             return None

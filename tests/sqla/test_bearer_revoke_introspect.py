@@ -140,3 +140,14 @@ def test_client_credentials_token_has_no_user(confidential, server):
     assert "refresh_token" not in body
     ok, request = call_api(server, body["access_token"], ("read",))
     assert ok and request.user is None
+
+
+def test_public_client_cannot_introspect(public, alice):
+    import json
+
+    body = public.login(alice)
+    _, response, status = public.server.create_introspect_response(
+        "https://as.example/introspect", "POST",
+        f"token={body['access_token']}&client_id={public.client_id}",
+        {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status in (400, 401) or json.loads(response) == {"active": False}
