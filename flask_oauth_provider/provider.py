@@ -58,7 +58,8 @@ ScopesArg = Union[str, list, tuple, Callable[[Any], Any]]
 class CurrentToken:
     """What ``current_token`` points at inside a view protected by ``require_oauth``.
 
-    ``scopes`` are the scopes the token was *granted* (not the ones the view required);
+    ``scopes`` are the scopes the token was *granted* (as the validator reports them in
+    ``request.scopes``; the bundled validators do), not the ones the view required;
     ``token`` is the stored token object the validator found; ``request`` is the core
     request (``flask.request.oauth`` refers to it too, as in Flask-OAuthlib).
     """
@@ -579,13 +580,6 @@ class OAuth2Provider:
         state = current_state()
         if not http.transport_is_secure(state.config.insecure_transport):
             return bearer_refusal(400, "invalid_request", "HTTPS is required.")
-        current = g.get("_oauth2_current_token")
-        if current is not None:
-            # Stacked decorators: the token was checked; check this layer's scopes.
-            if set(required) <= set(current.scopes):
-                return current
-            return bearer_refusal(403, "insufficient_scope", scope=required)
-
         uri, method, body, headers = http.extract_resource_params()
         server = state.server
         valid, request = server.verify_request(uri, method, body, headers, required)
