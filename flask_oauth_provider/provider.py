@@ -484,9 +484,11 @@ class OAuth2Provider:
 
         On GET, ``f(*args, scopes=..., client_id=..., redirect_uri=..., response_type=...,
         state=..., request=..., **kwargs)`` renders the page; on POST it returns True
-        (allow), False (deny) or a response. The OAuth parameters are always re-read from
-        the query string. The app's page must carry its own CSRF protection: the bundled
-        consent page (used when no handler is registered) does.
+        (allow), False (deny) or a response. On POST the OAuth parameters are validated
+        again from the query string and, as Flask-OAuthlib's templates post them back as
+        hidden fields, from the form. The app's page must carry its own CSRF protection:
+        the bundled consent page (used when no handler is registered) does. An app route
+        for the same URL keeps its own decorators (a login check, for instance).
         """
         self._authorize_view = f
 
