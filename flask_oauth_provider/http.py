@@ -51,7 +51,10 @@ def read_body(max_size: Optional[int] = None) -> str:
     if "form" in request.__dict__:
         return urlencode(list(request.form.items(multi=True)))
     if max_size is not None:
-        request.max_content_length = max_size
+        current = request.max_content_length
+        if current is None or current > max_size:
+            # Only ever lower the app's own MAX_CONTENT_LENGTH.
+            request.max_content_length = max_size
     try:
         data = request.get_data(cache=True)
     except RequestEntityTooLarge:

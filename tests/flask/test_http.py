@@ -87,3 +87,11 @@ def test_transport_rule(app, base_url, secure):
 def test_insecure_transport_allows_plain_http(app):
     with app.test_request_context("/", base_url="http://auth.example"):
         assert http.transport_is_secure(insecure_allowed=True)
+
+
+def test_read_body_never_raises_the_apps_own_limit(app):
+    app.config["MAX_CONTENT_LENGTH"] = 10
+    with app.test_request_context("/t", method="POST", data="a=" + "b" * 20,
+                                  content_type="application/x-www-form-urlencoded"):
+        with pytest.raises(http.RequestTooLarge):
+            http.read_body(max_size=1000)
