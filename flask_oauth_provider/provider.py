@@ -339,7 +339,7 @@ class OAuth2Provider:
         # incomplete. With no storage at all yet, the app is probably written as
         # ``OAuth2Provider(app)`` followed by the callback decorators (Flask-OAuthlib's
         # documented order): the check then happens on first use.
-        if self._validator is None and self._store is None and self._callbacks:
+        if self._validator is None and self._store is None and self._collected_callbacks():
             self._resolve_validator()
 
     def init_sqlalchemy(self, db: Any, client_model: type, code_model: type,
@@ -387,12 +387,23 @@ class OAuth2Provider:
         if self._store is not None:
             self._store.usergetter = self._callbacks.get("usergetter")
             return self._store
-        missing = [name for name in REQUIRED_CALLBACKS if name not in self._callbacks]
+        callbacks = self._collected_callbacks()
+        missing = [name for name in REQUIRED_CALLBACKS if name not in callbacks]
         if missing:
             raise RuntimeError(missing_callbacks_message(missing))
         if self._callback_validator is None:
-            self._callback_validator = CallbackValidator(**self._callbacks)
+            self._callback_validator = CallbackValidator(**callbacks)
         return self._callback_validator
+
+    def _collected_callbacks(self) -> dict[str, Callable[..., Any]]:
+        """The registered callbacks, plus Flask-OAuthlib's "subclass way": methods named
+        ``_clientgetter``, ``_tokengetter``, ... on a subclass of the provider."""
+        callbacks = dict(self._callbacks)
+        for name in ALL_CALLBACKS:
+            method = getattr(self, "_" + name, None)
+            if name not in callbacks and callable(method):
+                callbacks[name] = method
+        return callbacks
 
     def _register_callback(self, name: str, f: Callable[..., Any]) -> Callable[..., Any]:
         assert name in ALL_CALLBACKS

@@ -209,3 +209,30 @@ def test_login_is_required_for_the_consent_page_without_flask_login():
             from flask_oauth_provider import views
 
             views.authorize()
+
+
+def test_flask_oauthlib_subclass_way_of_giving_callbacks():
+    store = Store()
+
+    class MyProvider(OAuth2Provider):
+        def _clientgetter(self, client_id):
+            return store.clientgetter(client_id)
+
+        def _grantgetter(self, client_id, code):
+            return store.grantgetter(client_id, code)
+
+        def _grantsetter(self, client_id, code, request, *args, **kwargs):
+            return store.grantsetter(client_id, code, request)
+
+        def _tokengetter(self, access_token=None, refresh_token=None):
+            return store.tokengetter(access_token, refresh_token)
+
+        def _tokensetter(self, token, request, *args, **kwargs):
+            return store.tokensetter(token, request)
+
+    app = Flask(__name__)
+    MyProvider(app)
+    response = app.test_client().post(
+        "/oauth/token", data={"grant_type": "client_credentials", "scope": "read"},
+        headers={"Authorization": "Basic QzE6QzEtc2VjcmV0"})
+    assert response.status_code == 200
