@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
+import warnings
 from typing import Any, Callable, Optional
 
 import pytest
@@ -53,6 +54,19 @@ class TestDatabase:
             self.cleanup = None
 
 
+def _drop(admin: sqlalchemy.Engine, timeout_sql: str, drop_sql: str) -> None:
+    """Drop this run's schema/database; a connection left open elsewhere must not hang CI."""
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(timeout_sql)
+            conn.exec_driver_sql(drop_sql)
+    except sqlalchemy.exc.DBAPIError as exc:
+        warnings.warn(f"could not clean up the test database ({drop_sql}): {exc}",
+                      stacklevel=1)
+    finally:
+        admin.dispose()
+
+
 def make_test_database(server_url: Optional[str], sqlite_path: str) -> TestDatabase:
     """A private database on ``server_url``, or the SQLite file ``sqlite_path``."""
     if not server_url:
@@ -65,9 +79,7 @@ def make_test_database(server_url: Optional[str], sqlite_path: str) -> TestDatab
             conn.exec_driver_sql(f"CREATE SCHEMA {name}")
 
         def drop_schema() -> None:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
-            admin.dispose()
+            _drop(admin, "SET lock_timeout = '20s'", f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
         return TestDatabase(server_url, {"connect_args": {"options": f"-csearch_path={name}"}},
                             drop_schema)
@@ -77,9 +89,7 @@ def make_test_database(server_url: Optional[str], sqlite_path: str) -> TestDatab
         url = sqlalchemy.engine.make_url(server_url).set(database=name)
 
         def drop_database() -> None:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-            admin.dispose()
+            _drop(admin, "SET SESSION lock_wait_timeout = 20", f"DROP DATABASE IF EXISTS {name}")
 
         return TestDatabase(url.render_as_string(hide_password=False), {}, drop_database)
     admin.dispose()
