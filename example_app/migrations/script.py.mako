@@ -7,7 +7,6 @@ Create Date: ${create_date}
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
-import flask_oauth_provider.sqla
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}

@@ -3,16 +3,18 @@
 The OAuth tables are the columns of flask_oauth_provider.sqla's mixins plus the
 example's primary keys and user links (example_app/models.py).
 
-Revision ID: 1685f9d2eb40
+Revision ID: 32e714c85161
 Revises:
-Create Date: 2026-11-29 01:29:32.889195
+Create Date: 2026-11-29 01:44:53.290157
 """
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
-import flask_oauth_provider.sqla
+# Timestamps in microseconds on MariaDB/MySQL too (their DATETIME keeps whole seconds).
+DATETIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql', 'mariadb')
 
-revision = '1685f9d2eb40'
+revision = '32e714c85161'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -40,7 +42,7 @@ def upgrade():
     sa.Column('scope', sa.Text(), nullable=False),
     sa.Column('default_scope', sa.Text(), nullable=False),
     sa.Column('is_resource_server', sa.Boolean(), nullable=False),
-    sa.Column('created_at', flask_oauth_provider.sqla.UTCDateTime(), nullable=False),
+    sa.Column('created_at', DATETIME, nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -56,9 +58,9 @@ def upgrade():
     sa.Column('code_challenge', sa.String(length=128), nullable=True),
     sa.Column('code_challenge_method', sa.String(length=10), nullable=True),
     sa.Column('family_id', sa.String(length=32), nullable=False),
-    sa.Column('created_at', flask_oauth_provider.sqla.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', flask_oauth_provider.sqla.UTCDateTime(), nullable=False),
-    sa.Column('consumed_at', flask_oauth_provider.sqla.UTCDateTime(), nullable=True),
+    sa.Column('created_at', DATETIME, nullable=False),
+    sa.Column('expires_at', DATETIME, nullable=False),
+    sa.Column('consumed_at', DATETIME, nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -78,11 +80,11 @@ def upgrade():
     sa.Column('scope', sa.Text(), nullable=False),
     sa.Column('grant_scope', sa.Text(), nullable=False),
     sa.Column('family_id', sa.String(length=32), nullable=False),
-    sa.Column('issued_at', flask_oauth_provider.sqla.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', flask_oauth_provider.sqla.UTCDateTime(), nullable=True),
-    sa.Column('refresh_expires_at', flask_oauth_provider.sqla.UTCDateTime(), nullable=True),
-    sa.Column('refresh_rotated_at', flask_oauth_provider.sqla.UTCDateTime(), nullable=True),
-    sa.Column('revoked_at', flask_oauth_provider.sqla.UTCDateTime(), nullable=True),
+    sa.Column('issued_at', DATETIME, nullable=False),
+    sa.Column('expires_at', DATETIME, nullable=True),
+    sa.Column('refresh_expires_at', DATETIME, nullable=True),
+    sa.Column('refresh_rotated_at', DATETIME, nullable=True),
+    sa.Column('revoked_at', DATETIME, nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
