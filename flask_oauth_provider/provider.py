@@ -312,6 +312,10 @@ class OAuth2Provider:
             Largest body accepted by the token, revocation and introspection endpoints,
             in bytes; larger is 413. Default 65536.
 
+        Flask's own ``SESSION_COOKIE_SAMESITE`` becomes ``"Lax"`` when the app left it
+        unset (the consent page's CSRF token lives in the session); set it yourself to
+        choose otherwise, and set ``SESSION_COOKIE_SECURE = True`` in production.
+
         Raises ``RuntimeError`` if a provider is already registered on ``app``, or if
         some Flask-OAuthlib callbacks are registered but a required one is missing.
         """
@@ -323,6 +327,11 @@ class OAuth2Provider:
         config = ProviderConfig.from_mapping(app.config)
         for key, default in DEFAULTS.items():
             app.config.setdefault(PREFIX + key, default)
+        if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+            # The consent form's CSRF token lives in the session; a SameSite cookie is
+            # a second line against cross-site posts (RFC 6749 §10.12). "Lax" still
+            # sends it on the client's top-level redirect to /authorize.
+            app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
         state = ProviderState(self, config)
         app.extensions[EXTENSION_KEY] = state
 

@@ -475,3 +475,20 @@ def test_BR_08_challenge_attributes_appear_at_most_once(client):
                      client.get("/api/me", headers=bearer(token))):
         names = re.findall(r'(\w+)="', response.headers["WWW-Authenticate"])
         assert len(names) == len(set(names))
+
+
+def test_AZ_07_session_cookie_is_samesite_lax_and_httponly(client):
+    response = client.post("/login", data={"username": "alice"})
+    cookie = response.headers["Set-Cookie"]
+    assert "SameSite=Lax" in cookie and "HttpOnly" in cookie
+
+
+def test_AZ_07_an_apps_own_samesite_choice_is_kept():
+    from flask import Flask
+
+    from flask_oauth_provider import OAuth2Provider
+
+    app = Flask(__name__)
+    app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    OAuth2Provider(app, validator=object())
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Strict"
