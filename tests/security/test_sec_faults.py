@@ -26,7 +26,7 @@ from sec_app import AuthorizationCode, DatabaseTarget, Token, assert_oauth_error
 
 from flask_oauth_provider import OAuth2Provider
 
-NEEDS_503 = pytest.mark.xfail(strict=True, reason="needs patch 3-database-outage-503.diff")
+NEEDS_503 = pytest.mark.xfail(strict=True, reason="needs patch 1-database-outage-503.diff")
 
 
 class TcpProxy:
