@@ -392,7 +392,8 @@ class SQLAlchemyStore(ProviderValidator):
     Flask-SQLAlchemy's ``db.session``); give it one session per request. The store
     commits its own writes, each grant's in one transaction, and rolls back on failure.
     ``config`` is a :class:`~flask_oauth_provider.config.ProviderConfig` (code and
-    refresh lifetimes, rotation policy); the provider sets it from the app's config.
+    refresh lifetimes, rotation policy, issuer); left ``None``, the current Flask app's
+    provider configuration applies, or the defaults outside an app.
     """
 
     def __init__(self, session: Any, *, client_model: type, code_model: type,
@@ -443,14 +444,11 @@ class SQLAlchemyStore(ProviderValidator):
         """The current time, naive UTC (tests may replace it)."""
         return _utcnow()
 
-    @staticmethod
-    def new_token_value() -> str:
-        return secrets.token_urlsafe(32)
-
     def _set_user(self, row: Any, user: Any) -> None:
         """Point ``row``'s user foreign key at ``user`` without loading anything."""
         if user is None:
             return
+        user = _unproxied(user)
         rel = inspect(type(row)).relationships.get("user")
         if rel is None:
             return
@@ -484,6 +482,9 @@ class SQLAlchemyStore(ProviderValidator):
         return getattr(request, "__dict__", {}).get("_sqla_" + name)
 
     def _with_user(self, stmt: Any, model: type, rel: Any) -> Any:
+        # populate_existing: a row already in the session (say with expire_on_commit off)
+        # is refreshed from this SELECT, so a revocation or redemption is never missed.
+        stmt = stmt.execution_options(populate_existing=True)
         return stmt.options(joinedload(model.user)) if rel is not None else stmt
 
     # -- clients ------------------------------------------------------------------------
@@ -548,7 +549,7 @@ class SQLAlchemyStore(ProviderValidator):
             raise ValueError("A client needs a name (shown to users on the consent page).")
         if len(name) > 100:
             raise ValueError("A client name must be at most 100 characters.")
-        grant_types = [grant_types] if isinstance(grant_types, str) else list(grant_types)
+        grant_types = grant_types.split() if isinstance(grant_types, str) else list(grant_types)
         bad = [g for g in grant_types if g not in KNOWN_GRANT_TYPES]
         if bad or not grant_types:
             raise ValueError(
@@ -1067,6 +1068,7 @@ class SQLAlchemyStore(ProviderValidator):
         rel = inspect(model).relationships.get("user")
         if rel is None:
             raise TypeError(f"{model.__name__} has no 'user' relationship.")
+        user = _unproxied(user)
         user_state = inspect(user, raiseerr=False)
         if user_state is None:
             raise TypeError(f"{user!r} is not a mapped user object.")
@@ -1168,6 +1170,12 @@ class SQLAlchemyStore(ProviderValidator):
 
 
 _DEFAULT_CONFIG = ProviderConfig()
+
+
+def _unproxied(obj: Any) -> Any:
+    """The object behind a Werkzeug ``LocalProxy`` such as Flask-Login's ``current_user``."""
+    getter = getattr(obj, "_get_current_object", None)
+    return getter() if callable(getter) else obj
 
 
 def _same_client(stored: Optional[str], presented: Optional[str]) -> bool:

@@ -127,3 +127,42 @@ def test_racing_refreshes_of_one_rotating_token_issue_exactly_one(test_database,
     assert statuses == [200] + [400] * (RACERS - 1), outcomes
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Token)) == 2
+
+
+def test_revocation_is_seen_by_a_session_that_does_not_expire_on_commit(db_engine, tables):
+    from sqla_models import User
+    from sqla_support import REDIRECT
+
+    with Session(db_engine, expire_on_commit=False) as session:
+        store = SQLAlchemyStore(session, **MODELS)
+        server = Server(store)
+        user = User(username="frank")
+        session.add(user)
+        session.commit()
+        client, secret = store.create_client(name="App", redirect_uris=[REDIRECT],
+                                             scopes=["profile"])
+        flow = Flow(server, client, secret)
+        body = flow.login(user)
+        ok, held = call_api(server, body["access_token"])  # keeps the row in the session
+        assert ok and held.access_token.revoked_at is None
+        flow.revoke(body["access_token"])
+        assert call_api(server, body["access_token"])[0] is False
+
+
+def test_replay_is_detected_by_a_session_that_does_not_expire_on_commit(db_engine, tables):
+    from sqla_models import User
+    from sqla_support import REDIRECT
+
+    with Session(db_engine, expire_on_commit=False) as session:
+        store = SQLAlchemyStore(session, **MODELS)
+        server = Server(store)
+        user = User(username="grace")
+        session.add(user)
+        session.commit()
+        client, secret = store.create_client(name="App", redirect_uris=[REDIRECT],
+                                             scopes=["profile"])
+        flow = Flow(server, client, secret)
+        code, verifier = flow.authorize(user)
+        _, first = flow.exchange(code, verifier)
+        assert flow.exchange(code, verifier)[1]["error"] == "invalid_grant"
+        assert call_api(server, first["access_token"])[0] is False
