@@ -321,3 +321,11 @@ def test_AZ_03_client_not_registered_for_the_code_flow_gets_unauthorized_client(
     params = location_params(response.headers["Location"])
     assert params["error"] in ("unauthorized_client", "unsupported_response_type")
     assert "code" not in params
+
+
+def test_AZ_07_session_cookie_is_samesite_and_httponly(env):
+    response = env.fresh_browser().post("/login", data={
+        "username": "alice", "password": __import__("sec_app").ALICE_PASSWORD + "alice"})
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "SameSite=Lax" in cookie or "SameSite=Strict" in cookie, cookie
+    assert "HttpOnly" in cookie, cookie

@@ -298,3 +298,13 @@ def test_RT_08_deleting_a_client_kills_its_tokens(env, c1):
     assert env.api(tokens["access_token"]).status_code == 401
     response = env.refresh(c1, tokens["refresh_token"])
     assert response.status_code in (400, 401)
+
+
+@pytest.mark.xfail(strict=True, reason="needs patch 4-password-grant-public-clients.diff")
+def test_GR_01_password_grant_is_refused_to_public_clients(password_env):
+    env = password_env
+    client = env.clients.create(public=True, grant_types=["password"], redirect_uris=[])
+    response = env.token({"grant_type": "password", "username": "alice",
+                          "password": ALICE_PASSWORD + "alice", "client_id": client.client_id})
+    assert response.status_code in (400, 401)
+    assert error_of(response) in ("unauthorized_client", "invalid_client")
