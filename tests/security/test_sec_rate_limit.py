@@ -76,7 +76,7 @@ def wrong(client):
     return basic_auth(client.client_id, "wrong-secret")
 
 
-def test_RL_01_failed_client_authentications_are_limited_per_client(limited, c1):
+def test_CA_06_RL_01_failed_client_authentications_are_limited_per_client(limited, c1):
     statuses = [limited.token({"grant_type": "client_credentials"}, wrong(c1)).status_code
                 for _ in range(6)]
     assert statuses == [401] * 5 + [429]
@@ -104,12 +104,24 @@ def test_RL_01_body_credentials_count_too(limited, c1):
     assert limited.client_credentials(c1).status_code == 429
 
 
-def test_IN_07_RV_08_introspection_and_revocation_share_the_limit(limited, c1):
-    for path in ("/oauth/introspect", "/oauth/revoke", "/oauth/introspect", "/oauth/revoke",
+def test_IN_07_failed_introspection_calls_count_and_are_limited(limited, c1):
+    for _ in range(5):
+        assert limited.post("/oauth/introspect", {"token": "x"}, wrong(c1)).status_code == 401
+    assert limited.introspect(c1, "x").status_code == 429
+
+
+def test_RV_08_failed_revocation_calls_count_and_are_limited(limited, c1):
+    for _ in range(5):
+        assert limited.post("/oauth/revoke", {"token": "x"}, wrong(c1)).status_code == 401
+    assert limited.revoke(c1, "x").status_code == 429
+
+
+def test_RL_01_the_limit_is_shared_by_token_revocation_and_introspection(limited, c1):
+    for path in ("/oauth/introspect", "/oauth/revoke", "/oauth/token", "/oauth/revoke",
                  "/oauth/token"):
         assert limited.post(path, {"token": "x", "grant_type": "client_credentials"},
                             wrong(c1)).status_code == 401
-    assert limited.introspect(c1, "x").status_code == 429
+    assert limited.client_credentials(c1).status_code == 429
 
 
 def test_rate_limiting_is_off_by_default(env, c1):
