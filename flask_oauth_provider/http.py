@@ -74,6 +74,22 @@ def extract_params(max_size: Optional[int] = None,
     return request_uri(), request.method, body or None, headers
 
 
+def extract_authorization_params(
+        form_fallback: bool = False,
+        max_size: Optional[int] = None) -> tuple[str, str, Optional[str], dict[str, str]]:
+    """``(uri, http_method, body, headers)`` of an authorization request.
+
+    The OAuth parameters come from the query string, also on the consent form's POST
+    (whose fields are not OAuth parameters). With ``form_fallback`` (Flask-OAuthlib
+    consent views, whose templates post the parameters back as hidden fields), a POST
+    whose query carries no ``client_id`` is read from its form body instead.
+    """
+    uri, method, _, headers = extract_params(include_body=False)
+    if form_fallback and method == "POST" and "client_id" not in request.args:
+        return uri, "POST", read_body(max_size) or None, headers
+    return uri, "GET", None, headers
+
+
 def extract_resource_params() -> tuple[str, str, Optional[str], dict[str, str]]:
     """``(uri, http_method, body, headers)`` of a request to a protected view.
 

@@ -181,14 +181,10 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     if len(flask_request.query_string) > state.config.max_request_size:
         # Nothing in it can be trusted enough to redirect to (RFC 9700 §4.11.2).
         return error_page(state, "invalid_request", "The request is too large.")
-    if handler is not None and _is_post():
-        # Flask-OAuthlib apps may post the OAuth parameters back as form fields; the
-        # core validates them again either way.
-        uri, _, body, headers = http.extract_params(state.config.max_request_size)
-        oauth_args: tuple = (uri, "POST", body, headers)
-    else:
-        uri, _, _, headers = http.extract_params(include_body=False)
-        oauth_args = (uri, "GET", None, headers)
+    # Flask-OAuthlib consent views may post the OAuth parameters back as form fields;
+    # the core validates them again either way.
+    oauth_args = http.extract_authorization_params(
+        form_fallback=handler is not None, max_size=state.config.max_request_size)
     server = state.server
     try:
         scopes, info = server.validate_authorization_request(*oauth_args)

@@ -335,3 +335,11 @@ def test_decorators_above_authorize_handler_stay_in_force():
     client = app.test_client()
     assert client.get(authorize_url()).status_code == 401
     assert client.post(authorize_url()).status_code == 401
+
+
+def test_hidden_fields_posted_to_the_full_authorization_url_are_not_duplicates(client):
+    client.post("/", data={"username": "alice"})
+    response = client.post(AUTHORIZE, data={
+        "client_id": "dev", "scope": "email", "response_type": "code",
+        "redirect_uri": REDIRECT, "state": "s1", "confirm": "yes"})
+    assert "code" in parse_qs(urlsplit(response.headers["Location"]).query)
