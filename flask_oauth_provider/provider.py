@@ -26,7 +26,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from flask import request as flask_request
 from werkzeug.local import LocalProxy
 
@@ -166,7 +166,8 @@ def build_server(validator: Any, config: ProviderConfig) -> Server:
         # RFC 6749 §5.2 unsupported_grant_type.
         if request.grant_type not in enabled_grants:
             raise errors.UnsupportedGrantTypeError(request=request)
-        g._oauth2_token_request = request
+        if has_app_context():
+            g._oauth2_token_request = request  # for the token_issued signal
 
     server.auth_grant.custom_validators.pre_auth.append(authorization_checks)
     server.implicit_grant.custom_validators.pre_auth.append(authorization_checks)

@@ -258,3 +258,14 @@ def test_implicit_token_and_iss_go_in_the_fragment_when_enabled():
     fragment = response.headers["Location"].split("#", 1)[1]
     assert "access_token=" in fragment and "iss=" in fragment
     assert "?" not in response.headers["Location"].split("#", 1)[0]
+
+
+def test_consent_template_can_be_named_in_the_config():
+    from jinja2 import ChoiceLoader, DictLoader
+
+    app = create_app(AUTHORIZE_TEMPLATE="consent.html")
+    app.jinja_loader = ChoiceLoader([DictLoader({"consent.html": "ask {{ scopes|join(',') }}"}),
+                                     app.jinja_loader])
+    client = app.test_client()
+    login(client)
+    assert client.get(authorize_url()).get_data(as_text=True) == "ask profile,read"
