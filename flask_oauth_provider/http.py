@@ -104,6 +104,14 @@ def extract_resource_params() -> tuple[str, str, Optional[str], dict[str, str]]:
     return request_uri(), request.method, body, headers
 
 
+def authorization_scheme(headers: dict[str, str]) -> Optional[str]:
+    """The lower-cased scheme of the ``Authorization`` header (``"basic"``, ``"bearer"``)."""
+    for key, value in headers.items():
+        if key.lower() == "authorization":
+            return value.split(" ", 1)[0].lower()
+    return None
+
+
 def create_response(headers: Optional[dict[str, str]], body: Optional[str],
                     status: int) -> Response:
     """A Flask response from the core's ``(headers, body, status)``."""

@@ -607,7 +607,7 @@ class OAuth2Provider:
         server = state.server
         valid, request = server.verify_request(uri, method, body, headers, required)
         locations = bearer_token_locations(request)
-        presented = bool(locations) or _has_bearer_header(headers)
+        presented = bool(locations) or http.authorization_scheme(headers) == "bearer"
         for after in self._after_request_funcs:
             valid, request = after(valid, request)
 
@@ -670,13 +670,6 @@ def resolve_scopes(scopes: tuple) -> list[str]:
             for scope in item:
                 required.extend(str(scope).split())
     return list(dict.fromkeys(required))
-
-
-def _has_bearer_header(headers: dict[str, str]) -> bool:
-    for key, value in headers.items():
-        if key.lower() == "authorization":
-            return value.split(" ", 1)[0].lower() == "bearer"
-    return False
 
 
 __all__ = ["OAuth2Provider", "current_token", "CurrentToken", "ProviderState",

@@ -32,7 +32,7 @@ from flask import current_app, g, has_app_context
 
 from .config import ProviderConfig
 from .core.client_auth import extract_client_credentials
-from .core.utils import is_loopback_host, redirect_uri_matches
+from .core.utils import is_loopback_host, redirect_uri_matches, scope_to_list
 from .core.validator import RequestValidator
 
 log = logging.getLogger("flask_oauth_provider.validators")
@@ -45,11 +45,12 @@ _DEFAULT_CONFIG = ProviderConfig()
 
 
 def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return value.split()
-    return list(value)
+    """A stored list attribute (scopes, redirect URIs, grant types) as a list.
+
+    The object may hold a list or a space-separated string (RFC 6749 §3.3 style); empty
+    items are dropped, so ``""`` means none.
+    """
+    return [item for item in (scope_to_list(value) or []) if item]
 
 
 def is_public_client(client: Any) -> bool:

@@ -315,17 +315,10 @@ def _json_endpoint(call: Any) -> Response:
     # RFC 6749 §5.1 / RFC 7009 / RFC 7662: nothing these endpoints say may be cached.
     response_headers.setdefault("Cache-Control", "no-store")
     response_headers.setdefault("Pragma", "no-cache")
-    if status == 401 and _used_basic_auth(headers):
+    if status == 401 and http.authorization_scheme(headers) == "basic":
         # RFC 6749 §5.2: the challenge names the scheme the client used.
         response_headers["WWW-Authenticate"] = 'Basic realm="oauth", charset="UTF-8"'
     return http.create_response(response_headers, response_body, status)
-
-
-def _used_basic_auth(headers: dict) -> bool:
-    for key, value in headers.items():
-        if key.lower() == "authorization":
-            return value.split(" ", 1)[0].lower() == "basic"
-    return False
 
 
 @blueprint.route("/token", methods=["POST"])
