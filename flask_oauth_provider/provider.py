@@ -22,7 +22,6 @@ callbacks (:meth:`~OAuth2Provider.clientgetter` and friends).
 from __future__ import annotations
 
 import functools
-import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
@@ -42,9 +41,6 @@ from .config import DEFAULTS, PREFIX, ProviderConfig
 from .core import errors
 from .core.servers import Server
 from .core.tokens import bearer_token_locations
-from .validators import ProviderValidator
-
-log = logging.getLogger("flask_oauth_provider")
 
 EXTENSION_KEY = "oauth2_provider"
 
@@ -672,5 +668,4 @@ def resolve_scopes(scopes: tuple) -> list[str]:
     return list(dict.fromkeys(required))
 
 
-__all__ = ["OAuth2Provider", "current_token", "CurrentToken", "ProviderState",
-           "ProviderValidator"]
+__all__ = ["OAuth2Provider", "current_token", "CurrentToken", "ProviderState"]
