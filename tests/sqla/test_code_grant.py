@@ -129,3 +129,26 @@ def test_client_id_lookup_is_exact(confidential, store):
     assert store.load_client(confidential.client_id) is not None
     assert store.load_client(confidential.client_id.swapcase()) is None
     assert store.load_client(confidential.client_id + " ") is None
+
+
+def test_implicit_grant_token_is_stored_without_refresh_token(store, server, session, alice):
+    from urllib.parse import parse_qs, urlencode, urlsplit
+
+    from sqla_models import Token
+
+    from flask_oauth_provider.config import ProviderConfig
+
+    store.config = ProviderConfig(grant_types=("authorization_code", "implicit"))
+    client, _ = store.create_client(name="SPA", redirect_uris=[REDIRECT], public=True,
+                                    grant_types=["implicit"], scopes=["profile"])
+    params = {"response_type": "token", "client_id": client.client_id,
+              "redirect_uri": REDIRECT, "scope": "profile", "state": "s"}
+    headers, _, status = server.create_authorization_response(
+        "https://as.example/authorize?" + urlencode(params), scopes=["profile"],
+        credentials={"user": alice})
+    assert status == 302
+    fragment = parse_qs(urlsplit(headers["Location"]).fragment)
+    assert "refresh_token" not in fragment
+    assert call_api(server, fragment["access_token"][0])[0] is True
+    row = session.scalars(select(Token)).one()
+    assert row.refresh_token_digest is None and row.user_id == alice.id
