@@ -104,6 +104,15 @@ def token_digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+def new_client_id() -> str:
+    """A random client identifier (192 bits) that never starts with ``-``, which a command
+    line would read as an option (``flask oauth delete-client CLIENT_ID``)."""
+    while True:
+        value = secrets.token_urlsafe(24)
+        if not value.startswith("-"):
+            return value
+
+
 def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
@@ -584,7 +593,7 @@ class SQLAlchemyStore(ProviderValidator):
 
         secret = None if public else secrets.token_urlsafe(32)
         client = self.client_model()
-        client.client_id = secrets.token_urlsafe(24)
+        client.client_id = new_client_id()
         client.client_secret_hash = token_digest(secret) if secret else None
         client.client_type = "public" if public else "confidential"
         client.name = name.strip()

@@ -121,3 +121,11 @@ def test_delete_client_removes_its_codes_and_tokens(store, confidential, session
         assert session.scalar(select(func.count()).select_from(model).where(
             model.client_id == confidential.client_id)) == 0
     assert store.delete_client(confidential.client_id) is False
+
+
+def test_client_ids_never_start_with_a_dash(monkeypatch):
+    from flask_oauth_provider import sqla
+
+    draws = iter(["-Bdash", "_ok"])
+    monkeypatch.setattr(sqla.secrets, "token_urlsafe", lambda n: next(draws))
+    assert sqla.new_client_id() == "_ok"
