@@ -84,8 +84,8 @@ def run(benches: Sequence[BenchApp], sizes: Sequence[int], reps: int, calls: int
         stored = size
         # warm-up, then interleaved repetitions over random rows
         for b in benches:
-            time_calls(b.app, b.protected_envs([token_value(rng.randrange(size))
-                                                for _ in range(20)]), f"{b.name} warm-up")
+            warm = [token_value(rng.randrange(size)) for _ in range(max(50, calls // 2))]
+            time_calls(b.app, b.protected_envs(warm), f"{b.name} warm-up")
         for rep in range(reps):
             order = list(benches[rep % len(benches):]) + list(benches[:rep % len(benches)])
             for b in order:
