@@ -20,6 +20,7 @@ import uuid
 from typing import Any, Optional
 from urllib.parse import parse_qs, parse_qsl, quote_plus, urlencode, urlsplit
 
+import sqlalchemy
 from flask import Flask, jsonify, redirect, request
 from flask_login import LoginManager, UserMixin, current_user, login_user
 from flask_sqlalchemy import SQLAlchemy
@@ -204,6 +205,9 @@ def create_app(target: DatabaseTarget, **oauth_config: Any) -> Flask:
         return jsonify(client_id=current_token.client.client_id)
 
     with app.app_context():
+        if target.dialect == "sqlite":
+            # Throw-away test files: skip the fsyncs (durability is not under test).
+            sqlalchemy.event.listen(db.engine, "connect", _fast_sqlite)
         db.create_all()
         if db.session.execute(db.select(User).filter_by(username="alice")).first() is None:
             for name in ("alice", "bob"):
@@ -216,9 +220,16 @@ def create_app(target: DatabaseTarget, **oauth_config: Any) -> Flask:
     return app
 
 
+def _fast_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
+
+
 def dispose_app(app: Flask, drop: bool = True) -> None:
+    """Drop the app's tables (not worth it for a SQLite file) and close its connections."""
     with app.app_context():
-        if drop:
+        if drop and db.engine.dialect.name != "sqlite":
             db.session.remove()
             db.drop_all()
         db.engine.dispose()

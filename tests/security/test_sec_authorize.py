@@ -329,3 +329,22 @@ def test_AZ_07_session_cookie_is_samesite_and_httponly(env):
     cookie = response.headers.get("Set-Cookie", "")
     assert "SameSite=Lax" in cookie or "SameSite=Strict" in cookie, cookie
     assert "HttpOnly" in cookie, cookie
+
+
+@pytest.mark.parametrize("approve", [True, False])
+def test_AZ_12_state_with_line_breaks_cannot_split_the_redirect(env, c1, approve):
+    state = "a\r\nSet-Cookie: pwned=1\r\n\r\n<b>x"
+    response, _ = env.authorize(c1, approve=approve, state=state)
+    assert response.status_code in (302, 303)
+    location = response.headers["Location"]
+    assert "\r" not in location and "\n" not in location
+    assert "pwned" not in response.headers.get("Set-Cookie", "")
+    assert location_params(location)["state"] == state
+
+
+def test_AZ_12_state_with_line_breaks_on_an_error_redirect(env, c1):
+    env.login()
+    query, _ = env.authorize_params(c1, scope="nope", state="a\r\nX-Injected: 1")
+    response = env.authorize_get(query)
+    assert "X-Injected" not in response.headers
+    assert location_params(response.headers["Location"])["state"] == "a\r\nX-Injected: 1"

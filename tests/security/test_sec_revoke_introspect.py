@@ -209,3 +209,13 @@ def test_IN_08_introspection_responses_are_not_cached(env, c1):
     token = env.tokens(c1)["access_token"]
     for response in (env.introspect(c1, token), env.introspect(c1, "nope")):
         assert "no-store" in response.headers.get("Cache-Control", "")
+
+
+def test_RV_03_resource_server_cannot_revoke_other_clients_tokens(env, c1):
+    rs = env.clients.create(name="RS", grant_types=["client_credentials"],
+                            resource_server=True)
+    tokens = env.tokens(c1)
+    env.revoke(rs, tokens["access_token"])
+    env.revoke(rs, tokens["refresh_token"])
+    assert env.api(tokens["access_token"]).status_code == 200
+    assert env.introspect(rs, tokens["access_token"]).get_json()["active"] is True
