@@ -333,8 +333,11 @@ class OAuth2Provider:
         app.extensions[EXTENSION_KEY] = state
 
         from . import views
+        from .cli import oauth_cli
 
         app.register_blueprint(views.blueprint, url_prefix=config.url_prefix)
+        # ``flask oauth ...`` (create-client, list-clients, revoke, purge).
+        app.cli.add_command(oauth_cli)
         app.add_url_rule(
             "/.well-known/oauth-authorization-server",
             endpoint="oauth2_provider_metadata",

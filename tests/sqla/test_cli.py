@@ -178,3 +178,16 @@ def test_commands_explain_when_the_sqlalchemy_store_is_missing():
     app.cli.add_command(oauth_cli)
     result = app.test_cli_runner().invoke(args=["oauth", "list-clients"])
     assert result.exit_code != 0 and "OAuth2Provider" in result.output
+
+
+def test_init_app_registers_the_oauth_command_group():
+    from flask import Flask
+
+    from flask_oauth_provider import OAuth2Provider
+
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = "test"
+    OAuth2Provider(app)
+    result = app.test_cli_runner().invoke(args=["oauth", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "create-client" in result.output
