@@ -46,9 +46,13 @@ def load_user(user_id: str) -> User | None:
 
 @bp.after_app_request
 def security_headers(response: Response) -> Response:
-    # The example's own pages may not be framed (clickjacking), and a URL that carries an
-    # authorization code is never sent on as a Referer.
+    # The example's own pages may not be framed (clickjacking), load nothing from other
+    # sites and run no script; a URL that carries an authorization code is never sent on
+    # as a Referer. (The consent page sets its own, which win.)
     response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
 
