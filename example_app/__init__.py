@@ -107,10 +107,6 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
     oauth.init_sqlalchemy(db, client_model=Client, code_model=AuthorizationCode,
                           token_model=Token)
     app.register_blueprint(bp)
-    if "oauth" not in app.cli.commands:  # `flask --app example_app oauth list-clients`
-        from flask_oauth_provider.cli import oauth_cli
-
-        app.cli.add_command(oauth_cli)
 
     try:
         from flask_migrate import Migrate
