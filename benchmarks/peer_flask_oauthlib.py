@@ -4,10 +4,10 @@ Flask-OAuthlib 0.9.6 needs oauthlib < 3 (it imports ``oauthlib.common.bytes_type
 removed in oauthlib 3), while this project uses oauthlib 4. So it cannot run in the
 benchmark's process. When a directory holding oauthlib 2.1 and requests-oauthlib 1.1
 is given (``--flask-oauthlib-site``, made once with ``pip install --no-deps --target
-DIR "oauthlib<3" "requests-oauthlib<1.2"``), the runner starts this module in a child
-process with that directory first on ``sys.path``; the child measures Flask-OAuthlib
-and the floor side by side and prints JSON. Ratios to the floor are comparable across
-the two processes; absolute times less so.
+DIR "oauthlib<3" "requests-oauthlib<1.2"``), the runner starts ``benchmarks/child.py``
+in a child process with that directory first on ``sys.path``; the child measures
+Flask-OAuthlib and the floor side by side and prints JSON. Ratios to the floor are
+comparable across the two processes; absolute times less so.
 
 Callbacks as in Flask-OAuthlib's docs (clientgetter, grantgetter, tokengetter,
 tokensetter) over Flask-SQLAlchemy models (tables ``fol_*``), minus the docs' deletion
@@ -22,11 +22,8 @@ the docs. Its HTTP Basic client authentication is broken on Werkzeug >= 2.3 (see
 
 from __future__ import annotations
 
-import argparse
 import datetime
-import json
 import secrets
-import sys
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,7 +31,7 @@ from flask import Flask, jsonify, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import relationship
 
-from .db import Target, postgres_target, sqlite_target
+from .db import Target
 from .harness import API_PATH, REDIRECT_URI, SCOPE, TOKEN_PATH, BenchApp, environ
 
 db = SQLAlchemy()
@@ -237,47 +234,3 @@ class FlaskOAuthlibApp(BenchApp):
 
     def new_access_tokens(self, n: int) -> list[str]:
         return [a for a, _ in self._insert_tokens(n, False)]
-
-
-def main(argv: Any = None) -> int:
-    """Child process: measure the floor and Flask-OAuthlib, print JSON on stdout."""
-    from . import harness
-    from .floor import Floor
-
-    p = argparse.ArgumentParser()
-    p.add_argument("--db", choices=["sqlite", "postgresql"], required=True)
-    p.add_argument("--reps", type=int, required=True)
-    p.add_argument("--calls", type=int, required=True)
-    args = p.parse_args(argv)
-    target = (sqlite_target("fol") if args.db == "sqlite"
-              else postgres_target("oauth_bench_fol"))
-    if target is None:
-        print(json.dumps({"error": "database not reachable"}))
-        return 0
-    try:
-        import flask_oauthlib
-        import oauthlib
-
-        benches = [Floor(target), FlaskOAuthlibApp(target)]
-        tokens = {b.name: b.new_access_tokens(20) for b in benches}
-        counts = {}
-        for b in benches:
-            for flow in b.flows:
-                c = harness.count_flow(b, flow, tokens[b.name])
-                calls = harness.count_python_calls(b, flow, tokens[b.name])
-                counts[f"{flow}|{b.name}"] = [c.n, c.commits, c.summary(), calls]
-        samples = harness.measure(benches, ["token", "code", "refresh", "protected"],
-                                  args.reps, args.calls, tokens,
-                                  log=lambda m: print(m, file=sys.stderr))
-        out = {"versions": {"Flask-OAuthlib": getattr(flask_oauthlib, "__version__", "?"),
-                            "oauthlib (child)": oauthlib.__version__},
-               "samples": {f"{f}|{n}": [s.values, s.cpu] for (f, n), s in samples.items()},
-               "counts": counts}
-        print(json.dumps(out))
-    finally:
-        target.drop()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -22,7 +22,9 @@ class Results:
     notes: list = field(default_factory=list)
     inproc: dict = field(default_factory=dict)  # db -> {(flow, app): Sample}
     counts: dict = field(default_factory=dict)  # db -> {(flow, app): SQLCount-like}
-    fol: dict = field(default_factory=dict)  # db -> {"samples":..., "counts":...} or error
+    #: db -> {label: {"samples":..., "counts":..., "versions":...} or {"error": ...}}, for
+    #: apps measured in a side process (Flask-OAuthlib, ours with proposed patches)
+    side: dict = field(default_factory=dict)
     scale: dict = field(default_factory=dict)  # db -> {(app, size): Sample}
     load: dict = field(default_factory=dict)  # db -> {(app, flow, workers): LoadResult}
     profiles: list = field(default_factory=list)  # (db, flow, by_self, by_total)
@@ -82,40 +84,45 @@ def _fmt(v: Optional[float]) -> str:
     return f"{v:,.0f}" if v is not None else "—"
 
 
+def _side(res: Results, db: str, label: str) -> tuple[dict, dict]:
+    data = res.side.get(db, {}).get(label) or {}
+    samples = {tuple(k.split("|")): Sample(v[0], v[1])
+               for k, v in data.get("samples", {}).items()}
+    counts = {tuple(k.split("|")): v for k, v in data.get("counts", {}).items()}
+    return samples, counts
+
+
 def calls_table(db: str, res: Results) -> str:
     counts = res.counts.get(db, {})
-    fol = {tuple(k.split("|")): v for k, v in res.fol.get(db, {}).get("counts", {}).items()}
+    side_labels = [k for k, v in res.side.get(db, {}).items() if "counts" in v]
+    sides = {label: _side(res, db, label)[1] for label in side_labels}
     rows = []
     for flow in ("token", "code", "refresh", "protected"):
         def n(app: str, src: dict = counts, flow: str = flow) -> Optional[float]:
             c = src.get((flow, app))
             return c[3] if c is not None and len(c) > 3 else None
 
-        floor, ours, peer, fol_n = n("floor"), n("ours"), n("Authlib"), n("Flask-OAuthlib", fol)
-        rows.append([FLOW_LABELS[flow], _fmt(floor), _fmt(ours), _fmt(peer), _fmt(fol_n),
-                     f"{ours / floor:.2f}×" if ours and floor else "—"])
-    return _md_table(["flow", "floor", "ours", "Authlib", "Flask-OAuthlib", "ours/floor"],
-                     rows)
+        floor, ours, peer = n("floor"), n("ours"), n("Authlib")
+        row = [FLOW_LABELS[flow], _fmt(floor), _fmt(ours), _fmt(peer)]
+        row += [_fmt(n(label, sides[label])) for label in side_labels]
+        row.append(f"{ours / floor:.2f}×" if ours and floor else "—")
+        rows.append(row)
+    return _md_table(["flow", "floor", "ours", "Authlib", *side_labels, "ours/floor"], rows)
 
 
-def fol_table(db: str, res: Results) -> str:
-    data = res.fol.get(db)
-    if not data or "samples" not in data:
-        return ""
-    samples = {tuple(k.split("|")): Sample(v[0], v[1]) for k, v in data["samples"].items()}
-    counts = {tuple(k.split("|")): v for k, v in data["counts"].items()}
-    ours_samples = res.inproc.get(db, {})
+def side_table(db: str, label: str, res: Results) -> str:
+    samples, counts = _side(res, db, label)
+    main = res.inproc.get(db, {})
     rows = []
     for flow in ("token", "code", "refresh", "protected"):
-        fol, floor = samples.get((flow, "Flask-OAuthlib")), samples.get((flow, "floor"))
-        c = counts.get((flow, "Flask-OAuthlib"))
-        ours = ours_samples.get((flow, "ours"))
-        main_floor = ours_samples.get((flow, "floor"))
-        rows.append([FLOW_LABELS[flow], cell(floor), cell(fol), ratio_cell(fol, floor),
-                     ratio_cell(ours, main_floor),
-                     f"{c[0]}" + (f" +{c[1]} COMMIT" if c and c[1] else "") if c else "—"])
-    return _md_table(["flow", "floor µs (child)", "Flask-OAuthlib µs", "FOL/floor (child)",
-                      "ours/floor (main run)", "SQL FOL"], rows)
+        app, floor = samples.get((flow, label)), samples.get((flow, "floor"))
+        c = counts.get((flow, label))
+        sql = (f"{c[0]}" + (f" +{c[1]} COMMIT" if c[1] else "")) if c else "—"
+        rows.append([FLOW_LABELS[flow], cell(floor), cell(app), ratio_cell(app, floor),
+                     ratio_cell(app, floor, cpu=True),
+                     ratio_cell(main.get((flow, "ours")), main.get((flow, "floor"))), sql])
+    return _md_table(["flow", "floor µs (side)", f"{label} µs", f"{label}/floor",
+                      f"{label}/floor (CPU)", "ours/floor (main run)", f"SQL {label}"], rows)
 
 
 def scale_table(db: str, res: Results) -> str:
@@ -164,6 +171,17 @@ def targets(res: Results) -> list[tuple[str, str, str, bool]]:
             if c is not None:
                 out.append((db, f"SQL statements per {FLOW_LABELS[flow]} ≤ {limit}",
                             str(c[0]), c[0] <= limit))
+    for db, sides in res.side.items():
+        for label, data in sides.items():
+            if not label.startswith("ours") or "samples" not in data:
+                continue
+            samples, counts = _side(res, db, label)
+            for flow, limit in (("token", TOKEN_RATIO_MAX), ("protected", PROTECTED_RATIO_MAX)):
+                a, b = samples.get((flow, label)), samples.get((flow, "floor"))
+                if a and b:
+                    r, _ = paired_ratio(a, b)
+                    out.append((db, f"[{label}] {FLOW_LABELS[flow]} ≤ {limit:.2f}× floor",
+                                f"{r:.2f}×", r <= limit))
     for db, data in res.scale.items():
         sizes = sorted({s for _, s in data})
         a, b = data.get(("ours", sizes[-1])), data.get(("ours", sizes[0]))
@@ -223,21 +241,20 @@ def render(res: Results) -> str:
             for (flow, app), c in sorted(counts.items()):
                 parts.append(f"- {app}, {FLOW_LABELS[flow]}: {c[2]}")
             parts.append("")
-        ft = fol_table(db, res)
-        if ft:
-            parts.append(f"### {db}: Flask-OAuthlib (side process, oauthlib "
-                         f"{res.fol[db].get('versions', {}).get('oauthlib (child)', '?')})")
+        for label, data in res.side.get(db, {}).items():
+            if "error" in data:
+                parts.append(f"{label}: {data['error']}")
+                parts.append("")
+                continue
+            what = ", ".join(f"{k} {v}" for k, v in data.get("versions", {}).items())
+            parts.append(f"### {db}: {label} (side process; {what})")
             parts.append("")
-            parts.append(ft)
+            parts.append(side_table(db, label, res))
             parts.append("")
-            fc = res.fol[db].get("counts", {})
-            for key, c in sorted(fc.items()):
+            for key, c in sorted(data.get("counts", {}).items()):
                 flow, app = key.split("|")
-                if app == "Flask-OAuthlib":
-                    parts.append(f"- Flask-OAuthlib, {FLOW_LABELS[flow]}: {c[2]}")
-            parts.append("")
-        elif db in res.fol:
-            parts.append(f"Flask-OAuthlib: {res.fol[db].get('error')}")
+                if app == label:
+                    parts.append(f"- {label}, {FLOW_LABELS[flow]}: {c[2]}")
             parts.append("")
     for db in res.scale:
         parts.append(f"## {db}: protected GET with many stored tokens")

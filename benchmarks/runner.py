@@ -27,8 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 FOL_SITE_ENV = "BENCH_FLASK_OAUTHLIB_SITE"
 
-FULL = {"reps": 7, "calls": 200, "sizes": (10**3, 10**5, 10**6), "scale_reps": 5,
-        "scale_calls": 200, "load_s": 10, "workers": (2, 4)}
+FULL = {"reps": 7, "calls": 100, "sizes": (10**3, 10**5, 10**6), "scale_reps": 5,
+        "scale_calls": 100, "load_s": 10, "workers": (2, 4)}
 QUICK = {"reps": 5, "calls": 40, "sizes": (10**3, 10**4), "scale_reps": 5,
          "scale_calls": 40, "load_s": 2, "workers": (2,)}
 
@@ -52,6 +52,9 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     p.add_argument("--no-profile", action="store_true", help="skip pyinstrument profiles")
     p.add_argument("--flask-oauthlib-site", default=os.environ.get(FOL_SITE_ENV),
                    help="directory with oauthlib<3 for the Flask-OAuthlib side process")
+    p.add_argument("--patched-ours", action="append", default=[], metavar="LABEL=DIR",
+                   help="also measure the flask_oauth_provider found in DIR (say, with "
+                        "proposed patches applied) in a side process, labelled LABEL")
     p.add_argument("--output", help="results file (default: benchmarks/results.md for a "
                                     "full run, none for --quick)")
     args = p.parse_args(argv)
@@ -103,15 +106,25 @@ def flask_oauthlib_status() -> str:
     return "imports"
 
 
-def run_fol_child(db: str, site: str, reps: int, calls: int) -> dict:
+def run_child(app: str, label: str, db: str, path: str, args: argparse.Namespace,
+              cfg: dict) -> dict:
+    """Measure ``app`` and the floor in a side process with ``path`` first on sys.path.
+
+    Flask-OAuthlib: ``path`` holds oauthlib < 3. Our provider: ``path`` is a source tree
+    whose ``flask_oauth_provider`` replaces the installed one (it is the child's working
+    directory, which comes first on sys.path).
+    """
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([site, ROOT, env.get("PYTHONPATH", "")])
-    cmd = [sys.executable, "-m", "benchmarks.peer_flask_oauthlib", "--db", db,
-           "--reps", str(reps), "--calls", str(calls)]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [path if app != "ours" else "", ROOT,
+                                                    env.get("PYTHONPATH", "")] if p)
+    cwd = path if app == "ours" else ROOT
+    cmd = [sys.executable, "-m", "benchmarks.child", "--app", app, "--label", label,
+           "--db", db, "--pg-url", args.pg_url, "--reps", str(cfg["reps"]),
+           "--calls", str(cfg["calls"])]
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=900)
     if proc.returncode != 0:
-        return {"error": f"side process failed: {proc.stderr.strip().splitlines()[-1:]}"}
+        return {"error": f"side process failed: {proc.stderr.strip().splitlines()[-3:]}"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -143,22 +156,29 @@ def run_db(kind: str, args: argparse.Namespace, cfg: dict, res: report.Results) 
         _log(f"{label}: setting up the apps")
         benches = build_benches(target, res, args.apps)
         tokens = {b.name: b.new_access_tokens(20) for b in benches}
-        counts = {}
-        for b in benches:
-            for flow in b.flows:
-                c = harness.count_flow(b, flow, tokens[b.name])
-                calls = harness.count_python_calls(b, flow, tokens[b.name])
-                counts[(flow, b.name)] = (c.n, c.commits, c.summary(), calls)
-        res.counts[label] = counts
         _log(f"{label}: in-process, {cfg['reps']} × {cfg['calls']} calls")
         samples = harness.measure(benches, ["token", "code", "refresh", "protected"],
                                   cfg["reps"], cfg["calls"], tokens, log=_log)
         res.inproc[label] = samples
+        counts = {}  # after timing: listening to an engine slows it down a little
+        for b in benches:
+            # Python calls first: SQL counting leaves event dispatch on the engine
+            calls = {flow: harness.count_python_calls(b, flow, tokens[b.name])
+                     for flow in b.flows}
+            for flow in b.flows:
+                c = harness.count_flow(b, flow, tokens[b.name])
+                counts[(flow, b.name)] = (c.n, c.commits, c.summary(), calls[flow])
+        res.counts[label] = counts
 
         if args.flask_oauthlib_site is not None:
             _log(f"{label}: Flask-OAuthlib in a side process")
-            res.fol[label] = run_fol_child(kind, args.flask_oauthlib_site, cfg["reps"],
-                                           cfg["calls"])
+            res.side.setdefault(label, {})["Flask-OAuthlib"] = run_child(
+                "flask-oauthlib", "Flask-OAuthlib", kind, args.flask_oauthlib_site, args, cfg)
+        for spec in args.patched_ours:
+            name, _, path = spec.partition("=")
+            _log(f"{label}: {name} ({path}) in a side process")
+            res.side.setdefault(label, {})[name] = run_child(
+                "ours", name, kind, os.path.abspath(path), args, cfg)
 
         ours = next((b for b in benches if b.name == "ours"), None)
         if ours is not None and not args.no_profile:
