@@ -21,7 +21,9 @@ from sec_app import (  # noqa: E402
     REG,
     ClientInfo,
     Clients,
+    DatabaseTarget,
     ServerThread,
+    clear_tables,
     consent_data,
     consent_form,
     create_app,
@@ -205,13 +207,30 @@ def database_url() -> Optional[str]:
     return env_database_url()
 
 
+@pytest.fixture(scope="session")
+def server_target(database_url):
+    """On PostgreSQL/MariaDB, one private schema/database for the session's apps."""
+    if not database_url:
+        yield None
+        return
+    target = database_target(database_url, "")
+    yield target
+    target.close()
+
+
 @pytest.fixture
-def make_env(tmp_path, database_url):
-    """Factory: ``make_env(GRANT_TYPES=[...], ...)`` builds a fresh provider app."""
+def make_env(tmp_path, server_target):
+    """Factory: ``make_env(GRANT_TYPES=[...], ...)`` builds a fresh provider app.
+
+    SQLite: a new file per app. A server: the session's schema, emptied after each test.
+    """
     made: list[SecEnv] = []
 
     def factory(target_wrapper: Any = None, **config: Any) -> SecEnv:
-        target = database_target(database_url, str(tmp_path / f"sec{len(made)}.sqlite"))
+        if server_target is None:
+            target = database_target(None, str(tmp_path / f"sec{len(made)}.sqlite"))
+        else:
+            target = DatabaseTarget(server_target.url, server_target.engine_options)
         if target_wrapper is not None:
             target = target_wrapper(target)
         try:
@@ -226,7 +245,9 @@ def make_env(tmp_path, database_url):
     yield factory
     for env in made:
         try:
-            dispose_app(env.app)
+            if server_target is not None:
+                clear_tables(env.app)
+            dispose_app(env.app, drop=False)
         finally:
             env.target.close()
 
