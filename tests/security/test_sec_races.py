@@ -10,6 +10,7 @@ SQLite serialises writers and is not what several workers share in production.
 from __future__ import annotations
 
 import concurrent.futures
+import importlib.util
 import os
 import signal
 import socket
@@ -28,11 +29,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORKERS = 4
 CONCURRENCY = 50
 
-pytestmark = pytest.mark.skipif(
-    not (env_database_url() or "").startswith("postgresql"),
-    reason="the multi-process race tests need OAUTH_TEST_DATABASE_URL=postgresql+psycopg://... "
-           "(several gunicorn workers sharing one database server)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not (env_database_url() or "").startswith("postgresql"),
+        reason="the multi-process race tests need OAUTH_TEST_DATABASE_URL=postgresql+psycopg://"
+               "... (several gunicorn workers sharing one database server)",
+    ),
+    pytest.mark.skipif(importlib.util.find_spec("gunicorn") is None,
+                       reason="the multi-process race tests need gunicorn (pip install gunicorn)"),
+]
 
 
 @pytest.fixture(scope="module")
