@@ -61,7 +61,8 @@ def create_demo_data(app: Flask) -> None:
     db.session.commit()
 
     echo = click.echo
-    echo(" * Example provider: created its database with demo data.")
+    url = db.engine.url.render_as_string(hide_password=True)
+    echo(f" * Example provider: created its database with demo data ({url}).")
     echo(f" * Demo user:     {DEMO_USERNAME} / {DEMO_PASSWORD}")
     echo(f" * Demo client:   {DEMO_CLIENT_NAME} (public, PKCE)")
     echo(f"     client_id     {web.client_id}")
