@@ -318,9 +318,41 @@ def paired_ratio(a: Sample, b: Sample, cpu: bool = False) -> tuple[float, float]
     return med, spread
 
 
+CHUNK = 10
+
+
+def interleaved(apps: Sequence[tuple[Any, Sequence[dict], str]]) -> list[tuple[float, float]]:
+    """Time several apps' prepared calls in alternating chunks of :data:`CHUNK` calls.
+
+    ``apps`` is a list of (WSGI app, environs, label). Alternating every few calls means
+    that a burst of load from other processes lands on all apps alike, so their ratio
+    holds even when the absolute times move. Returns (wall, CPU) seconds per call each.
+    """
+    totals = [[0.0, 0.0] for _ in apps]
+    responses: list[list] = [[] for _ in apps]
+    longest = max(len(envs) for _, envs, _ in apps)
+    gc.collect()
+    for lo in range(0, longest, CHUNK):
+        for i, (app, envs, _) in enumerate(apps):
+            chunk = envs[lo:lo + CHUNK]
+            if not chunk:
+                continue
+            append = responses[i].append
+            cpu0 = time.process_time()
+            start = time.perf_counter()
+            for env in chunk:
+                append(wsgi_call(app, env))
+            totals[i][0] += time.perf_counter() - start
+            totals[i][1] += time.process_time() - cpu0
+    for (_, _envs, label), resp in zip(apps, responses):
+        check(resp, label)
+    return [(w / len(envs), c / len(envs)) for (w, c), (_, envs, _) in zip(totals, apps)]
+
+
 def measure(benches: Sequence[BenchApp], flows: Sequence[str], reps: int, calls: int,
             tokens: dict, log: Callable[[str], None] = print) -> dict:
-    """Run every (flow, app) ``reps`` times, interleaved so drift hits all alike.
+    """Run every (flow, app) ``reps`` times; within a repetition the apps of a flow run
+    interleaved in chunks (see :func:`interleaved`).
 
     Returns ``{(flow, app name): Sample}``.
     """
@@ -330,15 +362,14 @@ def measure(benches: Sequence[BenchApp], flows: Sequence[str], reps: int, calls:
         for b in benches:
             if flow in b.flows:
                 envs = flow_envs(b, flow, 5, tokens[b.name])
-                time_calls(b.app, envs, f"{b.name} {flow} warm-up")
+                time_calls(b.app, envs, f"{b.name} warm-up")
     for rep in range(reps):
         order = list(benches[rep % len(benches):]) + list(benches[:rep % len(benches)])
         for flow in flows:
-            for b in order:
-                if flow not in b.flows:
-                    continue
-                envs = flow_envs(b, flow, calls, tokens[b.name])
-                per_call = time_calls(b.app, envs, f"{b.name} {flow}")
+            runs = [b for b in order if flow in b.flows]
+            prepared = [(b.app, flow_envs(b, flow, calls, tokens[b.name]), f"{b.name} {flow}")
+                        for b in runs]
+            for b, per_call in zip(runs, interleaved(prepared)):
                 out.setdefault((flow, b.name), Sample()).add(per_call)
         log(f"  repetition {rep + 1}/{reps} done")
     return out

@@ -199,8 +199,9 @@ def render(res: Results) -> str:
              + (" --quick" if s.get("quick") else "") + "`; do not edit by hand.", ""]
     parts.append(
         f"Run of {s.get('date', '?')}, {res.elapsed_s:.0f} s. In-process: {s.get('reps')} "
-        f"repetitions × {s.get('calls')} calls per (flow, app), apps interleaved within each "
-        "repetition; requests built beforehand and passed straight to each app's WSGI "
+        f"repetitions × {s.get('calls')} calls per (flow, app); within a repetition the apps "
+        "of a flow alternate every 10 calls, so bursts of load from other processes hit "
+        "them alike; requests are built beforehand and passed straight to each app's WSGI "
         "callable. Times are per call: median over repetitions ± half the min–max range. "
         "Ratios are medians of per-repetition ratios (both apps measured in the same "
         "repetition). `(CPU)` ratios use this process's CPU time instead of wall time "

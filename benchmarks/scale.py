@@ -18,7 +18,7 @@ from typing import Callable
 
 import sqlalchemy as sa
 
-from .harness import BenchApp, Sample, time_calls
+from .harness import BenchApp, Sample, interleaved, time_calls
 
 SALT = "bench-scale-"
 BATCH = 20_000
@@ -88,9 +88,9 @@ def run(benches: Sequence[BenchApp], sizes: Sequence[int], reps: int, calls: int
             time_calls(b.app, b.protected_envs(warm), f"{b.name} warm-up")
         for rep in range(reps):
             order = list(benches[rep % len(benches):]) + list(benches[:rep % len(benches)])
-            for b in order:
-                probes = [token_value(rng.randrange(size)) for _ in range(calls)]
-                per_call = time_calls(b.app, b.protected_envs(probes),
-                                      f"{b.name} protected @{size}")
+            prepared = [(b.app, b.protected_envs([token_value(rng.randrange(size))
+                                                  for _ in range(calls)]),
+                         f"{b.name} protected @{size}") for b in order]
+            for b, per_call in zip(order, interleaved(prepared)):
                 out.setdefault((b.name, size), Sample()).add(per_call)
     return out
