@@ -66,14 +66,14 @@ def _secret_key(instance_path: str) -> str:
         return key
     path = os.path.join(instance_path, "secret_key")
     try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made on an earlier start (or by the reloader's other process)
         with open(path, encoding="ascii") as f:
             return f.read().strip()
-    except FileNotFoundError:
-        key = secrets.token_hex(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(key)
-        return key
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key)
+    return key
 
 
 def create_app(test_config: Optional[dict[str, Any]] = None,
