@@ -124,3 +124,23 @@ def test_browser_runs_the_demo_client_from_the_home_page(page, server):
     assert "The token endpoint answered 200" in page.inner_text("h1")
     assert '"username": "demo"' in page.inner_text("#me")
     page.screenshot(path=str(ARTIFACTS / "demo-client-result.png"), full_page=True)
+
+
+def test_browser_refuses_to_frame_the_consent_page(page, server, demo_client_id):
+    # RFC 9700 §4.16 (clickjacking): a hostile page that frames the consent page under a
+    # decoy button gets an empty frame, not the Allow button.
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", "demo")
+    page.fill("input[name=password]", "demo")
+    page.click("button[type=submit]")
+    client = AuthlibSession(demo_client_id, redirect_uri=server.url + "/demo/callback",
+                            scope="profile", code_challenge_method="S256")
+    url, _ = client.create_authorization_url(server.url + "/oauth/authorize",
+                                             code_verifier=generate_token(64))
+    page.goto(url)
+    assert page.locator("input[name=allow]").count() == 1  # the page itself renders
+
+    page.set_content(f'<iframe id="decoy" src="{url}" width="600" height="400"></iframe>')
+    page.wait_for_load_state("load")
+    frame = page.frame_locator("#decoy")
+    assert frame.locator("input[name=allow]").count() == 0
