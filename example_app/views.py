@@ -26,6 +26,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from flask_oauth_provider import OAuth2Provider, current_token
 
@@ -33,6 +34,7 @@ from .forms import ActionForm, ClientForm, LoginForm, choice
 from .models import Client, User, db
 
 bp = Blueprint("example", __name__)
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 oauth = OAuth2Provider()
 login_manager = LoginManager()
 login_manager.login_view = "example.login"
@@ -59,15 +61,19 @@ def security_headers(response: Response) -> Response:
 
 @bp.app_context_processor
 def template_globals() -> dict[str, Any]:
-    return {"action_form": ActionForm, "scope_text": current_app.config["EXAMPLE_SCOPES"]}
+    return {"action_form": ActionForm}
 
 
 def _is_safe_next(target: str) -> bool:
     # Only a path on this site: anything else would make the login page an open redirector.
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    # Browsers drop tabs and newlines and read "\\" as "/", so "/\t/evil" or "/\\evil"
+    # would become "//evil", another host: refuse them all.
+    if not target or not target.startswith("/") or "\\" in target:
+        return False
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return False
     parts = urllib.parse.urlsplit(target)
-    return not parts.scheme and not parts.netloc
+    return not target.startswith("//") and not parts.scheme and not parts.netloc
 
 
 def _store() -> Any:
@@ -88,7 +94,10 @@ def login() -> ResponseReturnValue:
                      next=request.args.get("next", ""))
     if request.method == "POST" and form.validate():
         user = db.session.scalar(db.select(User).filter_by(username=form.username.data))
-        if user is not None and user.check_password(form.password.data):
+        if user is None:
+            # Same work as for a real user, so response times don't tell who has an account.
+            check_password_hash(_DUMMY_HASH, form.password.data)
+        elif user.check_password(form.password.data):
             login_user(user)
             target = form.next.data
             return redirect(target if _is_safe_next(target) else url_for("example.index"))
