@@ -9,8 +9,8 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from conftest import AUTHORIZE, METADATA
 from sec_app import REG, consent_form, location_params
+from sec_flows import AUTHORIZE, METADATA
 
 THIRD_PARTY = re.compile(r"""<(script|img|link|iframe)[^>]+(src|href)\s*=\s*["']?(https?:)?//""",
                          re.I)

@@ -10,8 +10,8 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from conftest import AUTHORIZE, INTROSPECT, METADATA, REVOKE, TOKEN
 from sec_app import Token
+from sec_flows import AUTHORIZE, INTROSPECT, METADATA, REVOKE, TOKEN
 
 AUTH_PARAM = re.compile(r'([a-zA-Z_]+)="([^"]*)"')
 

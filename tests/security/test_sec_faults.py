@@ -21,8 +21,8 @@ from typing import Any, Optional
 
 import pytest
 import sqlalchemy
-from conftest import INTROSPECT, METADATA, REVOKE, TOKEN
 from sec_app import AuthorizationCode, DatabaseTarget, Token, assert_oauth_error, db
+from sec_flows import INTROSPECT, METADATA, REVOKE, TOKEN
 
 from flask_oauth_provider import OAuth2Provider
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 import requests
-from conftest import INTROSPECT, REVOKE, TOKEN
 from sec_app import TOKEN_ERRORS, assert_oauth_error, location_params
+from sec_flows import INTROSPECT, REVOKE, TOKEN
 
 
 def error_of(response):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import INTROSPECT
 from sec_app import ALICE_PASSWORD, basic_auth, pkce_pair
+from sec_flows import INTROSPECT
 
 from flask_oauth_provider.core import set_debug
 

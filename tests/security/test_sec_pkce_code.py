@@ -13,8 +13,8 @@ import threading
 
 import pytest
 import requests
-from conftest import METADATA, TOKEN
 from sec_app import REG, AuthorizationCode, location_params, pkce_pair
+from sec_flows import METADATA, TOKEN
 
 RFC7636_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 RFC7636_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"

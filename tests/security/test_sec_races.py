@@ -22,8 +22,8 @@ import time
 import pytest
 import requests
 import sqlalchemy
-from conftest import SecEnv
 from sec_app import REG, create_app, database_target, dispose_app, env_database_url
+from sec_flows import SecEnv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKERS = 4

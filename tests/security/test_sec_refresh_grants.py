@@ -11,7 +11,6 @@ import threading
 
 import pytest
 import requests
-from conftest import METADATA, TOKEN
 from sec_app import (
     ALICE_PASSWORD,
     REG,
@@ -22,6 +21,7 @@ from sec_app import (
     location_params,
     query_params,
 )
+from sec_flows import METADATA, TOKEN
 from werkzeug.security import check_password_hash
 
 

@@ -9,8 +9,8 @@ import datetime
 import time
 
 import pytest
-from conftest import INTROSPECT, METADATA, REVOKE
 from sec_app import Token, basic_auth
+from sec_flows import INTROSPECT, METADATA, REVOKE
 
 
 def error_of(response):

@@ -13,13 +13,13 @@ from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy
-from conftest import TOKEN
 from sec_app import (
     TOKEN_ERRORS,
     assert_oauth_error,
     basic_auth,
     db,
 )
+from sec_flows import TOKEN
 
 # RFC 6749 Appendix B / AppAuth-Android#337 vector (checklist §2.3).
 SPECIAL_ID = "1PpG/Q 1"
