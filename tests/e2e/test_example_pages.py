@@ -91,3 +91,20 @@ def test_authorized_applications_lists_and_revokes_a_grant(server, browser, regi
     after = browser.get(server.url + "/authorized", timeout=30).text
     assert not [f for f in forms_of(after) if f.action == form_action]
     assert client.get(server.url + "/api/me", timeout=30).status_code == 401
+
+
+@pytest.mark.parametrize(("given", "used"), [
+    (None, "sqlite:////srv/instance/example.sqlite"),
+    ("postgres://u@db/x", "postgresql+psycopg://u@db/x"),
+    ("postgresql://u@db/x", "postgresql+psycopg://u@db/x"),
+    ("mysql://u@db/x", "mysql+pymysql://u@db/x"),
+    ("postgresql+psycopg://u@db/x", "postgresql+psycopg://u@db/x"),
+])
+def test_database_url_switches_the_database(monkeypatch, given, used):
+    from example_app import database_url_from_env
+
+    if given is None:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("DATABASE_URL", given)
+    assert database_url_from_env("/srv/instance") == used
