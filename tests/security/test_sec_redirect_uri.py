@@ -315,3 +315,12 @@ def test_RU_08_prompt_none_for_an_anonymous_user_never_redirects_a_code(env, c1,
         assert_no_redirect(response)
     elif location.startswith(REG):
         assert location_params(location)["error"] in ("login_required", "interaction_required")
+
+
+def test_RU_10_code_obtained_without_redirect_uri_refuses_another_one_at_the_token_endpoint(
+        env, p1):
+    grant = env.get_code(p1, redirect_uri=None)
+    response = env.exchange(p1, grant, redirect_uri=EVIL)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_grant"
+    assert env.exchange(p1, grant, redirect_uri=None).status_code == 200

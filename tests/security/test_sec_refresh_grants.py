@@ -308,3 +308,17 @@ def test_GR_01_password_grant_is_refused_to_public_clients(password_env):
                           "password": ALICE_PASSWORD + "alice", "client_id": client.client_id})
     assert response.status_code in (400, 401)
     assert error_of(response) in ("unauthorized_client", "invalid_client")
+
+
+def test_RT_10_access_token_or_code_is_not_a_refresh_token(env, c1):
+    grant = env.get_code(c1)
+    tokens = env.exchange(c1, grant).get_json()
+    for value in (tokens["access_token"], grant.code):
+        response = env.refresh(c1, value)
+        assert response.status_code == 400
+        assert error_of(response) == "invalid_grant"
+
+
+def test_BR_02_code_is_not_an_access_token(env, c1):
+    grant = env.get_code(c1)
+    assert env.api(grant.code).status_code == 401

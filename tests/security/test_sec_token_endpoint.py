@@ -348,3 +348,35 @@ def test_CA_02_credentials_in_the_query_string_are_refused_at_revoke_and_introsp
                              content_type="application/x-www-form-urlencoded")
     assert response.status_code in (400, 401)
     assert env.api(token, "/api/client").status_code == 200
+
+
+def variants(value):
+    return [value.swapcase(), value + " ", " " + value, value.upper(), value.lower()]
+
+
+def test_CA_10_client_id_is_matched_exactly(env, c1):
+    for client_id in variants(c1.client_id):
+        if client_id == c1.client_id:
+            continue
+        response = env.token({"grant_type": "client_credentials"},
+                             basic_auth(client_id, c1.secret))
+        assert response.status_code == 401, client_id
+
+
+def test_CA_10_client_secret_is_matched_exactly(env, c1):
+    for secret in variants(c1.secret):
+        if secret == c1.secret:
+            continue
+        response = env.token({"grant_type": "client_credentials"},
+                             basic_auth(c1.client_id, secret))
+        assert response.status_code == 401
+
+
+def test_RU_07_client_id_variant_at_the_authorization_endpoint_never_redirects(env, c1):
+    env.login()
+    for client_id in variants(c1.client_id):
+        if client_id == c1.client_id:
+            continue
+        query, _ = env.authorize_params(c1, client_id=client_id)
+        response = env.authorize_get(query)
+        assert response.status_code == 400 and "Location" not in response.headers
