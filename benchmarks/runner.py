@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 FOL_SITE_ENV = "BENCH_FLASK_OAUTHLIB_SITE"
 
-FULL = {"reps": 7, "calls": 100, "sizes": (10**3, 10**5, 10**6), "scale_reps": 5,
+FULL = {"reps": 5, "calls": 100, "sizes": (10**3, 10**5, 10**6), "scale_reps": 5,
         "scale_calls": 100, "load_s": 10, "workers": (2, 4)}
 QUICK = {"reps": 5, "calls": 40, "sizes": (10**3, 10**4), "scale_reps": 5,
          "scale_calls": 40, "load_s": 2, "workers": (2,)}
@@ -55,6 +55,10 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     p.add_argument("--patched-ours", action="append", default=[], metavar="LABEL=DIR",
                    help="also measure the flask_oauth_provider found in DIR (say, with "
                         "proposed patches applied) in a side process, labelled LABEL")
+    p.add_argument("--budget", type=int, metavar="SECONDS",
+                   help="skip the remaining optional parts (profiles, gunicorn, 10^6 run, "
+                        "side processes) once this much time has passed (default: 720 for "
+                        "a full run, 240 for --quick)")
     p.add_argument("--output", help="results file (default: benchmarks/results.md for a "
                                     "full run, none for --quick)")
     args = p.parse_args(argv)
@@ -145,6 +149,16 @@ def build_benches(target: Target, res: report.Results, apps: str) -> list:
     return benches
 
 
+def within_budget(cfg: dict, res: report.Results, what: str) -> bool:
+    """False (and a note in the results) once the run has used its time budget."""
+    elapsed = time.monotonic() - cfg["started"]
+    if elapsed <= cfg["budget_s"]:
+        return True
+    res.notes.append(f"skipped {what}: the run had used {elapsed:.0f} s of its "
+                     f"{cfg['budget_s']} s budget (--budget)")
+    return False
+
+
 def run_db(kind: str, args: argparse.Namespace, cfg: dict, res: report.Results) -> None:
     target = (sqlite_target("main") if kind == "sqlite"
               else postgres_target("oauth_bench", args.pg_url))
@@ -170,18 +184,8 @@ def run_db(kind: str, args: argparse.Namespace, cfg: dict, res: report.Results) 
                 counts[(flow, b.name)] = (c.n, c.commits, c.summary(), calls[flow])
         res.counts[label] = counts
 
-        if args.flask_oauthlib_site is not None:
-            _log(f"{label}: Flask-OAuthlib in a side process")
-            res.side.setdefault(label, {})["Flask-OAuthlib"] = run_child(
-                "flask-oauthlib", "Flask-OAuthlib", kind, args.flask_oauthlib_site, args, cfg)
-        for spec in args.patched_ours:
-            name, _, path = spec.partition("=")
-            _log(f"{label}: {name} ({path}) in a side process")
-            res.side.setdefault(label, {})[name] = run_child(
-                "ours", name, kind, os.path.abspath(path), args, cfg)
-
         ours = next((b for b in benches if b.name == "ours"), None)
-        if ours is not None and not args.no_profile:
+        if ours is not None and not args.no_profile and within_budget(cfg, res, "profiles"):
             for flow, limit in (("token", report.TOKEN_RATIO_MAX),
                                 ("protected", report.PROTECTED_RATIO_MAX)):
                 r, _ = harness.paired_ratio(samples[(flow, "ours")], samples[(flow, "floor")])
@@ -189,18 +193,19 @@ def run_db(kind: str, args: argparse.Namespace, cfg: dict, res: report.Results) 
                     from .profile import profile_flow
 
                     _log(f"{label}: ours {flow} is {r:.2f}× the floor: profiling")
-                    by_self, by_total, _ = profile_flow(ours, flow, max(300, cfg["calls"]),
+                    by_self, by_total, _ = profile_flow(ours, flow, max(200, cfg["calls"]),
                                                         tokens["ours"])
                     res.profiles.append((label, flow, by_self, by_total))
 
-        if not args.no_load and kind == "postgresql":
+        if (not args.no_load and kind == "postgresql"
+                and within_budget(cfg, res, "gunicorn run")):
             _log(f"{label}: gunicorn, {cfg['load_s']} s per run ({load.generator_name()})")
             res.load[label] = load.run(benches, target, cfg["workers"], cfg["load_s"],
                                        log=_log)
     finally:
         target.drop()
 
-    if not args.no_scale:
+    if not args.no_scale and within_budget(cfg, res, f"{label} 10^3..10^6 run"):
         scale_target = (sqlite_target("scale") if kind == "sqlite"
                         else postgres_target("oauth_bench_scale", args.pg_url))
         if scale_target is None:
@@ -214,6 +219,19 @@ def run_db(kind: str, args: argparse.Namespace, cfg: dict, res: report.Results) 
         finally:
             scale_target.drop()
 
+    # Side processes last: they are comparisons beyond the issue's list, so they are the
+    # first to go when the run is over its time budget.
+    if args.flask_oauthlib_site is not None and within_budget(cfg, res, "Flask-OAuthlib"):
+        _log(f"{label}: Flask-OAuthlib in a side process")
+        res.side.setdefault(label, {})["Flask-OAuthlib"] = run_child(
+            "flask-oauthlib", "Flask-OAuthlib", kind, args.flask_oauthlib_site, args, cfg)
+    for spec in args.patched_ours:
+        name, _, path = spec.partition("=")
+        if within_budget(cfg, res, name):
+            _log(f"{label}: {name} ({path}) in a side process")
+            res.side.setdefault(label, {})[name] = run_child(
+                "ours", name, kind, os.path.abspath(path), args, cfg)
+
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
@@ -223,6 +241,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.calls:
         cfg["calls"] = args.calls
     started = time.monotonic()
+    cfg["started"] = started
+    cfg["budget_s"] = args.budget or (240 if args.quick else 720)
     res = report.Results()
     res.settings = {"quick": args.quick, "reps": cfg["reps"], "calls": cfg["calls"],
                     "load_s": cfg["load_s"], "load_gen": load.generator_name(),
