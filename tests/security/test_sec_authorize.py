@@ -348,3 +348,13 @@ def test_AZ_12_state_with_line_breaks_on_an_error_redirect(env, c1):
     response = env.authorize_get(query)
     assert "X-Injected" not in response.headers
     assert location_params(response.headers["Location"])["state"] == "a\r\nX-Injected: 1"
+
+
+def test_AZ_05_iss_in_the_fragment_of_an_implicit_response(make_env):
+    env = make_env(GRANT_TYPES=["authorization_code", "implicit"])
+    client = env.clients.create(public=True, grant_types=["implicit"])
+    response, _ = env.authorize(client, response_type="token", pkce=False)
+    fragment = __import__("sec_app").fragment_params(response.headers["Location"])
+    issuer_value = env.http.get(METADATA).get_json()["issuer"]
+    assert fragment["iss"] == [issuer_value]
+    assert "iss=" not in response.headers["Location"].split("#")[0]

@@ -199,7 +199,6 @@ def test_MD_06_no_empty_arrays(env):
     assert all(value != [] for value in metadata(env).values())
 
 
-@pytest.mark.xfail(strict=True, reason="needs patch 3-metadata-issuer-path.diff")
 def test_MD_01_issuer_with_a_path_publishes_metadata_after_the_well_known_prefix(make_env):
     env = make_env(ISSUER="https://as.example/tenant1")
     response = env.http.get(METADATA + "/tenant1", base_url="https://as.example")

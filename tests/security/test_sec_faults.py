@@ -26,8 +26,6 @@ from sec_flows import INTROSPECT, METADATA, REVOKE, TOKEN
 
 from flask_oauth_provider import OAuth2Provider
 
-NEEDS_503 = pytest.mark.xfail(strict=True, reason="needs patch 1-database-outage-503.diff")
-
 
 class TcpProxy:
     """A TCP relay 127.0.0.1:<port> -> upstream that can be cut and restored."""
@@ -175,7 +173,6 @@ def count(env, model):
         return db.session.scalar(sqlalchemy.select(sqlalchemy.func.count()).select_from(model))
 
 
-@NEEDS_503
 def test_token_endpoint_answers_503_while_the_database_is_down(outage_env):
     env, outage = outage_env
     c1 = env.clients.create(grant_types=["client_credentials"])
@@ -185,7 +182,6 @@ def test_token_endpoint_answers_503_while_the_database_is_down(outage_env):
     assert_no_detail(response)
 
 
-@NEEDS_503
 def test_code_exchange_answers_503_while_the_database_is_down(outage_env):
     env, outage = outage_env
     c1 = env.clients.create()
@@ -194,7 +190,6 @@ def test_code_exchange_answers_503_while_the_database_is_down(outage_env):
     assert_unavailable(env.exchange(c1, grant))
 
 
-@NEEDS_503
 def test_revocation_and_introspection_answer_503_while_the_database_is_down(outage_env):
     env, outage = outage_env
     c1 = env.clients.create()
@@ -204,7 +199,6 @@ def test_revocation_and_introspection_answer_503_while_the_database_is_down(outa
     assert_unavailable(env.introspect(c1, token))
 
 
-@NEEDS_503
 def test_protected_view_answers_503_while_the_database_is_down(outage_env):
     env, outage = outage_env
     c1 = env.clients.create()
@@ -260,7 +254,6 @@ def test_failed_token_write_leaves_the_code_redeemable(outage_env):
     assert env.exchange(c1, grant).status_code == 200
 
 
-@NEEDS_503
 def test_failed_token_write_answers_503_not_invalid_grant(outage_env):
     env, outage = outage_env
     c1 = env.clients.create()

@@ -300,7 +300,6 @@ def test_RT_08_deleting_a_client_kills_its_tokens(env, c1):
     assert response.status_code in (400, 401)
 
 
-@pytest.mark.xfail(strict=True, reason="needs patch 4-password-grant-public-clients.diff")
 def test_GR_01_password_grant_is_refused_to_public_clients(password_env):
     env = password_env
     client = env.clients.create(public=True, grant_types=["password"], redirect_uris=[])

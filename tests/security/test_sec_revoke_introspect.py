@@ -219,3 +219,10 @@ def test_RV_03_resource_server_cannot_revoke_other_clients_tokens(env, c1):
     env.revoke(rs, tokens["refresh_token"])
     assert env.api(tokens["access_token"]).status_code == 200
     assert env.introspect(rs, tokens["access_token"]).get_json()["active"] is True
+
+
+def test_RV_04_revocation_without_any_client_identification_is_refused(env, p1):
+    tokens = env.tokens(p1)
+    response = env.post(REVOKE, {"token": tokens["access_token"]})
+    assert response.status_code in (400, 401)
+    assert env.api(tokens["access_token"]).status_code == 200
