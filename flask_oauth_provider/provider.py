@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, has_app_context
 from flask import request as flask_request
@@ -344,6 +345,16 @@ class OAuth2Provider:
             view_func=views.metadata,
             methods=["GET"],
         )
+        issuer_path = urlsplit(config.issuer).path.rstrip("/") if config.issuer else ""
+        if issuer_path:
+            # RFC 8414 §3.1: an issuer with a path component publishes its metadata at
+            # /.well-known/oauth-authorization-server followed by that path.
+            app.add_url_rule(
+                "/.well-known/oauth-authorization-server" + issuer_path,
+                endpoint="oauth2_provider_metadata_issuer_path",
+                view_func=views.metadata,
+                methods=["GET"],
+            )
         # Fail now, not at the first request, when the storage is known to be
         # incomplete. With no storage at all yet, the app is probably written as
         # ``OAuth2Provider(app)`` followed by the callback decorators (Flask-OAuthlib's

@@ -318,9 +318,13 @@ class ProviderValidator(RequestValidator):
         allowed = getattr(client, "allowed_grant_types", None)
         if allowed is not None and grant_type not in _as_list(allowed):
             return False
+        if grant_type in ("client_credentials", "password") and self.is_public_client(client):
+            # client_credentials: a public client has no credentials (RFC 6749 §4.4).
+            # password: without client authentication anyone holding the public
+            # client_id could test passwords through it; RFC 9700 §2.4 deprecates the
+            # grant, so it is kept for confidential legacy clients only.
+            return False
         if grant_type == "client_credentials":
-            if self.is_public_client(client):
-                return False
             request.user = getattr(client, "user", None)
         return True
 
