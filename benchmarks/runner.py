@@ -55,6 +55,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     p.add_argument("--patched-ours", action="append", default=[], metavar="LABEL=DIR",
                    help="also measure the flask_oauth_provider found in DIR (say, with "
                         "proposed patches applied) in a side process, labelled LABEL")
+    p.add_argument("--note", action="append", default=[],
+                   help="a line for the results' notes (say, what a --patched-ours tree is)")
     p.add_argument("--budget", type=int, metavar="SECONDS",
                    help="skip the remaining optional parts (profiles, gunicorn, 10^6 run, "
                         "side processes) once this much time has passed (default: 720 for "
@@ -273,6 +275,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             res.notes.append("Not measured (no `--flask-oauthlib-site`).")
     else:
         args.flask_oauthlib_site = args.flask_oauthlib_site or ""
+    res.notes.extend(args.note)
     res.notes.append(
         "Same I/O settings for every app: SQLite in WAL mode with synchronous=NORMAL, "
         "PostgreSQL sessions with synchronous_commit=off (the benchmark compares the "
