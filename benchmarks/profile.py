@@ -14,8 +14,8 @@ from .harness import BenchApp, check, flow_envs, wsgi_call
 class ProfileEntry:
     function: str
     where: str
-    self_us: float  # per call
-    total_us: float  # per call, including callees
+    self_pct: float  # share of the profiled requests' time spent in the function itself
+    total_pct: float  # ... in it and its callees
 
 
 def _walk(frame: Any, self_t: dict, total_t: dict, on_stack: set,
@@ -59,9 +59,11 @@ def profile_flow(bench: BenchApp, flow: str, calls: int, tokens: Sequence[str],
     if root is not None:
         _walk(root, self_t, total_t, set())
 
+    whole = root.time if root is not None and root.time else 1.0
+
     def entries(items: Any) -> list[ProfileEntry]:
-        return [ProfileEntry(fn, where, self_t[(fn, where)] / calls * 1e6,
-                             total_t[(fn, where)] / calls * 1e6) for (fn, where), _ in items]
+        return [ProfileEntry(fn, where, self_t[(fn, where)] / whole * 100,
+                             total_t[(fn, where)] / whole * 100) for (fn, where), _ in items]
 
     by_self = entries(sorted(self_t.items(), key=lambda kv: -kv[1])[:top])
     ours = [(k, v) for k, v in total_t.items() if "flask_oauth_provider" in k[1]]

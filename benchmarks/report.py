@@ -271,18 +271,18 @@ def render(res: Results) -> str:
     for db, flow, by_self, by_total in res.profiles:
         parts.append(f"## Profile: ours, {FLOW_LABELS[flow]}, {db} (pyinstrument)")
         parts.append("")
-        parts.append("Per call, inflated by the profiler; read the proportions.")
+        parts.append("Shares of the profiled requests' time (the whole WSGI call = 100%).")
         parts.append("")
         parts.append("Top by self time:")
         parts.append("")
-        parts.append(_md_table(["self µs", "total µs", "function", "where"],
-                               [[f"{e.self_us:.0f}", f"{e.total_us:.0f}", e.function, e.where]
+        parts.append(_md_table(["self %", "total %", "function", "where"],
+                               [[f"{e.self_pct:.1f}", f"{e.total_pct:.1f}", e.function, e.where]
                                 for e in by_self]))
         parts.append("")
         parts.append("Our package, by total time:")
         parts.append("")
-        parts.append(_md_table(["total µs", "function", "where"],
-                               [[f"{e.total_us:.0f}", e.function, e.where] for e in by_total]))
+        parts.append(_md_table(["total %", "function", "where"],
+                               [[f"{e.total_pct:.1f}", e.function, e.where] for e in by_total]))
         parts.append("")
     return "\n".join(parts).rstrip() + "\n"
 
