@@ -183,6 +183,22 @@ def test_refresh_gives_a_working_token_and_rotates_the_refresh_token(
     assert client.get(server.url + "/api/me", timeout=30).status_code == 200
 
 
+def test_refresh_confidential_client_requests_oauthlib(server, browser, register_client):
+    creds = register_client()
+    oauth = OAuth2Session(creds["client_id"], redirect_uri=creds["redirect_uri"],
+                          scope=["profile"], pkce="S256")
+    url, _ = oauth.authorization_url(server.url + "/oauth/authorize")
+    first = oauth.fetch_token(server.url + "/oauth/token",
+                              authorization_response=consent(browser, url),
+                              client_secret=creds["client_secret"])
+
+    second = oauth.refresh_token(server.url + "/oauth/token",
+                                 refresh_token=first["refresh_token"],
+                                 auth=(creds["client_id"], creds["client_secret"]))
+    assert second["access_token"] != first["access_token"]
+    assert oauth.get(server.url + "/api/me", timeout=30).json()["user"]["username"] == "demo"
+
+
 def test_reused_refresh_token_revokes_the_family(server, browser, demo_client_id):
     client, first = _public_token(server, browser, demo_client_id)
     second = client.refresh_token(server.url + "/oauth/token",
