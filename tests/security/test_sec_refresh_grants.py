@@ -321,3 +321,41 @@ def test_RT_10_access_token_or_code_is_not_a_refresh_token(env, c1):
 def test_BR_02_code_is_not_an_access_token(env, c1):
     grant = env.get_code(c1)
     assert env.api(grant.code).status_code == 401
+
+
+def refresh_while_the_owner_revokes(env, client, refresh_token):
+    """Refresh with the refresh token revoked between the store's check and its write:
+    the interleaving of a refresh racing a revocation, made deterministic."""
+    store = env.app.extensions["oauth2_provider"].validator
+    check = store.validate_refresh_token
+
+    def check_then_revoke(token, client_obj, request, *args, **kwargs):
+        valid = check(token, client_obj, request, *args, **kwargs)
+        store.revoke_token_value(token)  # committed before the new token is written
+        return valid
+
+    store.validate_refresh_token = check_then_revoke
+    try:
+        return env.refresh(client, refresh_token)
+    finally:
+        del store.validate_refresh_token
+
+
+def test_RV_05_refresh_racing_a_revocation_issues_nothing_usable_with_rotation(env, c1):
+    tokens = env.tokens(c1)
+    response = refresh_while_the_owner_revokes(env, c1, tokens["refresh_token"])
+    assert response.status_code == 400
+    assert error_of(response) == "invalid_grant"
+
+
+@pytest.mark.xfail(strict=True, reason="needs patch 5-refresh-after-revocation.diff")
+def test_RV_05_refresh_racing_a_revocation_issues_nothing_usable_without_rotation(make_env):
+    env = make_env(ROTATE_REFRESH_TOKENS=False)
+    c1 = env.clients.create()
+    tokens = env.tokens(c1)
+    response = refresh_while_the_owner_revokes(env, c1, tokens["refresh_token"])
+    if response.status_code == 200:
+        assert env.api(response.get_json()["access_token"]).status_code == 401, (
+            "an access token issued after its refresh token was revoked still works")
+    else:
+        assert error_of(response) == "invalid_grant"
