@@ -926,6 +926,18 @@ class SQLAlchemyStore(ProviderValidator):
                            model.revoked_at.is_(None))
                     .values(refresh_rotated_at=now)
                 )
+            elif old is not None:
+                # No rotation: the refresh token must still be live when the new access
+                # token is written, or a refresh racing a revocation would hand out an
+                # access token after the grant was revoked (RFC 7009 §2.1). The UPDATE
+                # changes nothing; its row count (and row lock) is the check.
+                self._conditional(
+                    update(model)
+                    .where(model.refresh_token_digest == old.refresh_token_digest,
+                           model.refresh_rotated_at.is_(None),
+                           model.revoked_at.is_(None))
+                    .values(refresh_expires_at=model.refresh_expires_at)
+                )
             self.session.add(row)
             self.session.flush()
 

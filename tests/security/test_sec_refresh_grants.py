@@ -348,7 +348,6 @@ def test_RV_05_refresh_racing_a_revocation_issues_nothing_usable_with_rotation(e
     assert error_of(response) == "invalid_grant"
 
 
-@pytest.mark.xfail(strict=True, reason="needs patch 5-refresh-after-revocation.diff")
 def test_RV_05_refresh_racing_a_revocation_issues_nothing_usable_without_rotation(make_env):
     env = make_env(ROTATE_REFRESH_TOKENS=False)
     c1 = env.clients.create()
