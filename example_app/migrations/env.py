@@ -2,17 +2,17 @@
 
 The OAuth models are ordinary models of the app's ``db`` (they subclass the mixins of
 ``flask_oauth_provider.sqla``), so autogenerate sees their tables like any other.
+Logging is left as the app set it up (no ``fileConfig``), so that running the migrations
+at start-up does not reconfigure the app's loggers.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
+import click
 from alembic import context
 from flask import current_app
-
-log = logging.getLogger("alembic.env")
 
 config = context.config
 db = current_app.extensions["migrate"].db
@@ -32,7 +32,7 @@ def run_migrations_online() -> None:
         # `flask db migrate` with no model change writes no empty revision file.
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
             directives[:] = []
-            log.info("No changes in schema detected.")
+            click.echo("No change in the models: no migration written.")
 
     with db.engine.connect() as connection:
         context.configure(
