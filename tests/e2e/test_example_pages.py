@@ -21,7 +21,9 @@ def test_migration_creates_exactly_the_models_tables(example_app):
 
     with example_app.app_context(), db.engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), db.metadata)
-    assert differences == []
+    assert differences == [], (
+        "example_app/models.py and example_app/migrations/ disagree: add a migration with "
+        "`flask --app example_app db migrate -m '...'` and review it")
 
 
 def test_wrong_password_stays_on_login_page(server):
