@@ -967,18 +967,7 @@ class SQLAlchemyStore(ProviderValidator):
             raise _GrantFailed()
 
     def _revoke_family(self, family_id: str) -> int:
-        model = self.token_model
-        now = self.now()
-
-        def revoke() -> int:
-            return self.session.execute(
-                update(model)
-                .where(model.family_id == family_id, model.revoked_at.is_(None))
-                .values(revoked_at=now),
-                execution_options={"synchronize_session": False},
-            ).rowcount
-
-        return self._write(revoke)
+        return self._revoke_rows(self.token_model.family_id == family_id)
 
     def validate_bearer_token(self, token: Optional[str], scopes: Optional[list[str]],
                               request: Any) -> bool:
@@ -1103,10 +1092,19 @@ class SQLAlchemyStore(ProviderValidator):
     def _revoke_rows(self, *criteria: Any) -> int:
         model = self.token_model
         now = self.now()
-        return self._write(lambda: self.session.execute(
-            update(model).where(*criteria, model.revoked_at.is_(None)).values(revoked_at=now),
-            execution_options={"synchronize_session": False},
-        ).rowcount)
+        statement = (update(model).where(*criteria, model.revoked_at.is_(None))
+                     .values(revoked_at=now))
+
+        def revoke() -> int:
+            options = {"synchronize_session": False}
+            count = self.session.execute(statement, execution_options=options).rowcount
+            # Under READ COMMITTED (PostgreSQL) an UPDATE that waited on the row lock of
+            # a concurrent refresh rechecks that row only: the token the refresh inserted
+            # is not in its snapshot and would stay live. A second statement takes a new
+            # snapshot and catches it (the refresh has committed by then).
+            return count + self.session.execute(statement, execution_options=options).rowcount
+
+        return self._write(revoke)
 
     # -- administration --------------------------------------------------------------------
 
