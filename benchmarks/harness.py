@@ -367,6 +367,8 @@ def measure(benches: Sequence[BenchApp], flows: Sequence[str], reps: int, calls:
         order = list(benches[rep % len(benches):]) + list(benches[:rep % len(benches)])
         for flow in flows:
             runs = [b for b in order if flow in b.flows]
+            if not runs:
+                continue
             prepared = [(b.app, flow_envs(b, flow, calls, tokens[b.name]), f"{b.name} {flow}")
                         for b in runs]
             for b, per_call in zip(runs, interleaved(prepared)):

@@ -2,9 +2,10 @@
 
 Flask-OAuthlib 0.9.6 needs oauthlib < 3 (it imports ``oauthlib.common.bytes_type``,
 removed in oauthlib 3), while this project uses oauthlib 4. So it cannot run in the
-benchmark's process. When a directory holding oauthlib 2.1 and requests-oauthlib 1.1
-is given (``--flask-oauthlib-site``, made once with ``pip install --no-deps --target
-DIR "oauthlib<3" "requests-oauthlib<1.2"``), the runner starts ``benchmarks/child.py``
+benchmark's process. When a directory holding it with oauthlib 2.1 and
+requests-oauthlib 1.1 is given (``--flask-oauthlib-site``, made once with ``pip install
+--no-deps --target DIR Flask-OAuthlib cachelib "oauthlib<3" "requests-oauthlib<1.2"``),
+the runner starts ``benchmarks/child.py``
 in a child process with that directory first on ``sys.path``; the child measures
 Flask-OAuthlib and the floor side by side and prints JSON. Ratios to the floor are
 comparable across the two processes; absolute times less so.

@@ -69,20 +69,24 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     return args
 
 
-def _version(dist: str) -> str:
+def _version(dist: str, side: Optional[str] = None) -> str:
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
-        return "not installed"
+        pass
+    for found in metadata.distributions(path=[side] if side else []):
+        if (found.metadata["Name"] or "").lower() == dist.lower():
+            return f"{found.version} (in the side directory only)"
+    return "not installed"
 
 
-def versions(pg: Optional[Target]) -> dict:
+def versions(pg: Optional[Target], fol_site: Optional[str] = None) -> dict:
     out = {"Python": platform.python_version(), "platform": platform.platform(),
            "CPUs": str(os.cpu_count())}
     for dist in ("flask-oauth-provider", "Flask", "Werkzeug", "SQLAlchemy", "Flask-SQLAlchemy",
                  "Authlib", "oauthlib", "Flask-OAuthlib", "psycopg", "gunicorn",
                  "pyinstrument"):
-        out[dist] = _version(dist)
+        out[dist] = _version(dist, fol_site if dist == "Flask-OAuthlib" else None)
     try:
         rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                              capture_output=True, text=True, timeout=10).stdout.strip()
@@ -103,10 +107,25 @@ def versions(pg: Optional[Target]) -> dict:
     return out
 
 
-def flask_oauthlib_status() -> str:
-    """Whether Flask-OAuthlib imports in this process; the error when it does not."""
+def flask_oauthlib_status(site: Optional[str]) -> str:
+    """Whether Flask-OAuthlib imports beside this environment's oauthlib; the error if not.
+
+    When it is not installed here but lives in ``site`` (the side directory), it is
+    imported from there with ``site`` *last* on sys.path, so that this environment's
+    oauthlib is the one it meets.
+    """
     try:
         import flask_oauthlib.provider  # noqa: F401
+    except ModuleNotFoundError as exc:
+        if not site or exc.name != "flask_oauthlib":
+            return f"{exc.__class__.__name__}: {exc}"
+        code = (f"import sys; sys.path.append({site!r}); "
+                "import flask_oauthlib.provider")
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=60)
+        if proc.returncode == 0:
+            return "imports"
+        return proc.stderr.strip().splitlines()[-1]
     except Exception as exc:  # noqa: BLE001 - any failure is the finding
         return f"{exc.__class__.__name__}: {exc}"
     return "imports"
@@ -254,13 +273,14 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     pg_probe = postgres_target("oauth_bench_probe", args.pg_url) if "postgresql" in kinds \
         else None
-    res.versions = versions(pg_probe)
+    res.versions = versions(pg_probe, args.flask_oauthlib_site)
     if pg_probe is not None:
         pg_probe.drop()
-    status = flask_oauthlib_status()
+    status = flask_oauthlib_status(args.flask_oauthlib_site)
     if status != "imports":
         res.notes.append(
-            f"Flask-OAuthlib {res.versions['Flask-OAuthlib']} does not import with oauthlib "
+            f"Flask-OAuthlib {res.versions['Flask-OAuthlib'].split()[0]} does not import "
+            f"with oauthlib "
             f"{res.versions['oauthlib']}: `{status}` (it requires oauthlib < 3).")
         if args.flask_oauthlib_site:
             res.notes.append(
