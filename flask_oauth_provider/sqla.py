@@ -59,7 +59,9 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    bindparam,
     delete,
+    insert,
     inspect,
     or_,
     select,
@@ -561,6 +563,18 @@ class SQLAlchemyStore(ProviderValidator):
         stmt = stmt.execution_options(populate_existing=True)
         return stmt.options(joinedload(model.user)) if rel is not None else stmt
 
+    def _statement(self, name: str, build: Any) -> Any:
+        """The statement ``name``, built once per store; callers bind only the values.
+
+        Building a SELECT (and its cache key) on every call cost more than running it:
+        the per-request lookups and writes reuse one immutable statement.
+        """
+        stmts = self.__dict__.setdefault("_statements", {})
+        stmt = stmts.get(name)
+        if stmt is None:
+            stmt = stmts[name] = build()
+        return stmt
+
     # -- clients ------------------------------------------------------------------------
 
     def load_client(self, client_id: Optional[str]) -> Any:
@@ -570,11 +584,12 @@ class SQLAlchemyStore(ProviderValidator):
         cached = self._client_in_session(client_id)
         if cached is not None:
             return cached
-        stmt = self._with_user(
-            select(self.client_model).where(self.client_model.client_id == client_id),
+        stmt = self._statement("client", lambda: self._with_user(
+            select(self.client_model)
+            .where(self.client_model.client_id == bindparam("client_id")),
             self.client_model, self._client_user,
-        )
-        client = self.session.scalars(stmt).first()
+        ))
+        client = self.session.scalars(stmt, {"client_id": client_id}).first()
         # Exact match: MariaDB's default collations ignore case and trailing spaces.
         return client if client is not None and client.client_id == client_id else None
 
@@ -737,11 +752,11 @@ class SQLAlchemyStore(ProviderValidator):
         cached = self._cached(request, "code")
         if cached is not None and cached.code_digest == digest:
             return cached
-        stmt = self._with_user(
-            select(self.code_model).where(self.code_model.code_digest == digest),
+        stmt = self._statement("code", lambda: self._with_user(
+            select(self.code_model).where(self.code_model.code_digest == bindparam("digest")),
             self.code_model, self._code_user,
-        )
-        return self._cache(request, "code", self.session.scalars(stmt).first())
+        ))
+        return self._cache(request, "code", self.session.scalars(stmt, {"digest": digest}).first())
 
     def validate_code(self, client_id: str, code: str, client: Any, request: Any,
                       *args: Any, **kwargs: Any) -> bool:
@@ -836,11 +851,11 @@ class SQLAlchemyStore(ProviderValidator):
         if not refresh_token or not isinstance(refresh_token, str):
             return False
         model = self.token_model
-        stmt = self._with_user(
-            select(model).where(model.refresh_token_digest == token_digest(refresh_token)),
+        stmt = self._statement("refresh", lambda: self._with_user(
+            select(model).where(model.refresh_token_digest == bindparam("digest")),
             model, self._token_user,
-        )
-        row = self.session.scalars(stmt).first()
+        ))
+        row = self.session.scalars(stmt, {"digest": token_digest(refresh_token)}).first()
         if row is None:
             return False
         if not _same_client(row.client_id, getattr(client, "client_id", None)):
@@ -911,35 +926,43 @@ class SQLAlchemyStore(ProviderValidator):
 
         def write() -> None:
             if code_row is not None:
-                self._conditional(
+                self._conditional(self._statement("redeem_code", lambda: (
                     update(self.code_model)
-                    .where(self.code_model.code_digest == code_row.code_digest,
+                    .where(self.code_model.code_digest == bindparam("digest"),
                            self.code_model.consumed_at.is_(None),
-                           self.code_model.expires_at > now)
-                    .values(consumed_at=now)
-                )
+                           self.code_model.expires_at > bindparam("now"))
+                    .values(consumed_at=bindparam("now"))
+                )), {"digest": code_row.code_digest, "now": now})
             elif old is not None and row.refresh_token_digest is not None:
-                self._conditional(
+                self._conditional(self._statement("rotate_refresh", lambda: (
                     update(model)
-                    .where(model.refresh_token_digest == old.refresh_token_digest,
+                    .where(model.refresh_token_digest == bindparam("digest"),
                            model.refresh_rotated_at.is_(None),
                            model.revoked_at.is_(None))
-                    .values(refresh_rotated_at=now)
-                )
+                    .values(refresh_rotated_at=bindparam("now"))
+                )), {"digest": old.refresh_token_digest, "now": now})
             elif old is not None:
                 # No rotation: the refresh token must still be live when the new access
                 # token is written, or a refresh racing a revocation would hand out an
                 # access token after the grant was revoked (RFC 7009 §2.1). The UPDATE
                 # changes nothing; its row count (and row lock) is the check.
-                self._conditional(
+                self._conditional(self._statement("check_refresh", lambda: (
                     update(model)
-                    .where(model.refresh_token_digest == old.refresh_token_digest,
+                    .where(model.refresh_token_digest == bindparam("digest"),
                            model.refresh_rotated_at.is_(None),
                            model.revoked_at.is_(None))
                     .values(refresh_expires_at=model.refresh_expires_at)
-                )
-            self.session.add(row)
-            self.session.flush()
+                )), {"digest": old.refresh_token_digest})
+            values = _column_values(row)
+            if values is None:  # a relationship was assigned: let the unit of work map it
+                self.session.add(row)
+                self.session.flush()
+            else:
+                # A Core INSERT of the row's values: the same row, without the unit of
+                # work's bookkeeping for an object nothing reads again.
+                self.session.execute(
+                    self._statement("insert_token", lambda: insert(model.__table__)),
+                    values)
 
         try:
             self._write(write)
@@ -961,8 +984,9 @@ class SQLAlchemyStore(ProviderValidator):
         if code_row is not None:
             self._cache(request, "redeemed", True)
 
-    def _conditional(self, stmt: Any) -> None:
-        result = self.session.execute(stmt, execution_options={"synchronize_session": False})
+    def _conditional(self, stmt: Any, params: Optional[dict] = None) -> None:
+        result = self.session.execute(stmt, params,
+                                      execution_options={"synchronize_session": False})
         if result.rowcount != 1:
             raise _GrantFailed()
 
@@ -982,13 +1006,13 @@ class SQLAlchemyStore(ProviderValidator):
         if not token or not isinstance(token, str):
             return False
         model, client_model = self.token_model, self.client_model
-        stmt = self._with_user(
+        stmt = self._statement("bearer", lambda: self._with_user(
             select(model, client_model)
             .join(client_model, client_model.client_id == model.client_id)
-            .where(model.access_token_digest == token_digest(token)),
+            .where(model.access_token_digest == bindparam("digest")),
             model, self._token_user,
-        )
-        found = self.session.execute(stmt).first()
+        ))
+        found = self.session.execute(stmt, {"digest": token_digest(token)}).first()
         if found is None:
             return False
         row, client = found
@@ -1276,6 +1300,17 @@ def _current_app_config() -> Optional[ProviderConfig]:
         return None
     config = getattr(current_app.extensions.get("oauth2_provider"), "config", None)
     return config if isinstance(config, ProviderConfig) else None
+
+
+def _column_values(row: Any) -> Optional[dict]:
+    """The values set on a new, unflushed ``row`` by column key, for a Core INSERT;
+    ``None`` when a relationship attribute was assigned (only the ORM can map it)."""
+    state = row.__dict__
+    mapper = inspect(type(row))
+    if any(rel.key in state for rel in mapper.relationships):
+        return None
+    return {prop.columns[0].key: state[prop.key]
+            for prop in mapper.column_attrs if prop.key in state}
 
 
 def _epoch(value: datetime.datetime) -> int:

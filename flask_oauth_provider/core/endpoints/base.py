@@ -220,15 +220,18 @@ def catch_errors_and_unavailability(f: F) -> F:
     * an ``OAuth2Error`` that escaped the grant: its JSON error answer.
     * any other exception: logged with traceback, 500 ``server_error``.
 
-    A call with wrong arguments is still a ``TypeError`` for the caller: the
-    arguments are bound before anything is caught.
+    A call with wrong arguments is still a ``TypeError`` for the caller: when the call
+    fails (or is not made), the arguments are bound against the signature first, so a
+    binding error is raised rather than answered. A successful call skips that check
+    (``inspect.Signature.bind`` is pure Python and showed in the token endpoint's
+    profile).
     """
     signature = inspect.signature(f)
 
     @functools.wraps(f)
     def wrapper(endpoint, *args, **kwargs):
-        signature.bind(endpoint, *args, **kwargs)
         if not endpoint.available:
+            signature.bind(endpoint, *args, **kwargs)
             log.info("%s is unavailable; answering 503.", type(endpoint).__name__)
             return unavailable_response()
         if not endpoint.catch_errors:
@@ -239,6 +242,7 @@ def catch_errors_and_unavailability(f: F) -> F:
             log.debug("%s: %s escaped to the endpoint.", type(endpoint).__name__, e.error)
             return error_response(e)
         except Exception:
+            signature.bind(endpoint, *args, **kwargs)  # wrong arguments: the caller's error
             log.exception("Unexpected error in %s.%s; answering server_error.",
                           type(endpoint).__name__, f.__name__)
             return server_error_response()
