@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -270,6 +271,12 @@ def render(res: Results) -> str:
     for db in res.load:
         parts.append(f"## {db}: gunicorn (sync workers) under load, {s.get('load_s')} s each, "
                      f"{s.get('load_gen')}, 2 connections per worker")
+        parts.append("")
+        parts.append(f"All apps' servers up at once; runs alternate between apps, "
+                     f"{s.get('load_rounds')} round(s) with the order rotated; the best "
+                     "round's rate and latencies are shown, errors and requests summed over "
+                     "rounds. Load generator, database and workers share the machine's "
+                     f"{os.cpu_count()} cores (with other users of this machine).")
         parts.append("")
         parts.append(load_table(db, res))
         parts.append("")

@@ -28,9 +28,9 @@ ROOT = os.path.dirname(HERE)
 FOL_SITE_ENV = "BENCH_FLASK_OAUTHLIB_SITE"
 
 FULL = {"reps": 5, "calls": 100, "sizes": (10**3, 10**5, 10**6), "scale_reps": 5,
-        "scale_calls": 100, "load_s": 10, "workers": (2, 4)}
+        "scale_calls": 100, "load_s": 10, "workers": (2, 4), "load_rounds": 2}
 QUICK = {"reps": 5, "calls": 40, "sizes": (10**3, 10**4), "scale_reps": 5,
-         "scale_calls": 40, "load_s": 2, "workers": (2,)}
+         "scale_calls": 40, "load_s": 2, "workers": (2,), "load_rounds": 1}
 
 
 def _log(msg: str) -> None:
@@ -222,7 +222,7 @@ def run_db(kind: str, args: argparse.Namespace, cfg: dict, res: report.Results) 
                 and within_budget(cfg, res, "gunicorn run")):
             _log(f"{label}: gunicorn, {cfg['load_s']} s per run ({load.generator_name()})")
             res.load[label] = load.run(benches, target, cfg["workers"], cfg["load_s"],
-                                       log=_log)
+                                       log=_log, rounds=cfg["load_rounds"])
     finally:
         target.drop()
 
@@ -266,7 +266,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     cfg["budget_s"] = args.budget or (240 if args.quick else 720)
     res = report.Results()
     res.settings = {"quick": args.quick, "reps": cfg["reps"], "calls": cfg["calls"],
-                    "load_s": cfg["load_s"], "load_gen": load.generator_name(),
+                    "load_s": cfg["load_s"], "load_rounds": cfg["load_rounds"],
+                    "load_gen": load.generator_name(),
                     "date": datetime.datetime.now(datetime.timezone.utc)
                     .strftime("%Y-%m-%d %H:%M UTC")}
     kinds = ["sqlite", "postgresql"] if args.db == "all" else [args.db]
