@@ -21,7 +21,7 @@ import inspect
 import json
 import logging
 import re
-from typing import Any, Callable, Dict, Optional, TypeVar
+from typing import Any, Callable, Dict, Iterable, Optional, TypeVar
 
 from .. import errors
 from ..client_auth import bind_authenticated_client
@@ -211,6 +211,33 @@ class BaseEndpoint:
         if methods is None:
             raise ValueError('Configure "valid_request_methods" property first')
         return [m.upper() for m in methods]
+
+
+class TokenManagementEndpoint(BaseEndpoint):
+    """What revocation (RFC 7009) and introspection (RFC 7662) share: a client that
+    authenticates as in RFC 6749 §2.3 POSTs a ``token`` and an optional
+    ``token_type_hint`` in a form body."""
+
+    valid_token_types = ("access_token", "refresh_token")
+    valid_request_methods = ("POST",)
+
+    def __init__(self, request_validator: Any,
+                 supported_token_types: Optional[Iterable[str]] = None) -> None:
+        BaseEndpoint.__init__(self)
+        self.request_validator = request_validator
+        self.supported_token_types = tuple(supported_token_types or self.valid_token_types)
+
+    def _validate_token_management_request(self, request: Any) -> None:
+        """POST only, no URI query, a parseable form body, ``token`` present, the client
+        authenticated, and a supported ``token_type_hint`` (RFC 7009 §2.1, §2.2.1;
+        RFC 7662 §2.1)."""
+        self._raise_on_bad_method(request)
+        self._raise_on_bad_post_request(request)
+        self._raise_on_parse_error(request)
+        self._raise_on_non_form_body(request)
+        self._raise_on_missing_token(request)
+        self._raise_on_invalid_client(request)
+        self._raise_on_unsupported_token(request)
 
 
 def catch_errors_and_unavailability(f: F) -> F:

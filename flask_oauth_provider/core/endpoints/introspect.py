@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from .. import errors
 from ..request import Request
-from .base import BaseEndpoint, catch_errors_and_unavailability, error_response, json_headers
+from .base import (
+    TokenManagementEndpoint,
+    catch_errors_and_unavailability,
+    error_response,
+    json_headers,
+)
 
 log = logging.getLogger("flask_oauth_provider.core.endpoints")
 
@@ -16,22 +21,13 @@ log = logging.getLogger("flask_oauth_provider.core.endpoints")
 INACTIVE_BODY = json.dumps({"active": False})
 
 
-class IntrospectEndpoint(BaseEndpoint):
+class IntrospectEndpoint(TokenManagementEndpoint):
     """Tells an authenticated caller whether a token is active, and its metadata.
 
     RFC 7662 §2.1: a POST with ``token`` (REQUIRED) and ``token_type_hint``
     (OPTIONAL); "the endpoint MUST also require some form of authorization to access
     this endpoint", here client authentication as in RFC 6749 §2.3.
     """
-
-    valid_token_types = ("access_token", "refresh_token")
-    valid_request_methods = ("POST",)
-
-    def __init__(self, request_validator: Any,
-                 supported_token_types: Optional[Iterable[str]] = None) -> None:
-        BaseEndpoint.__init__(self)
-        self.request_validator = request_validator
-        self.supported_token_types = tuple(supported_token_types or self.valid_token_types)
 
     @catch_errors_and_unavailability
     def create_introspect_response(
@@ -65,10 +61,4 @@ class IntrospectEndpoint(BaseEndpoint):
     def validate_introspect_request(self, request: Request) -> None:
         """POST only, no URI query, a parseable body, ``token`` present, the caller
         authenticated, and a supported ``token_type_hint`` (RFC 7662 §2.1)."""
-        self._raise_on_bad_method(request)
-        self._raise_on_bad_post_request(request)
-        self._raise_on_parse_error(request)
-        self._raise_on_non_form_body(request)
-        self._raise_on_missing_token(request)
-        self._raise_on_invalid_client(request)
-        self._raise_on_unsupported_token(request)
+        self._validate_token_management_request(request)

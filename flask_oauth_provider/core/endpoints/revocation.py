@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from .. import errors
 from ..request import Request
-from .base import BaseEndpoint, catch_errors_and_unavailability, error_response
+from .base import TokenManagementEndpoint, catch_errors_and_unavailability, error_response
 
 log = logging.getLogger("flask_oauth_provider.core.endpoints")
 
 
-class RevocationEndpoint(BaseEndpoint):
+class RevocationEndpoint(TokenManagementEndpoint):
     """Lets an authenticated client revoke an access or refresh token.
 
     RFC 7009 §2.1: the request is a POST with ``token`` (REQUIRED) and
@@ -22,15 +22,6 @@ class RevocationEndpoint(BaseEndpoint):
     the client credentials ... and then verifies whether the token was issued to the
     client making the revocation request").
     """
-
-    valid_token_types = ("access_token", "refresh_token")
-    valid_request_methods = ("POST",)
-
-    def __init__(self, request_validator: Any,
-                 supported_token_types: Optional[Iterable[str]] = None) -> None:
-        BaseEndpoint.__init__(self)
-        self.request_validator = request_validator
-        self.supported_token_types = tuple(supported_token_types or self.valid_token_types)
 
     @catch_errors_and_unavailability
     def create_revocation_response(
@@ -59,10 +50,4 @@ class RevocationEndpoint(BaseEndpoint):
     def validate_revocation_request(self, request: Request) -> None:
         """POST only, no URI query, a parseable body, ``token`` present, the client
         authenticated, and a supported ``token_type_hint`` (RFC 7009 §2.1, §2.2.1)."""
-        self._raise_on_bad_method(request)
-        self._raise_on_bad_post_request(request)
-        self._raise_on_parse_error(request)
-        self._raise_on_non_form_body(request)
-        self._raise_on_missing_token(request)
-        self._raise_on_invalid_client(request)
-        self._raise_on_unsupported_token(request)
+        self._validate_token_management_request(request)
