@@ -51,7 +51,6 @@ import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, Optional, Union
-from urllib.parse import urlsplit
 
 from sqlalchemy import (
     Boolean,
@@ -74,7 +73,8 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column
 
 from .config import KNOWN_GRANT_TYPES, ProviderConfig
 from .core import errors
-from .core.utils import is_loopback_host, verify_code_verifier
+from .core.redirect_uris import check_redirect_uri
+from .core.utils import verify_code_verifier
 from .core.validator import RequestValidator
 from .validators import ProviderValidator
 
@@ -93,10 +93,6 @@ __all__ = [
 
 #: RFC 6749 §3.3: ``scope-token = 1*( %x21 / %x23-5B / %x5D-7E )``.
 _SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")
-#: Schemes that must never be a redirect target (OAuth 2.1 §"Injection and Input Validation").
-_FORBIDDEN_SCHEMES = frozenset({"javascript", "data", "file", "vbscript", "blob", "about"})
-#: RFC 3986 §3.1 scheme syntax.
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*$")
 
 
 def token_digest(value: str) -> str:
@@ -328,49 +324,6 @@ class TokenMixin:
 # -- registration checks ----------------------------------------------------------------
 
 
-def check_redirect_uri(uri: str, *, allow_insecure_http: bool = False) -> None:
-    """Raise ``ValueError`` unless ``uri`` may be registered as a redirect URI.
-
-    RFC 6749 §3.1.2: absolute, no fragment. RFC 9700 §2.6 / OAuth 2.1 §2.3.1: ``https``;
-    ``http`` only on a loopback host (RFC 8252 §7.3); a private-use scheme of a native
-    app only in reverse-domain form, i.e. containing a dot (RFC 8252 §7.1). Never
-    ``javascript:``, ``data:``, ``file:`` and the like.
-    """
-    if not isinstance(uri, str) or not uri or uri != uri.strip() or any(
-        c.isspace() or ord(c) < 0x20 for c in uri
-    ):
-        raise ValueError(f"Redirect URI {uri!r} must be a non-empty URI without whitespace.")
-    try:
-        parts = urlsplit(uri)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
-        raise ValueError(f"Redirect URI {uri!r} cannot be parsed: {exc}.") from None
-    scheme = parts.scheme.lower()
-    if not scheme or not _SCHEME.match(parts.scheme):
-        raise ValueError(f"Redirect URI {uri!r} must be absolute (RFC 6749 §3.1.2).")
-    if "#" in uri:
-        raise ValueError(f"Redirect URI {uri!r} must not contain a fragment (RFC 6749 §3.1.2).")
-    if scheme in _FORBIDDEN_SCHEMES:
-        raise ValueError(f"Redirect URI {uri!r}: the {scheme}: scheme is never allowed.")
-    if scheme in ("https", "http"):
-        if not host:
-            raise ValueError(f"Redirect URI {uri!r} must name a host.")
-        if "@" in parts.netloc:
-            raise ValueError(f"Redirect URI {uri!r} must not contain user information.")
-        if scheme == "http" and not (is_loopback_host(host) or allow_insecure_http):
-            raise ValueError(
-                f"Redirect URI {uri!r} must use https; http is allowed only on a loopback "
-                "host such as 127.0.0.1 or [::1] (RFC 9700 §2.6, RFC 8252 §7.3)."
-            )
-        return
-    if "." not in scheme:
-        raise ValueError(
-            f"Redirect URI {uri!r}: a private-use scheme must be in reverse-domain form, "
-            "e.g. com.example.app:/callback (RFC 8252 §7.1)."
-        )
-
-
 def _check_scopes(scopes: Iterable[str], what: str) -> list[str]:
     values = scopes.split() if isinstance(scopes, str) else list(scopes)
     for scope in values:
@@ -468,8 +421,9 @@ class SQLAlchemyStore(ProviderValidator):
     Flask-SQLAlchemy's ``db.session``); give it one session per request. The store
     commits its own writes, each grant's in one transaction, and rolls back on failure.
     ``config`` is a :class:`~flask_oauth_provider.config.ProviderConfig` (code and
-    refresh lifetimes, rotation policy, issuer); left ``None``, the current Flask app's
-    provider configuration applies, or the defaults outside an app.
+    refresh lifetimes, rotation policy, issuer) for use outside a Flask app; inside an
+    app with a registered provider, that app's configuration applies (one lookup for
+    every validator: :func:`flask_oauth_provider.state.config_in_force`).
     """
 
     def __init__(self, session: Any, *, client_model: type, code_model: type,
@@ -488,7 +442,7 @@ class SQLAlchemyStore(ProviderValidator):
         self.client_model = client_model
         self.code_model = code_model
         self.token_model = token_model
-        self._config = config
+        self._explicit_config = config
         self._code_user = self._user_relationship(code_model)
         self._token_user = self._user_relationship(token_model)
         self._client_user = self._user_relationship(client_model)
@@ -497,18 +451,6 @@ class SQLAlchemyStore(ProviderValidator):
                 f"{code_model.__name__} needs a 'user' relationship to the app's user model "
                 "(and its user_id column): an authorization code is granted by a user."
             )
-
-    @property  # type: ignore[override]
-    def config(self) -> ProviderConfig:
-        """The configuration in force: the one set on the store, else the current Flask
-        app's (``app.extensions["oauth2_provider"].config``), else the defaults."""
-        if self._config is not None:
-            return self._config
-        return _current_app_config() or _DEFAULT_CONFIG
-
-    @config.setter
-    def config(self, value: Optional[ProviderConfig]) -> None:
-        self._config = value
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -1277,9 +1219,6 @@ class SQLAlchemyStore(ProviderValidator):
                 return total
 
 
-_DEFAULT_CONFIG = ProviderConfig()
-
-
 def _unproxied(obj: Any) -> Any:
     """The object behind a Werkzeug ``LocalProxy`` such as Flask-Login's ``current_user``."""
     getter = getattr(obj, "_get_current_object", None)
@@ -1289,17 +1228,6 @@ def _unproxied(obj: Any) -> Any:
 def _same_client(stored: Optional[str], presented: Optional[str]) -> bool:
     """Exact client_id equality (the database's collation may be case-insensitive)."""
     return isinstance(presented, str) and bool(presented) and stored == presented
-
-
-def _current_app_config() -> Optional[ProviderConfig]:
-    try:
-        from flask import current_app, has_app_context
-    except ImportError:  # pragma: no cover - Flask is a dependency, but the store needs none
-        return None
-    if not has_app_context():
-        return None
-    config = getattr(current_app.extensions.get("oauth2_provider"), "config", None)
-    return config if isinstance(config, ProviderConfig) else None
 
 
 def _column_values(row: Any) -> Optional[dict]:

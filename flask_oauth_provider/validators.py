@@ -26,23 +26,21 @@ from __future__ import annotations
 import hmac
 import logging
 from typing import Any, Optional
-from urllib.parse import urlsplit
 
-from flask import current_app, g, has_app_context
+from flask import g, has_app_context
 
 from .config import ProviderConfig
 from .core.client_auth import extract_client_credentials
-from .core.utils import is_loopback_host, redirect_uri_matches, scope_to_list
+from .core.redirect_uris import redirect_uri_matches, transport_allows
+from .core.utils import scope_to_list
 from .core.validator import RequestValidator
+from .state import config_in_force
 
 log = logging.getLogger("flask_oauth_provider.validators")
 
 #: Compared against when a client is unknown, so that an unknown client_id and a wrong
 #: secret cost the same work (no oracle for valid client ids).
 _DUMMY_SECRET = "x" * 43
-
-_DEFAULT_CONFIG = ProviderConfig()
-
 
 def _as_list(value: Any) -> list[str]:
     """A stored list attribute (scopes, redirect URIs, grant types) as a list.
@@ -68,23 +66,6 @@ def is_public_client(client: Any) -> bool:
     return False
 
 
-def transport_allows(uri: str, config: ProviderConfig) -> bool:
-    """Whether ``uri`` may be used as a redirect target under the transport rule.
-
-    RFC 9700 §2.6 / OAuth 2.1 §2.3.1: ``http`` only for loopback hosts (native apps,
-    RFC 8252 §7.3), unless ``OAUTH2_PROVIDER_INSECURE_TRANSPORT`` is set. Other schemes
-    (``https``, private-use schemes of native apps) are left to the registration checks.
-    """
-    try:
-        parts = urlsplit(uri)
-        host = parts.hostname
-    except ValueError:
-        return False
-    if parts.scheme.lower() != "http" or config.insecure_transport:
-        return True
-    return bool(host) and is_loopback_host(host)
-
-
 class ProviderValidator(RequestValidator):
     """Client policy shared by the bundled validators; storage is left to subclasses.
 
@@ -96,18 +77,13 @@ class ProviderValidator(RequestValidator):
 
     @property
     def config(self) -> ProviderConfig:
-        """The :class:`ProviderConfig` in force for the current request.
+        """The :class:`ProviderConfig` in force (one lookup: ``state.config_in_force``).
 
         Inside a request of an app where an ``OAuth2Provider`` is registered, that app's
         config (so one validator can serve several apps); otherwise the one assigned to
         ``validator.config``, or the defaults.
         """
-        if has_app_context():
-            state = current_app.extensions.get("oauth2_provider")
-            app_config = getattr(state, "config", None)
-            if isinstance(app_config, ProviderConfig):
-                return app_config
-        return self._explicit_config or _DEFAULT_CONFIG
+        return config_in_force(self._explicit_config)
 
     @config.setter
     def config(self, value: ProviderConfig) -> None:
@@ -231,7 +207,7 @@ class ProviderValidator(RequestValidator):
         the transport rule (plain ``http`` only on loopback) applies either way.
         """
         client = self._client_for(client_id, request)
-        if client is None or not transport_allows(redirect_uri, self.config):
+        if client is None or not transport_allows(redirect_uri, self.config.insecure_transport):
             return False
         custom = getattr(client, "validate_redirect_uri", None)
         if callable(custom):
@@ -256,7 +232,7 @@ class ProviderValidator(RequestValidator):
             uri = registered[0] if len(registered) == 1 else None
         else:
             uri = getattr(client, "default_redirect_uri", None)
-        if uri and not transport_allows(uri, self.config):
+        if uri and not transport_allows(uri, self.config.insecure_transport):
             return None
         return uri or None
 

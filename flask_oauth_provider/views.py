@@ -23,7 +23,7 @@ from .core.endpoints.metadata import MetadataEndpoint
 from .core.request import Request
 from .core.utils import add_params_to_uri
 from .forms import ConsentForm
-from .provider import ProviderState, current_state
+from .state import ProviderState, current_state
 
 log = logging.getLogger("flask_oauth_provider.views")
 

@@ -29,9 +29,9 @@ __all__ = [
     "list_to_scope",
     "params_from_uri",
     "pkce_s256",
-    "redirect_uri_matches",
     "safe_string_equals",
     "scope_to_list",
+    "split_host_port",
     "urldecode",
     "urlencode_params",
     "verify_code_verifier",
@@ -142,7 +142,7 @@ def params_from_uri(uri: str) -> dict[str, Any]:
 def host_from_uri(uri: str) -> tuple[str, str | None]:
     """Return ``(host, port)`` of ``uri``; the port defaults to 80/443 for http/https."""
     parts = urlsplit(uri)
-    host, port = _split_host_port(parts.netloc.rpartition("@")[2])
+    host, port = split_host_port(parts.netloc.rpartition("@")[2])
     if port is None:
         port = {"http": "80", "https": "443"}.get(parts.scheme.lower())
     return host, port
@@ -213,59 +213,6 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
-def _split_host_port(netloc: str) -> tuple[str, str | None]:
-    """Split ``host[:port]`` (no userinfo) into host and port string (None if absent)."""
-    if netloc.startswith("["):
-        end = netloc.find("]")
-        if end == -1:
-            return netloc, None
-        host, rest = netloc[: end + 1], netloc[end + 1 :]
-        if rest.startswith(":"):
-            return host, rest[1:]
-        return host, None if not rest else rest
-    host, sep, port = netloc.rpartition(":")
-    if not sep:
-        return netloc, None
-    return host, port
-
-
-def redirect_uri_matches(registered: str, requested: str) -> bool:
-    """Return True if ``requested`` matches the ``registered`` redirect URI.
-
-    RFC 9700 §4.1.3 / OAuth 2.1 §4.1.1 / RFC 6749 §3.1.2.2: redirect URIs are
-    compared by exact (simple) string comparison; nothing is normalized.  The one
-    exception is RFC 8252 §7.3: for an ``http`` redirect URI on a loopback host,
-    the port may differ (or be absent on either side) while scheme, host, path,
-    query and fragment stay byte-for-byte identical.  URIs with userinfo never
-    use the exception.
-    """
-    if not isinstance(registered, str) or not isinstance(requested, str):
-        return False
-    if hmac.compare_digest(registered.encode("utf-8"), requested.encode("utf-8")):
-        return True
-    try:
-        reg = urlsplit(registered)
-        req = urlsplit(requested)
-    except ValueError:
-        return False
-    if reg.scheme != "http" or req.scheme != "http":
-        return False
-    if "@" in reg.netloc or "@" in req.netloc:
-        return False
-    reg_host, reg_port = _split_host_port(reg.netloc)
-    req_host, req_port = _split_host_port(req.netloc)
-    if reg_host != req_host or not is_loopback_host(reg_host):
-        return False
-    for port in (reg_port, req_port):
-        if port is not None and not (port.isdigit() and port.isascii() and 0 < int(port) < 65536):
-            return False
-    # Everything after the authority must be identical, compared as the raw
-    # strings (not the parsed parts) so that no normalization sneaks in.
-    prefix_reg = f"{reg.scheme}://{reg.netloc}"
-    prefix_req = f"{req.scheme}://{req.netloc}"
-    if not registered.startswith(prefix_reg) or not requested.startswith(prefix_req):
-        return False
-    return registered[len(prefix_reg) :] == requested[len(prefix_req) :]
 
 
 # ------------------------------------------------------------------------- secrets
@@ -281,6 +228,22 @@ def generate_token(nbytes: int = 32) -> str:
     if nbytes < 32:
         raise ValueError("Tokens must carry at least 32 random bytes (256 bits).")
     return secrets.token_urlsafe(nbytes)
+
+
+def split_host_port(netloc: str) -> tuple[str, str | None]:
+    """Split ``host[:port]`` (no userinfo) into host and port string (None if absent)."""
+    if netloc.startswith("["):
+        end = netloc.find("]")
+        if end == -1:
+            return netloc, None
+        host, rest = netloc[: end + 1], netloc[end + 1 :]
+        if rest.startswith(":"):
+            return host, rest[1:]
+        return host, None if not rest else rest
+    host, sep, port = netloc.rpartition(":")
+    if not sep:
+        return netloc, None
+    return host, port
 
 
 def safe_string_equals(a: Any, b: Any) -> bool:

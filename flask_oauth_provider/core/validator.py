@@ -18,7 +18,7 @@ General rules for implementers:
   credentials with
   :func:`~flask_oauth_provider.core.client_auth.extract_client_credentials`;
   match redirect URIs with
-  :func:`~flask_oauth_provider.core.utils.redirect_uri_matches`.
+  :func:`~flask_oauth_provider.core.redirect_uris.redirect_uri_matches`.
 * Never log tokens, codes, secrets or passwords.
 """
 
@@ -92,7 +92,7 @@ class RequestValidator:
         Called by the authorization endpoint when the request carries a
         ``redirect_uri``, after :meth:`validate_client_id`.  Compare exactly
         (RFC 9700 §4.1.3); only loopback ports may differ (RFC 8252 §7.3), see
-        :func:`~flask_oauth_provider.core.utils.redirect_uri_matches`.  False raises
+        :func:`~flask_oauth_provider.core.redirect_uris.redirect_uri_matches`.  False raises
         the fatal ``MismatchingRedirectURIError``.
         """
         raise NotImplementedError(_MUST_IMPLEMENT)

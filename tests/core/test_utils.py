@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flask_oauth_provider.core import utils
+from flask_oauth_provider.core import redirect_uris, utils
 
 REG = "https://client.example/cb"
 
@@ -201,11 +201,11 @@ def test_is_loopback_host_rejects_others(host):
 
 
 def test_redirect_uri_matches_identical_string():
-    assert utils.redirect_uri_matches(REG, REG)
+    assert redirect_uris.redirect_uri_matches(REG, REG)
 
 
 def test_redirect_uri_matches_identical_string_with_query():
-    assert utils.redirect_uri_matches(REG + "?tenant=a", REG + "?tenant=a")
+    assert redirect_uris.redirect_uri_matches(REG + "?tenant=a", REG + "?tenant=a")
 
 
 @pytest.mark.parametrize(
@@ -241,7 +241,7 @@ def test_redirect_uri_matches_identical_string_with_query():
 )
 def test_redirect_uri_matches_rejects_mutations_of_registered_uri(requested):
     # security-checklist RU-01 / RU-03 (RFC 9700 §4.1.3: simple string comparison).
-    assert not utils.redirect_uri_matches(REG, requested)
+    assert not redirect_uris.redirect_uri_matches(REG, requested)
 
 
 PATH_CONFUSION_SUFFIXES = """
@@ -261,12 +261,12 @@ def test_path_confusion_list_has_all_twenty_payloads():
 @pytest.mark.parametrize("suffix", PATH_CONFUSION_SUFFIXES)
 def test_redirect_uri_matches_rejects_path_confusion_payloads(suffix):
     # security-checklist §2.4 (OAuch RedirectUriConfusionTest).
-    assert not utils.redirect_uri_matches(REG, REG + suffix)
+    assert not redirect_uris.redirect_uri_matches(REG, REG + suffix)
 
 
 @pytest.mark.parametrize("suffix", PATH_CONFUSION_SUFFIXES)
 def test_redirect_uri_matches_rejects_path_confusion_on_loopback(suffix):
-    assert not utils.redirect_uri_matches(
+    assert not redirect_uris.redirect_uri_matches(
         "http://127.0.0.1/cb", "http://127.0.0.1:5000/cb" + suffix
     )
 
@@ -284,7 +284,7 @@ def test_redirect_uri_matches_rejects_path_confusion_on_loopback(suffix):
 )
 def test_redirect_uri_matches_lets_loopback_port_vary(registered, requested):
     # RFC 8252 §7.3: any port for loopback IP redirect URIs.
-    assert utils.redirect_uri_matches(registered, requested)
+    assert redirect_uris.redirect_uri_matches(registered, requested)
 
 
 @pytest.mark.parametrize(
@@ -313,16 +313,16 @@ def test_redirect_uri_matches_lets_loopback_port_vary(registered, requested):
 )
 def test_redirect_uri_matches_loopback_only_port_may_differ(requested):
     # security-checklist RU-03: scheme, host, path and query stay exact.
-    assert not utils.redirect_uri_matches("http://127.0.0.1/cb", requested)
+    assert not redirect_uris.redirect_uri_matches("http://127.0.0.1/cb", requested)
 
 
 def test_redirect_uri_matches_never_varies_port_of_non_loopback_uri():
-    assert not utils.redirect_uri_matches("http://client.example/cb", "http://client.example:81/cb")
+    assert not redirect_uris.redirect_uri_matches("http://client.example/cb", "http://client.example:81/cb")
 
 
 def test_redirect_uri_matches_rejects_non_strings():
-    assert not utils.redirect_uri_matches(REG, None)
-    assert not utils.redirect_uri_matches(None, REG)
+    assert not redirect_uris.redirect_uri_matches(REG, None)
+    assert not redirect_uris.redirect_uri_matches(None, REG)
 
 
 # -------------------------------------------------------------------- secrets
@@ -482,12 +482,12 @@ def test_add_params_to_uri_round_trips(params):
 
 @given(st.text())
 def test_redirect_uri_matches_only_identical_for_non_loopback(requested):
-    assert utils.redirect_uri_matches(REG, requested) == (requested == REG)
+    assert redirect_uris.redirect_uri_matches(REG, requested) == (requested == REG)
 
 
 @given(st.integers(min_value=1, max_value=65535))
 def test_redirect_uri_matches_any_loopback_port(port):
-    assert utils.redirect_uri_matches("http://127.0.0.1/cb", f"http://127.0.0.1:{port}/cb")
+    assert redirect_uris.redirect_uri_matches("http://127.0.0.1/cb", f"http://127.0.0.1:{port}/cb")
 
 
 @given(

@@ -19,7 +19,7 @@ from flask_login import LoginManager, UserMixin, login_user, logout_user
 
 from flask_oauth_provider import OAuth2Provider, current_token
 from flask_oauth_provider.core import RequestValidator
-from flask_oauth_provider.core.utils import redirect_uri_matches
+from flask_oauth_provider.core.redirect_uris import redirect_uri_matches
 
 REG = "https://client.example/cb"
 REG2 = "https://client.example/other"

@@ -8,7 +8,7 @@ from flask_support import Store, access_token
 
 from flask_oauth_provider import OAuth2Provider, signals
 from flask_oauth_provider.config import DEFAULTS, PREFIX
-from flask_oauth_provider.provider import ProviderState
+from flask_oauth_provider.state import ProviderState
 
 
 def test_init_app_stores_the_state_in_app_extensions():

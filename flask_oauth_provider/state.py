@@ -1,0 +1,185 @@
+"""Per-app state of the provider: the extension key, the config in force, the core server.
+
+``init_app`` stores a :class:`ProviderState` in ``app.extensions[EXTENSION_KEY]``. Every
+other module reaches the provider's state through :func:`current_state` and the
+configuration through :func:`config_in_force`, so nothing below the extension object
+imports it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from flask import current_app, g, has_app_context
+
+from .config import ProviderConfig
+from .core import errors
+from .core.servers import Server
+
+#: The key of the provider's state in ``app.extensions``.
+EXTENSION_KEY = "oauth2_provider"
+
+_DEFAULT_CONFIG = ProviderConfig()
+
+
+def config_in_force(assigned: Optional[ProviderConfig] = None) -> ProviderConfig:
+    """The configuration that applies now: the one lookup every part of the package uses.
+
+    Inside an app on which a provider is registered, that app's
+    :class:`~flask_oauth_provider.config.ProviderConfig` (the core server is built from
+    it, so the validator's policy must agree with it; one validator may serve several
+    apps). Outside such an app (scripts, a validator used on its own), ``assigned`` (a
+    config set on the validator), else the defaults.
+    """
+    if has_app_context():
+        config = getattr(current_app.extensions.get(EXTENSION_KEY), "config", None)
+        if isinstance(config, ProviderConfig):
+            return config
+    return assigned or _DEFAULT_CONFIG
+
+
+# -- per-app state -------------------------------------------------------------------------
+
+
+class ProviderState:
+    """What ``init_app`` stores in ``app.extensions["oauth2_provider"]``.
+
+    Holds the app's :class:`~flask_oauth_provider.config.ProviderConfig` and the core
+    server built for it. Any other attribute is the provider's, so
+    ``app.extensions["oauth2_provider"].create_client(...)`` works.
+    """
+
+    def __init__(self, provider: Any, config: ProviderConfig) -> None:
+        self.provider = provider
+        self.config = config
+        self._server: Optional[Server] = None
+        self._server_validator: Any = None
+
+    @property
+    def validator(self) -> Any:
+        """The validator in use (built from the callbacks when that is the way)."""
+        return self.provider._resolve_validator()
+
+    @property
+    def server(self) -> Server:
+        """The core server for this app, built from its config on first use."""
+        validator = self.validator
+        if self._server is None or self._server_validator is not validator:
+            self._server = build_server(validator, self.config)
+            self._server_validator = validator
+        return self._server
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.provider, name)
+
+
+def current_state() -> ProviderState:
+    """The provider state of the current app; ``RuntimeError`` when none is registered."""
+    state = current_app.extensions.get(EXTENSION_KEY)
+    if state is None:
+        raise RuntimeError(
+            "No OAuth2Provider is registered on this app: call oauth.init_app(app) first."
+        )
+    return state
+
+
+def build_server(validator: Any, config: ProviderConfig) -> Server:
+    """The core server of one app: its grants, PKCE, expiry, generators and token rules.
+
+    Grant types and response types that ``OAUTH2_PROVIDER_GRANT_TYPES`` leaves out are
+    refused by the grants themselves (``unsupported_grant_type`` /
+    ``unsupported_response_type``), whatever the validator says, so a custom validator
+    cannot switch the implicit or password grant on by accident (RFC 9700 §2.1.2, §2.4).
+    """
+    server = Server(
+        validator,
+        config.token_expires_in,
+        config.token_generator,
+        config.refresh_token_generator,
+        pkce_plain=config.pkce_plain,
+        allow_query_token=config.allow_query_token,
+    )
+    enabled_grants = set(config.grant_types)
+    enabled_responses = set(config.response_types)
+
+    def authorization_checks(request: Any) -> dict:
+        # Runs after client and redirect URI are validated, so errors are redirected.
+        check_parameters(request)
+        # RFC 6749 §3.1: "Request and response parameters MUST NOT be included more
+        # than once" — for every parameter, not only the five the grant checks.
+        duplicates = [name for name in request.duplicate_params if name in AUTHORIZATION_PARAMS]
+        if duplicates:
+            raise _without_state(errors.InvalidRequestError(
+                description=f"Duplicate {duplicates[0]} parameter.", request=request))
+        # RFC 6749 §3.1.1 / §4.1.2.1: a response type that is not enabled is
+        # unsupported_response_type (a missing one is left to the grant: invalid_request).
+        if request.response_type is not None and request.response_type not in enabled_responses:
+            raise errors.UnsupportedResponseTypeError(request=request)
+        return {}
+
+    def token_checks(request: Any) -> None:
+        check_parameters(request)
+        # RFC 6749 §5.2 unsupported_grant_type.
+        if request.grant_type not in enabled_grants:
+            raise errors.UnsupportedGrantTypeError(request=request)
+        if has_app_context():
+            g._oauth2_token_request = request  # for the token_issued signal
+
+    server.auth_grant.custom_validators.pre_auth.append(authorization_checks)
+    server.implicit_grant.custom_validators.pre_auth.append(authorization_checks)
+    for grant in (server.auth_grant, server.password_grant, server.credentials_grant,
+                  server.refresh_grant):
+        grant.custom_validators.pre_token.append(token_checks)
+    issue_refresh = "refresh_token" in enabled_grants
+    server.auth_grant.refresh_token = issue_refresh
+    server.password_grant.refresh_token = issue_refresh
+    return server
+
+
+#: Parameters of an authorization request (RFC 6749 §4.1.1, §4.2.1; RFC 7636 §4.3).
+AUTHORIZATION_PARAMS = frozenset({
+    "response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
+    "code_challenge_method", "response_mode", "nonce", "prompt",
+})
+
+#: Longest value accepted per parameter; anything longer is ``invalid_request``.
+#: RFC 7636 §4.1/§4.2 fix verifier and challenge at 43–128 characters; the others are
+#: generous bounds that stop oversized values early (and out of redirects and logs).
+PARAMETER_LIMITS = {
+    "client_id": 255,
+    "code_verifier": 128,
+    "code_challenge": 128,
+    "code_challenge_method": 32,
+    "grant_type": 255,
+    "response_type": 255,
+    "token_type_hint": 64,
+    "scope": 2048,
+    "state": 2048,
+    "redirect_uri": 2048,
+}
+DEFAULT_PARAMETER_LIMIT = 4096
+
+
+def _without_state(error: errors.OAuth2Error) -> errors.OAuth2Error:
+    # An oversized or repeated state is not echoed back (it would be the attacker's).
+    error.state = None
+    return error
+
+
+def check_parameters(request: Any) -> None:
+    """Refuse a parameter longer than its limit (RFC 6749 §5.2 / §4.1.2.1 invalid_request)."""
+    for name, value in _request_params(request):
+        limit = PARAMETER_LIMITS.get(name, DEFAULT_PARAMETER_LIMIT)
+        if isinstance(value, str) and len(value) > limit:
+            raise _without_state(errors.InvalidRequestError(
+                description=f"The {name} parameter is too long.", request=request))
+
+
+def _request_params(request: Any) -> list:
+    pairs = list(getattr(request, "uri_query_params", None) or [])
+    body = getattr(request, "decoded_body", None)
+    if isinstance(body, list):
+        pairs.extend(body)
+    return pairs
+
+
