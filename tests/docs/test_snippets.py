@@ -1,0 +1,276 @@
+"""Every Python block of README.rst and docs/*.rst runs as written, and does what its page says.
+
+The marking convention is in ``tests/docs/snippets.py``: each block is a whole program, a
+continuation of one, or a fragment with a stated reason. Each program runs in a fresh
+module inside a temporary folder (its SQLite files land there), and a driver below,
+registered for the program's name, then walks the flow the page describes through the
+Flask test client. A program without a driver, or a driver without a program, fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from html.parser import HTMLParser
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Optional
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+import docs_snippets as snippets
+
+BLOCKS = snippets.all_blocks()
+PROGRAMS, PROBLEMS = snippets.programs(BLOCKS)
+DRIVERS: dict[str, Callable[[ModuleType, Any], None]] = {}
+
+
+def drives(*names: str) -> Callable:
+    def register(f: Callable[[ModuleType, Any], None]) -> Callable[[ModuleType, Any], None]:
+        for name in names:
+            assert name not in DRIVERS, f"two drivers for {name}"
+            DRIVERS[name] = f
+        return f
+    return register
+
+
+# -- the convention itself ------------------------------------------------------------
+
+
+def test_the_pages_have_python_blocks():
+    # A parser that finds nothing would make every other test here pass vacuously.
+    pages = {block.page for block in BLOCKS}
+    assert {"README.rst", "docs/quickstart.rst", "docs/storage.rst"} <= pages
+    assert len(BLOCKS) >= 20
+
+
+def test_every_block_is_run_or_marked_a_fragment():
+    assert PROBLEMS == []
+    run = {id(b) for program in PROGRAMS.values() for b in program.blocks}
+    unmarked = [b.where for b in BLOCKS
+                if id(b) not in run and not (b.marker or "").startswith("fragment:")]
+    assert unmarked == []
+
+
+def test_every_program_has_a_driver_and_every_driver_a_program():
+    assert sorted(set(PROGRAMS) - set(DRIVERS)) == []
+    assert sorted(set(DRIVERS) - set(PROGRAMS)) == []
+
+
+def test_the_marker_reader_refuses_what_it_cannot_read(tmp_path):
+    page = tmp_path / "page.rst"
+    page.write_text("Text::\n\n    x = 1\n\n.. code-block:: python\n\n    y = 2\n")
+    blocks = snippets.read_blocks(page, "page.rst")
+    assert [b.code for b in blocks] == ["x = 1\n", "y = 2\n"]
+    assert "without a '.. snippet:' marker" in snippets.programs(blocks)[1][0]
+    blocks[0].marker, blocks[1].marker = "fragment: short", "continue nowhere"
+    problems = snippets.programs(blocks)[1]
+    assert "needs a reason" in problems[0] and "before its 'complete'" in problems[1]
+    blocks[0].marker, blocks[1].marker = "complete a after b", "compete a"
+    problems = snippets.programs(blocks)[1]
+    assert "cannot read marker" in problems[0] and "unknown 'b'" in problems[1]
+    blocks[0].marker, blocks[1].marker = "fragment: shown for comparison", "complete a"
+    found, problems = snippets.programs(blocks)
+    assert problems == [] and [b.code for b in found["a"].blocks] == ["y = 2\n"]
+
+
+# -- running a program ----------------------------------------------------------------
+
+
+@pytest.fixture
+def run_program(tmp_path, monkeypatch):
+    """Run a documented program as a module in a private folder; yield the module."""
+    modules: list[ModuleType] = []
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for key in ("FLASK_APP", "DATABASE_URL", "SECRET_KEY"):
+        monkeypatch.delenv(key, raising=False)
+
+    def run(name: str) -> ModuleType:
+        module = snippets.load(PROGRAMS[name], PROGRAMS, tmp_path)
+        modules.append(module)
+        return module
+
+    yield run
+    for module in modules:
+        snippets.unload(module)
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_documented_program(name, run_program, capsys):
+    if name not in DRIVERS:
+        pytest.fail(f"no driver for program {name!r}")
+    module = run_program(name)
+    DRIVERS[name](module, capsys)
+
+
+# -- what the drivers share: a browser-ish walk through the code flow --------------------
+
+
+class _Inputs(HTMLParser):
+    """The fields a browser would submit from a page's first form, and its action."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: Optional[str] = None
+        self.fields: list[tuple[str, str]] = []
+        self.submits: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, Optional[str]]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and self.action is None:
+            self.action = a.get("action", "")
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind == "submit":
+                self.submits.append((a["name"], a.get("value", "")))
+            elif kind != "checkbox" or "checked" in a:
+                self.fields.append((a["name"], a.get("value", "")))
+
+
+def form_of(html: str) -> _Inputs:
+    parser = _Inputs()
+    parser.feed(html)
+    return parser
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def basic(client_id: str, secret: str) -> dict[str, str]:
+    raw = f"{client_id}:{secret}".encode()
+    return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def query_of(location: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def log_in_with_form(http: Any, login_url: str, username: str, password: str) -> str:
+    """Submit the documented login form at ``login_url``; return where it redirects."""
+    page = http.get(login_url)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    fields = dict(form_of(page.get_data(as_text=True)).fields)
+    fields.update(username=username, password=password)
+    answer = http.post(login_url, data=fields)
+    assert answer.status_code in (302, 303), answer.get_data(as_text=True)
+    return answer.headers["Location"]
+
+
+def allow_on_consent_page(http: Any, authorize_url: str) -> dict[str, str]:
+    """Press Allow on the consent page; return the query the client receives."""
+    page = http.get(authorize_url)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    form = form_of(page.get_data(as_text=True))
+    allow = [s for s in form.submits if s[0] == "allow"]
+    assert allow, "the consent page has no Allow button"
+    answer = http.post(form.action or authorize_url, data=MultiDict(form.fields + allow))
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    return query_of(answer.headers["Location"])
+
+
+def code_flow(http: Any, *, client_id: str, secret: Optional[str], redirect_uri: str,
+              scope: str, log_in: Callable[[str], str], pkce: bool = True) -> dict:
+    """The authorization code flow as a browser and a client walk it; return the token."""
+    params = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
+              "scope": scope, "state": "st4te"}
+    verifier = None
+    if pkce:
+        verifier, challenge = pkce_pair()
+        params.update(code_challenge=challenge, code_challenge_method="S256")
+    authorize_url = "/oauth/authorize?" + urlencode(params)
+    first = http.get(authorize_url)
+    if first.status_code in (302, 303):  # nobody logged in: the login page, with next=
+        after_login = log_in(first.headers["Location"])
+        assert urlsplit(after_login).path == "/oauth/authorize"
+        authorize_url = after_login
+    answer = allow_on_consent_page(http, authorize_url)
+    assert answer.get("state") == "st4te" and "code" in answer, answer
+    form = {"grant_type": "authorization_code", "code": answer["code"],
+            "redirect_uri": redirect_uri}
+    if verifier:
+        form["code_verifier"] = verifier
+    headers = basic(client_id, secret) if secret else {}
+    if not secret:
+        form["client_id"] = client_id
+    token = http.post("/oauth/token", data=form, headers=headers)
+    assert token.status_code == 200, token.get_data(as_text=True)
+    return token.get_json()
+
+
+def client_credentials(http: Any, client_id: str, secret: str, scope: str) -> dict:
+    token = http.post("/oauth/token", headers=basic(client_id, secret),
+                      data={"grant_type": "client_credentials", "scope": scope})
+    assert token.status_code == 200, token.get_data(as_text=True)
+    return token.get_json()
+
+
+def printed_credentials(capsys: Any) -> tuple[str, str]:
+    """The ``export CLIENT_ID=... CLIENT_SECRET=...`` line the quickstart prints."""
+    out = capsys.readouterr().out
+    m = re.search(r"export CLIENT_ID=(\S+) CLIENT_SECRET=(\S+)", out)
+    assert m, f"the quickstart printed no credentials: {out!r}"
+    return m.group(1), m.group(2)
+
+
+# -- README.rst and docs/quickstart.rst ---------------------------------------------------
+
+
+@drives("readme", "quickstart")
+def drive_quickstart(module: ModuleType, capsys: Any) -> None:
+    client_id, secret = printed_credentials(capsys)
+    assert Path("instance", "app.db").exists()  # where the README says the database is
+    http = module.app.test_client()
+
+    # The client credentials grant, as the README's first curl commands do it.
+    token = client_credentials(http, client_id, secret, "profile")
+    me = http.get("/api/me", headers=bearer(token["access_token"]))
+    assert me.get_json() == {"client": "Demo client", "user": None}
+
+    # The authorization code grant, in the browser: login page, consent, /callback.
+    def log_in(login_url: str) -> str:
+        return log_in_with_form(http, login_url, "alice", "alice")
+
+    redirect_uri = "http://127.0.0.1:5000/callback"
+    token = code_flow(http, client_id=client_id, secret=secret, redirect_uri=redirect_uri,
+                      scope="profile", log_in=log_in, pkce=False)
+    assert "refresh_token" in token
+    me = http.get("/api/me", headers=bearer(token["access_token"]))
+    assert me.get_json() == {"client": "Demo client", "user": "alice"}
+    # /callback, standing in for the client, shows what it was sent.
+    assert http.get("/callback?code=abc").get_json() == {"code": "abc", "error": None}
+
+    # The login view sends nobody to another site, whatever ``next`` says.
+    fresh = module.app.test_client()
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        went = log_in_with_form(fresh, "/login?" + urlencode({"next": target}),
+                                "alice", "alice")
+        assert went == "/", target
+    wrong = fresh.post("/login", data={"username": "alice", "password": "bob"})
+    assert wrong.status_code == 200 and b"<form" in wrong.data
+
+    # A second start finds the user and prints no new client.
+    snippets.unload(module)
+    again = snippets.load(PROGRAMS["readme"], PROGRAMS, Path.cwd())
+    assert "CLIENT_ID" not in capsys.readouterr().out
+    snippets.unload(again)
+
+
+def test_quickstart_page_assembles_the_readme_file():
+    # docs/quickstart.rst explains the README's app.py step by step: the same file.
+    def code(name: str) -> list[str]:
+        text = snippets.source(PROGRAMS[name], PROGRAMS)
+        return [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("# ----")]
+
+    assert code("quickstart") == code("readme")
