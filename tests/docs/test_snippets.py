@@ -274,3 +274,62 @@ def test_quickstart_page_assembles_the_readme_file():
         return [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("# ----")]
 
     assert code("quickstart") == code("readme")
+
+
+# -- docs/storage.rst ---------------------------------------------------------------------
+
+
+def log_in_directly(http: Any, user_id: int) -> None:
+    """Log a user in the way Flask-Login remembers it, for pages without a login view."""
+    with http.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+
+
+@drives("storage")
+def drive_storage(module: ModuleType, capsys: Any) -> None:
+    app, db = module.app, module.db
+    with app.app_context():
+        owner = module.User(username="owner")
+        alice = module.User(username="alice")
+        db.session.add_all([owner, alice])
+        db.session.flush()
+        client, secret = module.oauth.create_client(
+            name="Owned app", redirect_uris=["https://app.example/cb"], scopes=["profile"],
+            grant_types=["authorization_code", "refresh_token", "client_credentials"],
+            user=owner)
+        db.session.commit()
+        client_id, alice_id = client.client_id, alice.id
+    http = app.test_client()
+    log_in_directly(http, alice_id)
+    assert b"No application has access" in http.get("/authorized").data
+
+    def not_expected(login_url: str) -> str:
+        raise AssertionError(f"alice is logged in, yet sent to {login_url}")
+
+    token = code_flow(http, client_id=client_id, secret=secret,
+                      redirect_uri="https://app.example/cb", scope="profile",
+                      log_in=not_expected)
+    page = http.get("/authorized").get_data(as_text=True)
+    assert "Owned app may use: profile" in page
+    action = form_of(page).action
+    assert action == f"/authorized/{client_id}/revoke"
+    assert http.post(action).headers["Location"] == "/authorized"
+    assert b"No application has access" in http.get("/authorized").data
+    # Revoked: the access token no longer passes introspection.
+    seen = http.post("/oauth/introspect", headers=basic(client_id, secret),
+                     data={"token": token["access_token"]})
+    assert seen.get_json() == {"active": False}
+
+
+@drives("storage-plain")
+def drive_storage_plain(module: ModuleType, capsys: Any) -> None:
+    client_id, secret = re.search(r"client: (\S+) (\S+)", capsys.readouterr().out).groups()
+    http = module.app.test_client()
+    token = client_credentials(http, client_id, secret, "reports")
+    seen = http.post("/oauth/introspect", headers=basic(client_id, secret),
+                     data={"token": token["access_token"]})
+    assert seen.get_json()["active"] is True
+    assert seen.get_json()["scope"] == "reports"
+    # The scoped session is removed after each request: nothing is left open.
+    assert not module.Session.registry.has()
