@@ -333,3 +333,60 @@ def drive_storage_plain(module: ModuleType, capsys: Any) -> None:
     assert seen.get_json()["scope"] == "reports"
     # The scoped session is removed after each request: nothing is left open.
     assert not module.Session.registry.has()
+
+
+# -- docs/protecting.rst -----------------------------------------------------------------
+
+
+def machine_client(module: ModuleType, scopes: list[str], **kwargs: Any) -> tuple[str, str]:
+    """A client-credentials client registered in a documented app; ``(client_id, secret)``."""
+    with module.app.app_context():
+        client, secret = module.oauth.create_client(
+            name="Machine", scopes=scopes, grant_types=["client_credentials"], **kwargs)
+        module.db.session.commit()
+        return client.client_id, secret
+
+
+@drives("protecting")
+def drive_protecting(module: ModuleType, capsys: Any) -> None:
+    client_id, secret = printed_credentials(capsys)
+    http = module.app.test_client()
+
+    def token_for(scope: str, cid: str = client_id, key: str = secret) -> dict[str, str]:
+        return bearer(client_credentials(http, cid, key, scope)["access_token"])
+
+    # /api/profile: a user's token reads the name; the client's own token is refused.
+    user_token = code_flow(
+        http, client_id=client_id, secret=secret, redirect_uri="http://127.0.0.1:5000/callback",
+        scope="profile", log_in=lambda url: log_in_with_form(http, url, "alice", "alice"),
+        pkce=True)
+    mine = bearer(user_token["access_token"])
+    assert http.get("/api/profile", headers=mine).get_json() == {"username": "alice"}
+    assert http.get("/api/profile", headers=token_for("profile")).status_code == 403
+
+    # /api/contact: any one of email and address will do.
+    contact_id, contact_secret = machine_client(module, ["email", "address", "profile"])
+    for scope in ("email", "address", "email address"):
+        answer = http.get("/api/contact", headers=token_for(scope, contact_id, contact_secret))
+        assert answer.status_code == 200 and answer.get_json()["scopes"] == scope.split()
+    refused = http.get("/api/contact", headers=token_for("profile", contact_id, contact_secret))
+    assert refused.status_code == 403
+
+    # /api/files/<name>: reading needs files:read, changing needs files:write.
+    files_id, files_secret = machine_client(module, ["files:read", "files:write"])
+    reader = token_for("files:read", files_id, files_secret)
+    writer = token_for("files:write", files_id, files_secret)
+    assert http.get("/api/files/a", headers=reader).get_json() == {"name": "a", "method": "GET"}
+    assert http.put("/api/files/a", headers=reader).status_code == 403
+    assert http.put("/api/files/a", headers=writer).get_json()["method"] == "PUT"
+    assert http.get("/api/files/a", headers=writer).status_code == 403
+
+    # /api/greeting: anonymous is fine; a bad token is not.
+    assert http.get("/api/greeting").get_json() == {"hello": "stranger"}
+    assert http.get("/api/greeting", headers=mine).get_json() == {"hello": "Demo client"}
+    bad = http.get("/api/greeting", headers=bearer("not-a-token"))
+    assert bad.status_code == 401 and 'error="invalid_token"' in bad.headers["WWW-Authenticate"]
+
+    # /api/v2/...: the blueprint's before_request hook.
+    assert http.get("/api/v2/client").status_code == 401
+    assert http.get("/api/v2/client", headers=mine).get_json() == {"client": "Demo client"}
