@@ -390,3 +390,48 @@ def drive_protecting(module: ModuleType, capsys: Any) -> None:
     # /api/v2/...: the blueprint's before_request hook.
     assert http.get("/api/v2/client").status_code == 401
     assert http.get("/api/v2/client", headers=mine).get_json() == {"client": "Demo client"}
+
+
+# -- docs/configuration.rst --------------------------------------------------------------
+
+
+def module_in(app: Any, module: ModuleType) -> Any:
+    """``module`` seen with ``app`` as its app (for :func:`machine_client`)."""
+    return type("AppModule", (), {"app": app, "oauth": module.oauth, "db": module.db})
+
+
+@drives("configuration")
+def drive_configuration(module: ModuleType, capsys: Any) -> None:
+    app = module.create_app()
+    other = module.create_app({"OAUTH2_PROVIDER_ISSUER": "https://other.example.com",
+                               "OAUTH2_PROVIDER_TOKEN_EXPIRES_IN": 60,
+                               "SQLALCHEMY_DATABASE_URI": "sqlite:///other.db"})
+    meta = app.test_client().get("/.well-known/oauth-authorization-server").get_json()
+    assert meta["issuer"] == "https://auth.example.com"
+    assert meta["code_challenge_methods_supported"] == ["S256"]
+    other_meta = other.test_client().get("/.well-known/oauth-authorization-server").get_json()
+    assert other_meta["issuer"] == "https://other.example.com"
+
+    # Each app issues tokens with its own lifetime.
+    for each, lifetime in ((app, 900), (other, 60)):
+        with each.app_context():
+            module.db.create_all()
+        client_id, secret = machine_client(module_in(each, module), ["profile"])
+        token = client_credentials(each.test_client(), client_id, secret, "profile")
+        assert token["expires_in"] == lifetime
+
+    for wrong in ({"OAUTH2_PROVIDER_CODE_EXPIRES_IN": 6000},
+                  {"OAUTH2_PROVIDER_TOKEN_EXPIRE_IN": 60}):
+        with pytest.raises(ValueError, match=next(iter(wrong))):
+            module.create_app(wrong)
+
+    # MAX_REQUEST_SIZE: a body too large is a 413; a query too long, the error page.
+    small = module.create_app({"OAUTH2_PROVIDER_MAX_REQUEST_SIZE": 1024,
+                               "OAUTH2_PROVIDER_INSECURE_TRANSPORT": True})
+    http = small.test_client()
+    big = http.post("/oauth/token", data={"grant_type": "client_credentials",
+                                           "scope": "x" * 2000})
+    assert big.status_code == 413 and big.get_json()["error"] == "invalid_request"
+    page = http.get("/oauth/authorize?" + urlencode({"client_id": "c", "state": "s" * 2000}))
+    assert page.status_code == 400 and "Location" not in page.headers
+    assert "invalid_request" in page.get_data(as_text=True)
