@@ -435,3 +435,49 @@ def drive_configuration(module: ModuleType, capsys: Any) -> None:
     page = http.get("/oauth/authorize?" + urlencode({"client_id": "c", "state": "s" * 2000}))
     assert page.status_code == 400 and "Location" not in page.headers
     assert "invalid_request" in page.get_data(as_text=True)
+
+
+# -- docs/consent.rst --------------------------------------------------------------------
+
+
+@drives("consent")
+def drive_consent(module: ModuleType, capsys: Any) -> None:
+    client_id, secret = printed_credentials(capsys)
+    app, http = module.app, module.app.test_client()
+    redirect_uri = "http://127.0.0.1:5000/callback"
+    with app.app_context():
+        public, _ = module.oauth.create_client(name="SPA", public=True, scopes=["profile"],
+                                               redirect_uris=[redirect_uri])
+        module.db.session.commit()
+        public_id = public.client_id
+
+    # "What happens", 1: a wrong redirect URI is an error page, never a redirect.
+    wrong = http.get("/oauth/authorize?" + urlencode({
+        "response_type": "code", "client_id": client_id,
+        "redirect_uri": "https://evil.example/cb"}))
+    assert wrong.status_code == 400 and "Location" not in wrong.headers
+    # 2: a stranger whose request lacks PKCE is sent to log in first ...
+    no_pkce = "/oauth/authorize?" + urlencode({
+        "response_type": "code", "client_id": public_id, "redirect_uri": redirect_uri,
+        "scope": "profile", "state": "s1"})
+    first = http.get(no_pkce)
+    assert first.status_code == 302 and urlsplit(first.headers["Location"]).path == "/login"
+    # 3: ... and gets the client's error redirect only after logging in.
+    back = log_in_with_form(http, first.headers["Location"], "alice", "alice")
+    answer = http.get(back)
+    assert answer.status_code in (302, 303)
+    assert answer.headers["Location"].startswith(redirect_uri)
+    assert query_of(answer.headers["Location"])["error"] == "invalid_request"
+
+    # Skipping the page: not for other clients; for a first-party client, no page.
+    page = http.get("/oauth/authorize?" + urlencode({
+        "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
+        "scope": "profile", "state": "s2"}))
+    assert page.status_code == 200 and b"Allow" in page.data
+    app.config["FIRST_PARTY_CLIENTS"] = [client_id]
+    skipped = http.get("/oauth/authorize?" + urlencode({
+        "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
+        "scope": "profile", "state": "s3"}))
+    assert skipped.status_code in (302, 303), skipped.get_data(as_text=True)
+    sent = query_of(skipped.headers["Location"])
+    assert sent["state"] == "s3" and sent["code"]
