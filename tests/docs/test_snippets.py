@@ -15,7 +15,7 @@ import re
 import secrets
 from html.parser import HTMLParser
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any, Callable, Optional
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -101,11 +101,11 @@ def run_program(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_documented_program(name, run_program, capsys):
+def test_documented_program(name, run_program, capsys, monkeypatch):
     if name not in DRIVERS:
         pytest.fail(f"no driver for program {name!r}")
     module = run_program(name)
-    DRIVERS[name](module, capsys)
+    DRIVERS[name](module, SimpleNamespace(capsys=capsys, monkeypatch=monkeypatch))
 
 
 # -- what the drivers share: a browser-ish walk through the code flow --------------------
@@ -228,8 +228,8 @@ def printed_credentials(capsys: Any) -> tuple[str, str]:
 
 
 @drives("readme", "quickstart")
-def drive_quickstart(module: ModuleType, capsys: Any) -> None:
-    client_id, secret = printed_credentials(capsys)
+def drive_quickstart(module: ModuleType, ctx: Any) -> None:
+    client_id, secret = printed_credentials(ctx.capsys)
     assert Path("instance", "app.db").exists()  # where the README says the database is
     http = module.app.test_client()
 
@@ -263,7 +263,7 @@ def drive_quickstart(module: ModuleType, capsys: Any) -> None:
     # A second start finds the user and prints no new client.
     snippets.unload(module)
     again = snippets.load(PROGRAMS["readme"], PROGRAMS, Path.cwd())
-    assert "CLIENT_ID" not in capsys.readouterr().out
+    assert "CLIENT_ID" not in ctx.capsys.readouterr().out
     snippets.unload(again)
 
 
@@ -287,7 +287,7 @@ def log_in_directly(http: Any, user_id: int) -> None:
 
 
 @drives("storage")
-def drive_storage(module: ModuleType, capsys: Any) -> None:
+def drive_storage(module: ModuleType, ctx: Any) -> None:
     app, db = module.app, module.db
     with app.app_context():
         owner = module.User(username="owner")
@@ -323,8 +323,8 @@ def drive_storage(module: ModuleType, capsys: Any) -> None:
 
 
 @drives("storage-plain")
-def drive_storage_plain(module: ModuleType, capsys: Any) -> None:
-    client_id, secret = re.search(r"client: (\S+) (\S+)", capsys.readouterr().out).groups()
+def drive_storage_plain(module: ModuleType, ctx: Any) -> None:
+    client_id, secret = re.search(r"client: (\S+) (\S+)", ctx.capsys.readouterr().out).groups()
     http = module.app.test_client()
     token = client_credentials(http, client_id, secret, "reports")
     seen = http.post("/oauth/introspect", headers=basic(client_id, secret),
@@ -348,8 +348,8 @@ def machine_client(module: ModuleType, scopes: list[str], **kwargs: Any) -> tupl
 
 
 @drives("protecting")
-def drive_protecting(module: ModuleType, capsys: Any) -> None:
-    client_id, secret = printed_credentials(capsys)
+def drive_protecting(module: ModuleType, ctx: Any) -> None:
+    client_id, secret = printed_credentials(ctx.capsys)
     http = module.app.test_client()
 
     def token_for(scope: str, cid: str = client_id, key: str = secret) -> dict[str, str]:
@@ -401,7 +401,7 @@ def module_in(app: Any, module: ModuleType) -> Any:
 
 
 @drives("configuration")
-def drive_configuration(module: ModuleType, capsys: Any) -> None:
+def drive_configuration(module: ModuleType, ctx: Any) -> None:
     app = module.create_app()
     other = module.create_app({"OAUTH2_PROVIDER_ISSUER": "https://other.example.com",
                                "OAUTH2_PROVIDER_TOKEN_EXPIRES_IN": 60,
@@ -441,8 +441,8 @@ def drive_configuration(module: ModuleType, capsys: Any) -> None:
 
 
 @drives("consent")
-def drive_consent(module: ModuleType, capsys: Any) -> None:
-    client_id, secret = printed_credentials(capsys)
+def drive_consent(module: ModuleType, ctx: Any) -> None:
+    client_id, secret = printed_credentials(ctx.capsys)
     app, http = module.app, module.app.test_client()
     redirect_uri = "http://127.0.0.1:5000/callback"
     with app.app_context():
@@ -481,3 +481,30 @@ def drive_consent(module: ModuleType, capsys: Any) -> None:
     assert skipped.status_code in (302, 303), skipped.get_data(as_text=True)
     sent = query_of(skipped.headers["Location"])
     assert sent["state"] == "s3" and sent["code"]
+
+
+# -- docs/deployment.rst -----------------------------------------------------------------
+
+
+@drives("deployment")
+def drive_deployment(module: ModuleType, ctx: Any) -> None:
+    ctx.monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    ctx.monkeypatch.setenv("DATABASE_URL", "sqlite:///production.db")
+    app = module.create_production_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///production.db"
+    with app.app_context():
+        module.db.create_all()
+    client_id, secret = machine_client(module_in(app, module), ["profile"])
+    # The app listens on plain http behind the proxy, on a host that is not loopback.
+    http = app.test_client()
+    form = {"grant_type": "client_credentials", "scope": "profile"}
+    direct = http.post("/oauth/token", base_url="http://10.0.0.5", data=form,
+                       headers=basic(client_id, secret))
+    assert direct.status_code == 400 and direct.get_json()["error"] == "invalid_request"
+    proxied = http.post("/oauth/token", base_url="http://10.0.0.5", data=form,
+                        headers={**basic(client_id, secret), "X-Forwarded-Proto": "https",
+                                 "X-Forwarded-Host": "auth.example.com"})
+    assert proxied.status_code == 200, proxied.get_data(as_text=True)
+    meta = http.get("/.well-known/oauth-authorization-server", base_url="http://10.0.0.5",
+                    headers={"X-Forwarded-Proto": "https"}).get_json()
+    assert meta["token_endpoint"] == "https://auth.example.com/oauth/token"
