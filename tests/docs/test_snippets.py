@@ -508,3 +508,27 @@ def drive_deployment(module: ModuleType, ctx: Any) -> None:
     meta = http.get("/.well-known/oauth-authorization-server", base_url="http://10.0.0.5",
                     headers={"X-Forwarded-Proto": "https"}).get_json()
     assert meta["token_endpoint"] == "https://auth.example.com/oauth/token"
+
+
+# -- docs/security.rst -------------------------------------------------------------------
+
+
+@drives("security")
+def drive_security(module: ModuleType, ctx: Any) -> None:
+    client_id, secret = printed_credentials(ctx.capsys)
+    other_id, other_secret = machine_client(module, ["profile"])
+    http = module.app.test_client()
+    form = {"grant_type": "client_credentials", "scope": "profile"}
+    # Successes are not counted.
+    for _ in range(6):
+        assert http.post("/oauth/token", data=form,
+                         headers=basic(client_id, secret)).status_code == 200
+    for _ in range(5):
+        wrong = http.post("/oauth/token", data=form, headers=basic(client_id, "wrong"))
+        assert wrong.status_code == 401
+    limited = http.post("/oauth/token", data=form, headers=basic(client_id, secret))
+    assert limited.status_code == 429 and "Retry-After" in limited.headers
+    assert limited.get_json()["error"] == "temporarily_unavailable"
+    # Other clients are unaffected.
+    assert http.post("/oauth/token", data=form,
+                     headers=basic(other_id, other_secret)).status_code == 200
