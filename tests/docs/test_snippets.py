@@ -532,3 +532,31 @@ def drive_security(module: ModuleType, ctx: Any) -> None:
     # Other clients are unaffected.
     assert http.post("/oauth/token", data=form,
                      headers=basic(other_id, other_secret)).status_code == 200
+
+
+# -- docs/validator.rst ------------------------------------------------------------------
+
+
+@drives("validator")
+def drive_validator(module: ModuleType, ctx: Any) -> None:
+    http = module.app.test_client()
+    form = {"grant_type": "client_credentials"}
+    # HTTP Basic and the form body both authenticate; a wrong secret does not.
+    by_basic = http.post("/oauth/token", data=form, headers=basic("reports", "s3cret"))
+    assert by_basic.status_code == 200, by_basic.get_data(as_text=True)
+    by_post = http.post("/oauth/token", data={**form, "client_id": "reports",
+                                              "client_secret": "s3cret"})
+    assert by_post.status_code == 200
+    assert http.post("/oauth/token", data=form,
+                     headers=basic("reports", "wrong")).status_code == 401
+    answer = http.get("/api/reports", headers=bearer(by_basic.get_json()["access_token"]))
+    assert answer.status_code == 200 and answer.get_json()["client"] == "reports"
+    assert answer.get_json()["until"].endswith("+00:00")
+
+    # The framework-free server, and the token modifier added to it.
+    import json
+    assert module.status == 200 and "access_token" in json.loads(module.body)
+    headers, body, status = module.server.create_token_response(
+        "https://auth.example.com/token", http_method="POST",
+        body="grant_type=client_credentials", headers=basic("reports", "s3cret"))
+    assert status == 200 and json.loads(body)["tenant"] == "acme"
