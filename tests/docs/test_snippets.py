@@ -560,3 +560,44 @@ def drive_validator(module: ModuleType, ctx: Any) -> None:
         "https://auth.example.com/token", http_method="POST",
         body="grant_type=client_credentials", headers=basic("reports", "s3cret"))
     assert status == 200 and json.loads(body)["tenant"] == "acme"
+
+
+# -- docs/migrating.rst ------------------------------------------------------------------
+
+
+@drives("migrating")
+def drive_migrating(module: ModuleType, ctx: Any) -> None:
+    app, db = module.app, module.db
+    redirect_uri = "https://app.example/cb"
+    with app.app_context():
+        db.create_all()
+        user = module.User(username="alice", email="alice@example.com")
+        db.session.add_all([user, module.Client(
+            client_id="ported", client_secret="s3cret", _redirect_uris=redirect_uri,
+            _default_scopes="email")])
+        db.session.commit()
+        user_id = user.id
+    http = app.test_client()
+    log_in_directly(http, user_id)
+
+    # The code flow with PKCE: the grantsetter keeps the challenge.
+    token = code_flow(http, client_id="ported", secret="s3cret", redirect_uri=redirect_uri,
+                      scope="email", log_in=lambda url: pytest.fail(f"sent to {url}"))
+    assert token["expires_in"] == 3600
+    me = http.get("/api/me", headers=bearer(token["access_token"]))
+    assert me.get_json() == {"email": "alice@example.com"}
+
+    # Refresh: a new pair, the old refresh token deleted by the provider.
+    refreshed = http.post("/oauth/token", headers=basic("ported", "s3cret"), data={
+        "grant_type": "refresh_token", "refresh_token": token["refresh_token"]})
+    assert refreshed.status_code == 200, refreshed.get_data(as_text=True)
+    again = http.post("/oauth/token", headers=basic("ported", "s3cret"), data={
+        "grant_type": "refresh_token", "refresh_token": token["refresh_token"]})
+    assert again.status_code == 400 and again.get_json()["error"] == "invalid_grant"
+
+    # Client credentials: no refresh token, no user, and expires_in still in the answer.
+    machine = client_credentials(http, "ported", "s3cret", "email")
+    assert "refresh_token" not in machine and machine["expires_in"] == 3600
+    with app.app_context():
+        stored = module.Token.query.filter_by(access_token=machine["access_token"]).one()
+        assert stored.refresh_token is None
