@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import os
 import re
 import secrets
 from html.parser import HTMLParser
@@ -19,10 +21,9 @@ from types import ModuleType, SimpleNamespace
 from typing import Any, Callable, Optional
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import docs_snippets as snippets
 import pytest
 from werkzeug.datastructures import MultiDict
-
-import docs_snippets as snippets
 
 BLOCKS = snippets.all_blocks()
 PROGRAMS, PROBLEMS = snippets.programs(BLOCKS)
@@ -100,6 +101,10 @@ def run_program(tmp_path, monkeypatch):
         snippets.unload(module)
 
 
+# The programs use SQLite, as written: CI's PostgreSQL and MariaDB runs would run them
+# unchanged a second and third time, so they run in the SQLite run only.
+@pytest.mark.skipif(bool(os.environ.get("OAUTH_TEST_DATABASE_URL")),
+                    reason="the documented programs use SQLite; they run in the SQLite run")
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_documented_program(name, run_program, capsys, monkeypatch):
     if name not in DRIVERS:
@@ -554,7 +559,6 @@ def drive_validator(module: ModuleType, ctx: Any) -> None:
     assert answer.get_json()["until"].endswith("+00:00")
 
     # The framework-free server, and the token modifier added to it.
-    import json
     assert module.status == 200 and "access_token" in json.loads(module.body)
     headers, body, status = module.server.create_token_response(
         "https://auth.example.com/token", http_method="POST",
