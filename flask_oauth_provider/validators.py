@@ -13,12 +13,8 @@ subclass implements :meth:`ProviderValidator.load_client` plus the storage metho
 :class:`~flask_oauth_provider.core.validator.RequestValidator` (``validate_code``,
 ``save_authorization_code``, ``save_bearer_token``, ``validate_bearer_token``, ...).
 
-The client object needs the attributes Flask-OAuthlib documented: ``client_id``,
-``client_secret``, ``client_type`` (``'public'`` / ``'confidential'``) or
-``is_confidential``, ``redirect_uris`` (list), ``default_redirect_uri``,
-``default_scopes`` (list); optionally ``allowed_scopes``, ``allowed_grant_types``,
-``allowed_response_types``, ``user``, ``name``, ``validate_scopes(scopes)`` and
-``validate_redirect_uri(uri)``.
+The client object follows :class:`flask_oauth_provider.core.types.Client` (the
+attributes Flask-OAuthlib documented).
 """
 
 from __future__ import annotations
@@ -26,8 +22,6 @@ from __future__ import annotations
 import hmac
 import logging
 from typing import Any, Optional
-
-from flask import g, has_app_context
 
 from .config import ProviderConfig
 from .core.client_auth import extract_client_credentials
@@ -164,7 +158,6 @@ class ProviderValidator(RequestValidator):
             log.info("client authentication failed for a known client")
             return False
         request.client = client
-        self._client_authenticated(client, credentials.method)
         return True
 
     def authenticate_client_id(self, client_id: str, request: Any, *args: Any,
@@ -177,16 +170,7 @@ class ProviderValidator(RequestValidator):
         if client is None or not self.is_public_client(client):
             return False
         request.client = client
-        self._client_authenticated(client, "none")
         return True
-
-    def _client_authenticated(self, client: Any, method: str) -> None:
-        # Remembered for the view's signals (the revocation endpoint returns no client).
-        from .signals import send_client_authenticated
-
-        if has_app_context():
-            g._oauth2_client = client
-        send_client_authenticated(client=client, method=method)
 
     # -- the authorization request (RFC 6749 §3.1, §4.1.1) --------------------------
 

@@ -1,7 +1,7 @@
 """The blueprint: authorization (consent), token, revocation, introspection, metadata.
 
 Each view adapts the Flask request with :mod:`flask_oauth_provider.http`, hands it to
-the app's core server (``app.extensions["oauth2_provider"].server``) and turns the
+the app's core server (:attr:`~flask_oauth_provider.state.ProviderState.server`) and turns the
 answer back into a response. OAuth rules live in the core; what lives here is the part
 that needs a browser: the logged-in user, the consent page, CSRF, and the headers that
 keep those pages out of frames and caches.
@@ -13,7 +13,7 @@ import logging
 from typing import Any, Optional
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, Response, current_app, g, render_template
+from flask import Blueprint, Response, current_app, render_template
 from flask import request as flask_request
 
 from . import http, signals
@@ -94,30 +94,6 @@ def json_error(error: str, description: Optional[str], status: int) -> Response:
     return http.json_response(payload, status)
 
 
-def bearer_refusal(status: int, error: Optional[str], description: Optional[str] = None,
-                   scope: Optional[list[str]] = None) -> Response:
-    """A refused protected-resource request (RFC 6750 §3, §3.1), JSON body.
-
-    Without a token (``error=None``) the challenge carries no error code (RFC 6750 §3:
-    "SHOULD NOT include an error code or other error information").
-    """
-    params = []
-    if error:
-        params.append(f'error="{error}"')
-    if description:
-        params.append(f'error_description="{description}"')
-    if scope:
-        params.append(f'scope="{" ".join(scope)}"')
-    challenge = "Bearer" + (" " + ", ".join(params) if params else "")
-    payload = {"error": error or "unauthorized"}
-    if description:
-        payload["error_description"] = description
-    elif error is None:
-        payload["error_description"] = "This resource needs an OAuth 2.0 bearer token."
-    headers = {"WWW-Authenticate": challenge} if status in (400, 401, 403) else {}
-    return http.json_response(payload, status, headers)
-
-
 def current_user_or_none(required: bool = True) -> Any:
     """The logged-in Flask-Login user, or ``None``."""
     if getattr(current_app, "login_manager", None) is None:
@@ -135,23 +111,28 @@ def current_user_or_none(required: bool = True) -> Any:
     return None
 
 
+#: Set on a Flask request that was handed to the app's own view for the same URL.
+_DELEGATED_ATTRIBUTE = "oauth2_delegated"
+
+
 def app_view_for_this_url() -> Any:
     """The app's own view routed to the same URL as this blueprint view, if any.
 
     A Flask-OAuthlib app routes ``/oauth/authorize`` to its own view (decorated with
     ``authorize_handler`` and usually with its login check). The blueprint's rule was
     registered first and so wins the URL match; handing the request to the app's view
-    keeps the app's decorators in force.
+    keeps the app's decorators in force. The request is marked as handed over, so the
+    app's view calling back into the blueprint view is answered there.
     """
     rule = flask_request.url_rule
     if rule is None or rule.endpoint.split(".")[0] != blueprint.name:
         return None
-    if g.get("_oauth2_delegated"):
+    if getattr(flask_request, _DELEGATED_ATTRIBUTE, False):
         return None
     for other in current_app.url_map.iter_rules():
         if (other.rule == rule.rule and other.endpoint != rule.endpoint
                 and flask_request.method in (other.methods or ())):
-            g._oauth2_delegated = True
+            setattr(flask_request, _DELEGATED_ATTRIBUTE, True)
             view = current_app.view_functions[other.endpoint]
             return current_app.make_response(
                 current_app.ensure_sync(view)(**(flask_request.view_args or {})))
@@ -171,7 +152,7 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     (RFC 6749 §10.12). The POST also needs the form's CSRF token.
     """
     state = current_state()
-    handler = state.provider._authorize_view
+    handler = state.authorize_view
     if handler is not None:
         delegated = app_view_for_this_url()
         if delegated is not None:
@@ -209,7 +190,7 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
 
     core_request = info["request"]
     client = core_request.client
-    skipper = state.provider._consent_skipper
+    skipper = state.consent_skipper
     if not _is_post() and skipper is not None and skipper(client, user, scopes, core_request):
         return _grant(state, oauth_args, scopes, user, client, status=302)
 
@@ -324,26 +305,18 @@ def _json_endpoint(call: Any) -> Response:
 @blueprint.route("/token", methods=["POST"])
 def token(*args: Any, **kwargs: Any) -> Response:
     """The token endpoint (RFC 6749 §3.2): POST, form-encoded, JSON answers."""
-    if current_state().provider._token_view is not None:
+    if current_state().token_view is not None:
         delegated = app_view_for_this_url()
         if delegated is not None:
             return delegated
 
     def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
+        # The core sends token_issued (state.build_server connects its signal hook).
         extra = None
-        view = state.provider._token_view
+        view = state.token_view
         if view is not None:
             extra = view(*args, **kwargs) or None
-        g._oauth2_token_request = None
-        answer = state.server.create_token_response(uri, method, body, headers, extra)
-        if answer[2] == 200:
-            issued = g.get("_oauth2_token_request")
-            if issued is not None:
-                signals.send_token_issued(
-                    client=getattr(issued, "client", None), user=getattr(issued, "user", None),
-                    scopes=getattr(issued, "scopes", None),
-                    grant_type=getattr(issued, "grant_type", None))
-        return answer
+        return state.server.create_token_response(uri, method, body, headers, extra)
 
     return _json_endpoint(call)
 
@@ -351,17 +324,15 @@ def token(*args: Any, **kwargs: Any) -> Response:
 @blueprint.route("/revoke", methods=["POST"])
 def revoke(*args: Any, **kwargs: Any) -> Response:
     """The revocation endpoint (RFC 7009 §2)."""
-    if current_state().provider._revoke_view is not None:
+    if current_state().revoke_view is not None:
         delegated = app_view_for_this_url()
         if delegated is not None:
             return delegated
 
     def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
-        g._oauth2_client = None
+        # The core sends token_revoked (state.build_server connects its signal hook).
         answer = state.server.create_revocation_response(uri, method, body, headers)
-        if answer[2] == 200:
-            signals.send_token_revoked(client=g.get("_oauth2_client"), token_type_hint=None)
-        view = state.provider._revoke_view
+        view = state.revoke_view
         if view is not None:
             view(*args, **kwargs)
         return answer

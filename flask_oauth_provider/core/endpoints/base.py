@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict, Iterable, Optional, TypeVar
 
 from .. import errors
 from ..client_auth import bind_authenticated_client
+from ..signals import CLIENT_AUTHENTICATED, SendSignal, no_signal
 
 log = logging.getLogger("flask_oauth_provider.core.endpoints")
 
@@ -97,6 +98,9 @@ def get_parse_error(request: Any) -> Optional[str]:
 
 class BaseEndpoint:
     """State and request checks shared by all endpoints (oauthlib's names)."""
+
+    #: ``send_signal(name, request)``: the server's signal hook (``core.signals``).
+    send_signal: SendSignal = staticmethod(no_signal)
 
     def __init__(self) -> None:
         self._available = True
@@ -197,6 +201,7 @@ class BaseEndpoint:
         elif not validator.authenticate_client_id(request.client_id, request):
             log.debug("Client identification failed at %s.", type(self).__name__)
             raise errors.InvalidClientError(request=request)
+        self.send_signal(CLIENT_AUTHENTICATED, request)
         bind_authenticated_client(request)
 
     def _raise_on_unsupported_token(self, request) -> None:

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .. import errors
 from ..client_auth import bind_authenticated_client
+from ..signals import CLIENT_AUTHENTICATED, SendSignal, no_signal
 from ..utils import add_params_to_uri, is_absolute_uri, is_secure_transport, scope_to_list
 from ..validator import RequestValidator
 
@@ -79,6 +80,8 @@ class GrantTypeBase:
     default_response_mode = "fragment"
     refresh_token = True
     response_types: list = ["code"]  # copied per instance in __init__
+    #: ``send_signal(name, request)``: the server's signal hook (``core.signals``).
+    send_signal: SendSignal = staticmethod(no_signal)
 
     def __init__(self, request_validator: Optional[RequestValidator] = None, **kwargs: Any) -> None:
         self.request_validator = request_validator or RequestValidator()
@@ -205,6 +208,7 @@ class GrantTypeBase:
         if not self.request_validator.authenticate_client(request):
             log.debug("Client authentication failed for client %r.", request.client_id)
             raise errors.InvalidClientError(request=request)
+        self.send_signal(CLIENT_AUTHENTICATED, request)
         bind_authenticated_client(request, "authenticate_client")
 
     def validate_client_public(self, request: Any) -> None:
@@ -212,6 +216,7 @@ class GrantTypeBase:
         if not self.request_validator.authenticate_client_id(request.client_id, request):
             log.debug("Unknown or unusable public client %r.", request.client_id)
             raise errors.InvalidClientError(request=request)
+        self.send_signal(CLIENT_AUTHENTICATED, request)
         bind_authenticated_client(request, "authenticate_client_id")
 
     def _check_duplicate_params(
