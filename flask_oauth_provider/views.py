@@ -21,6 +21,7 @@ from .core import errors
 from .core.client_auth import extract_client_credentials
 from .core.endpoints.metadata import MetadataEndpoint
 from .core.request import Request
+from .core.types import Client
 from .core.utils import add_params_to_uri
 from .forms import ConsentForm
 from .state import ProviderState, current_state
@@ -153,15 +154,9 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     """
     state = current_state()
     handler = state.authorize_view
-    if handler is not None:
-        delegated = app_view_for_this_url()
-        if delegated is not None:
-            return delegated
-    if not http.transport_is_secure(state.config.insecure_transport):
-        return error_page(state, "invalid_request", "This server only accepts HTTPS.")
-    if len(flask_request.query_string) > state.config.max_request_size:
-        # Nothing in it can be trusted enough to redirect to (RFC 9700 §4.11.2).
-        return error_page(state, "invalid_request", "The request is too large.")
+    refusal = _before_authorization(state, handler)
+    if refusal is not None:
+        return refusal
     # Flask-OAuthlib consent views may post the OAuth parameters back as form fields;
     # the core validates them again either way.
     oauth_args = http.extract_authorization_params(
@@ -196,19 +191,7 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
 
     form = ConsentForm.for_request(scopes)
     if not _is_post():
-        html = render_template(
-            state.config.authorize_template,
-            form=form,
-            client=client,
-            client_name=getattr(client, "name", None) or info["client_id"],
-            user=user,
-            user_name=getattr(user, "username", None) or getattr(user, "name", None),
-            scopes=scopes,
-            redirect_uri=info["redirect_uri"],
-            state=info.get("state"),
-            action=flask_request.full_path if flask_request.query_string else flask_request.path,
-        )
-        return page(html)
+        return _consent_page(state, form, client, user, scopes, info)
 
     if not form.validate():
         # RFC 6749 §10.12: no consent without a valid CSRF token; nothing is issued.
@@ -221,6 +204,38 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     if form.allowed and (granted or not scopes):
         return _grant(state, oauth_args, granted, user, client, status=303)
     return _deny(state, info, user, client, scopes, status=303)
+
+
+def _before_authorization(state: ProviderState, handler: Any) -> Optional[Response]:
+    """The app's own view for this URL, or a refusal of the transport or size; else None."""
+    if handler is not None:
+        delegated = app_view_for_this_url()
+        if delegated is not None:
+            return delegated
+    if not http.transport_is_secure(state.config.insecure_transport):
+        return error_page(state, "invalid_request", "This server only accepts HTTPS.")
+    if len(flask_request.query_string) > state.config.max_request_size:
+        # Nothing in it can be trusted enough to redirect to (RFC 9700 §4.11.2).
+        return error_page(state, "invalid_request", "The request is too large.")
+    return None
+
+
+def _consent_page(state: ProviderState, form: ConsentForm, client: Client, user: Any,
+                  scopes: list[str], info: dict) -> Response:
+    """The bundled consent page (its form posts back to this same URL)."""
+    html = render_template(
+        state.config.authorize_template,
+        form=form,
+        client=client,
+        client_name=getattr(client, "name", None) or info["client_id"],
+        user=user,
+        user_name=getattr(user, "username", None) or getattr(user, "name", None),
+        scopes=scopes,
+        redirect_uri=info["redirect_uri"],
+        state=info.get("state"),
+        action=flask_request.full_path if flask_request.query_string else flask_request.path,
+    )
+    return page(html)
 
 
 def _is_post() -> bool:
