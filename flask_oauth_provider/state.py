@@ -8,7 +8,7 @@ imports it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import Any, Callable, Optional, Protocol
 
 from flask import current_app, has_app_context
 
@@ -18,9 +18,6 @@ from .core.request import Request
 from .core.servers import Server
 from .core.validator import RequestValidator
 from .signals import send_core_signal
-
-if TYPE_CHECKING:  # the provider module is imported by ``__init__`` only
-    from .provider import OAuth2Provider
 
 #: The key of the provider's state in ``app.extensions``.
 EXTENSION_KEY = "oauth2_provider"
@@ -47,6 +44,18 @@ def config_in_force(assigned: Optional[ProviderConfig] = None) -> ProviderConfig
 # -- per-app state -------------------------------------------------------------------------
 
 
+class ProviderParts(Protocol):
+    """What the state reads from the provider (``OAuth2Provider``, which only the package's
+    ``__init__`` imports)."""
+
+    validator: RequestValidator
+    store: Any
+    authorize_view: Optional[Callable[..., Any]]
+    token_view: Optional[Callable[..., Any]]
+    revoke_view: Optional[Callable[..., Any]]
+    consent_skipper: Optional[Callable[..., bool]]
+
+
 class ProviderState:
     """What ``init_app`` stores in ``app.extensions[EXTENSION_KEY]``.
 
@@ -56,7 +65,7 @@ class ProviderState:
     ``app.extensions[EXTENSION_KEY].create_client(...)`` works.
     """
 
-    def __init__(self, provider: OAuth2Provider, config: ProviderConfig) -> None:
+    def __init__(self, provider: ProviderParts, config: ProviderConfig) -> None:
         self.provider = provider
         self.config = config
         self._server: Optional[Server] = None
