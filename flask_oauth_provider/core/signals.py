@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from .request import Request
+
 #: A token response with status 200 was produced (RFC 6749 §5.1).
 TOKEN_ISSUED = "token_issued"  # noqa: S105 (a signal name)
 #: A revocation request was answered 200 after ``revoke_token`` (RFC 7009 §2.2).
@@ -23,5 +25,5 @@ SIGNAL_NAMES = (TOKEN_ISSUED, TOKEN_REVOKED, CLIENT_AUTHENTICATED)
 SendSignal = Callable[[str, Any], None]
 
 
-def no_signal(name: str, request: Any) -> None:
+def no_signal(name: str, request: Request) -> None:
     """The default hook: nobody listens."""
