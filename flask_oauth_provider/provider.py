@@ -51,8 +51,7 @@ class OAuth2Provider(FlaskOAuthlibCompat):
     :meth:`init_sqlalchemy` or the Flask-OAuthlib callbacks instead.
     """
 
-    def __init__(self, app: Optional[Flask] = None,
-                 validator: Optional[RequestValidator] = None) -> None:
+    def __init__(self, app: Optional[Flask] = None, validator: Any = None) -> None:
         self._validator = validator
         self._store: Any = None
         #: ``f(client, user, scopes, request) -> bool`` (:meth:`skip_consent`), or ``None``.

@@ -20,9 +20,8 @@ import inspect
 import json
 import re
 import sys
-from typing import Any, Optional
+from typing import Any
 
-from .request import Request
 from .utils import add_params_to_uri, urlencode_params
 
 __all__ = [
@@ -90,7 +89,7 @@ class OAuth2Error(Exception):
         uri: str | None = None,
         state: str | None = None,
         status_code: int | None = None,
-        request: Optional[Request] = None,
+        request: Any = None,
     ) -> None:
         if description is not None:
             self.description = description
