@@ -13,7 +13,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Protocol, Union
 
-from flask import Response, has_request_context
+from flask import Response
 from flask import request as flask_request
 from werkzeug.local import LocalProxy
 
@@ -51,9 +51,10 @@ class CurrentToken:
 
 
 def _get_current_token() -> Optional[CurrentToken]:
-    if not has_request_context():
+    try:
+        return getattr(flask_request, _CURRENT_TOKEN_ATTRIBUTE, None)
+    except RuntimeError:  # outside a request: no token
         return None
-    return getattr(flask_request, _CURRENT_TOKEN_ATTRIBUTE, None)
 
 
 #: The access token of the current request, set by ``require_oauth``: it has ``user``,
