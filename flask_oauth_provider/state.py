@@ -45,8 +45,9 @@ def config_in_force(assigned: Optional[ProviderConfig] = None) -> ProviderConfig
 
 
 class ProviderParts(Protocol):
-    """What the state reads from the provider (``OAuth2Provider``, which only the package's
-    ``__init__`` imports)."""
+    """What the state, the views and the resource decorator read from the provider
+    (``OAuth2Provider``, which only the package's ``__init__`` imports): public
+    attributes, each documented where the provider sets it."""
 
     validator: RequestValidator
     store: Any
@@ -60,8 +61,8 @@ class ProviderState:
     """What ``init_app`` stores in ``app.extensions[EXTENSION_KEY]``.
 
     Holds the app's :class:`~flask_oauth_provider.config.ProviderConfig` and the core
-    server built for it, and answers for the provider what the views, the resource
-    decorator and the CLI ask of it. Any other attribute is the provider's, so
+    server built for it; ``provider`` is the :class:`ProviderParts` the views read their
+    hooks from. Any other attribute is the provider's, so
     ``app.extensions[EXTENSION_KEY].create_client(...)`` works.
     """
 
@@ -81,26 +82,6 @@ class ProviderState:
         """The :class:`~flask_oauth_provider.sqla.SQLAlchemyStore` given by
         ``init_sqlalchemy``, or ``None`` (callbacks or a validator of the app's own)."""
         return self.provider.store
-
-    @property
-    def authorize_view(self) -> Optional[Callable[..., Any]]:
-        """The app's consent view (``@oauth.authorize_handler``), or ``None``."""
-        return self.provider.authorize_view
-
-    @property
-    def token_view(self) -> Optional[Callable[..., Any]]:
-        """The app's token view (``@oauth.token_handler``), or ``None``."""
-        return self.provider.token_view
-
-    @property
-    def revoke_view(self) -> Optional[Callable[..., Any]]:
-        """The app's revocation view (``@oauth.revoke_handler``), or ``None``."""
-        return self.provider.revoke_view
-
-    @property
-    def consent_skipper(self) -> Optional[Callable[..., bool]]:
-        """``f(client, user, scopes, request) -> bool`` (``@oauth.skip_consent``), or ``None``."""
-        return self.provider.consent_skipper
 
     @property
     def server(self) -> Server:

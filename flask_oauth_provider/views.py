@@ -153,7 +153,7 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     (RFC 6749 §10.12). The POST also needs the form's CSRF token.
     """
     state = current_state()
-    handler = state.authorize_view
+    handler = state.provider.authorize_view
     refusal = _before_authorization(state, handler)
     if refusal is not None:
         return refusal
@@ -185,7 +185,7 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
 
     core_request = info["request"]
     client = core_request.client
-    skipper = state.consent_skipper
+    skipper = state.provider.consent_skipper
     if not _is_post() and skipper is not None and skipper(client, user, scopes, core_request):
         return _grant(state, oauth_args, scopes, user, client, status=302)
 
@@ -320,7 +320,7 @@ def _json_endpoint(call: Any) -> Response:
 @blueprint.route("/token", methods=["POST"])
 def token(*args: Any, **kwargs: Any) -> Response:
     """The token endpoint (RFC 6749 §3.2): POST, form-encoded, JSON answers."""
-    if current_state().token_view is not None:
+    if current_state().provider.token_view is not None:
         delegated = app_view_for_this_url()
         if delegated is not None:
             return delegated
@@ -328,7 +328,7 @@ def token(*args: Any, **kwargs: Any) -> Response:
     def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
         # The core sends token_issued (state.build_server connects its signal hook).
         extra = None
-        view = state.token_view
+        view = state.provider.token_view
         if view is not None:
             extra = view(*args, **kwargs) or None
         return state.server.create_token_response(uri, method, body, headers, extra)
@@ -339,7 +339,7 @@ def token(*args: Any, **kwargs: Any) -> Response:
 @blueprint.route("/revoke", methods=["POST"])
 def revoke(*args: Any, **kwargs: Any) -> Response:
     """The revocation endpoint (RFC 7009 §2)."""
-    if current_state().revoke_view is not None:
+    if current_state().provider.revoke_view is not None:
         delegated = app_view_for_this_url()
         if delegated is not None:
             return delegated
@@ -347,7 +347,7 @@ def revoke(*args: Any, **kwargs: Any) -> Response:
     def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
         # The core sends token_revoked (state.build_server connects its signal hook).
         answer = state.server.create_revocation_response(uri, method, body, headers)
-        view = state.revoke_view
+        view = state.provider.revoke_view
         if view is not None:
             view(*args, **kwargs)
         return answer
