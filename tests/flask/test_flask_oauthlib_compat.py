@@ -343,3 +343,33 @@ def test_hidden_fields_posted_to_the_full_authorization_url_are_not_duplicates(c
         "client_id": "dev", "scope": "email", "response_type": "code",
         "redirect_uri": REDIRECT, "state": "s1", "confirm": "yes"})
     assert "code" in parse_qs(urlsplit(response.headers["Location"]).query)
+
+
+def test_authorize_delegation_holds_for_each_request_of_one_app_context():
+    # The hand-over to the app's own view is per request: a second request in the same
+    # app context (one flask.g) still goes through the app's decorators.
+    import functools
+
+    from flask_support import Store, authorize_url
+
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = "x"
+    oauth = OAuth2Provider(app)
+    Store().register(oauth)
+
+    def require_login(f):
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            return "please log in", 401
+        return wrapper
+
+    @app.route("/oauth/authorize", methods=["GET", "POST"])
+    @require_login
+    @oauth.authorize_handler
+    def authorize(*args, **kwargs):
+        return "consent page" if request.method == "GET" else True
+
+    client = app.test_client()
+    with app.app_context():
+        assert client.get(authorize_url()).status_code == 401
+        assert client.get(authorize_url()).status_code == 401

@@ -190,3 +190,14 @@ def test_view_can_still_read_its_json_body(app, client):
 
     token = access_token(client)
     assert client.post("/api/json", json={"name": "y"}, headers=bearer(token)).data == b"y"
+
+
+def test_current_token_does_not_leak_into_a_later_request_of_the_same_app_context(app, client):
+    # Two requests sharing one app context (and so one flask.g): the second, sent
+    # without a token to an optional view, must not see the first one's token.
+    token = access_token(client, scope="profile")
+    with app.app_context():
+        assert client.get("/api/me", headers=bearer(token)).status_code == 200
+        response = client.get("/api/optional")
+    assert response.status_code == 200
+    assert response.json == {"user": None}
