@@ -13,7 +13,8 @@ import uuid
 import pytest
 import requests
 import sqlalchemy
-from e2e_support import LiveServer, log_in, submit, text_of
+
+from tests.e2e.e2e_support import LiveServer, log_in, submit, text_of
 
 DEMO_USER = ("demo", "demo")
 

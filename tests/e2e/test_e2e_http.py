@@ -11,9 +11,10 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
-from e2e_support import consent, submit
 from oauthlib.oauth2 import BackendApplicationClient
 from requests_oauthlib import OAuth2Session
+
+from tests.e2e.e2e_support import consent, submit
 
 
 def query_of(location: str) -> dict[str, list[str]]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask_support import (
+from flask_oauth_provider import signals
+from tests.flask.flask_support import (
     REG,
     authorize_url,
     consent,
@@ -12,8 +13,6 @@ from flask_support import (
     login,
     query,
 )
-
-from flask_oauth_provider import signals
 
 
 def test_logged_out_user_is_sent_to_the_login_page_with_next(client):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from flask_support import (
+
+from flask_oauth_provider.callbacks import CallbackValidator
+from tests.flask.flask_support import (
     REG,
     Store,
     access_token,
@@ -18,8 +20,6 @@ from flask_support import (
     login,
     query,
 )
-
-from flask_oauth_provider.callbacks import CallbackValidator
 
 C1 = basic("C1", "C1-secret")
 

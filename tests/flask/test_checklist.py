@@ -12,7 +12,8 @@ from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
-from flask_support import (
+
+from tests.flask.flask_support import (
     REG,
     REG2,
     VERIFIER,

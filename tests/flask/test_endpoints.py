@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from flask_support import (
+
+from tests.flask.flask_support import (
     REG,
     access_token,
     authorize_url,

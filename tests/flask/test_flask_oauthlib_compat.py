@@ -313,7 +313,7 @@ def test_decorators_above_authorize_handler_stay_in_force():
     # login decorator) must still be the one that runs.
     import functools
 
-    from flask_support import Store, authorize_url
+    from tests.flask.flask_support import Store, authorize_url
 
     app = Flask(__name__)
     app.config["SECRET_KEY"] = "x"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import jsonify, request
-from flask_support import access_token, create_app
 
 from flask_oauth_provider import current_token
+from tests.flask.flask_support import access_token, create_app
 
 
 def bearer(token: str) -> dict:

@@ -26,7 +26,9 @@ from urllib.parse import urlencode
 
 from hypothesis import event
 from hypothesis import strategies as st
-from sec_app import (
+
+from tests.helpers import basic_auth, location_params, pkce_pair
+from tests.security.sec_app import (
     ALICE_PASSWORD,
     ERROR_TEXT,
     LOOPBACK_REG,
@@ -34,12 +36,9 @@ from sec_app import (
     REG2,
     SCOPES,
     Clients,
-    basic_auth,
     consent_data,
     consent_form,
     create_app,
-    location_params,
-    pkce_pair,
 )
 
 AUTHORIZE = "/oauth/authorize"
@@ -96,7 +95,7 @@ class FuzzWorld:
                            "code_challenge": challenge, "code_challenge_method": "S256"})
         page = browser.get(AUTHORIZE + "?" + query)
         form = consent_form(page.get_data(as_text=True))
-        answer = browser.post(form["action"] or AUTHORIZE + "?" + query,
+        answer = browser.post(form.action or AUTHORIZE + "?" + query,
                               data=urlencode(consent_data(form)),
                               content_type="application/x-www-form-urlencoded")
         code = location_params(answer.headers["Location"])["code"]

@@ -10,8 +10,9 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from sec_app import Token
-from sec_flows import AUTHORIZE, INTROSPECT, METADATA, REVOKE, TOKEN
+
+from tests.security.sec_app import Token
+from tests.security.sec_flows import AUTHORIZE, INTROSPECT, METADATA, REVOKE, TOKEN
 
 AUTH_PARAM = re.compile(r'([a-zA-Z_]+)="([^"]*)"')
 

@@ -13,8 +13,10 @@ import threading
 
 import pytest
 import requests
-from sec_app import REG, AuthorizationCode, location_params, pkce_pair
-from sec_flows import METADATA, TOKEN
+
+from tests.helpers import location_params, pkce_pair
+from tests.security.sec_app import REG, AuthorizationCode
+from tests.security.sec_flows import METADATA, TOKEN
 
 RFC7636_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 RFC7636_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
@@ -214,7 +216,7 @@ def test_AC_03_replay_with_wrong_verifier_does_not_revoke(env, p1):
 def test_AC_03_replay_with_wrong_client_secret_does_not_revoke(env, c1):
     grant = env.get_code(c1)
     first = env.exchange(c1, grant).get_json()
-    from sec_app import basic_auth
+    from tests.helpers import basic_auth
 
     replay = env.exchange(c1, grant, headers=basic_auth(c1.client_id, "wrong-secret"))
     assert replay.status_code == 401

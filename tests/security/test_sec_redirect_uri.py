@@ -8,7 +8,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
-from sec_app import LOOPBACK_REG, REG, REG2, location_params
+
+from tests.helpers import location_params
+from tests.security.sec_app import LOOPBACK_REG, REG, REG2
 
 EVIL = "https://evil.example/cb"
 

@@ -11,18 +11,11 @@ import threading
 
 import pytest
 import requests
-from sec_app import (
-    ALICE_PASSWORD,
-    REG,
-    Token,
-    User,
-    db,
-    fragment_params,
-    location_params,
-    query_params,
-)
-from sec_flows import METADATA, TOKEN
 from werkzeug.security import check_password_hash
+
+from tests.helpers import fragment_params, location_params, query_params
+from tests.security.sec_app import ALICE_PASSWORD, REG, Token, User, db
+from tests.security.sec_flows import METADATA, TOKEN
 
 
 def error_of(response):

@@ -9,8 +9,10 @@ import datetime
 import time
 
 import pytest
-from sec_app import Token, basic_auth
-from sec_flows import INTROSPECT, METADATA, REVOKE
+
+from tests.helpers import basic_auth
+from tests.security.sec_app import Token
+from tests.security.sec_flows import INTROSPECT, METADATA, REVOKE
 
 
 def error_of(response):

@@ -13,13 +13,10 @@ from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy
-from sec_app import (
-    TOKEN_ERRORS,
-    assert_oauth_error,
-    basic_auth,
-    db,
-)
-from sec_flows import TOKEN
+
+from tests.helpers import basic_auth
+from tests.security.sec_app import TOKEN_ERRORS, assert_oauth_error, db
+from tests.security.sec_flows import TOKEN
 
 # RFC 6749 Appendix B / AppAuth-Android#337 vector (checklist §2.3).
 SPECIAL_ID = "1PpG/Q 1"
@@ -86,7 +83,7 @@ def test_TE_03_scope_is_returned_when_narrower_than_requested(env, c1):
     env.login()
     page, verifier = env.consent_page(c1, scope="profile read")
     response = env.post_consent(page, uncheck=("read",))
-    from sec_app import location_params
+    from tests.helpers import location_params
 
     code = location_params(response.headers["Location"])["code"]
     token = env.token({"grant_type": "authorization_code", "code": code,
@@ -172,9 +169,8 @@ def special(env):
     ``create_client`` generates both, so the row is rewritten (the store keeps the
     secret's SHA-256 digest, ``flask_oauth_provider.sqla.token_digest``).
     """
-    from sec_app import Client
-
     from flask_oauth_provider.sqla import token_digest
+    from tests.security.sec_app import Client
 
     info = env.clients.create(grant_types=["client_credentials"])
     with env.app.app_context():

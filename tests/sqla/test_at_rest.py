@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqla_models import Base
 from sqlalchemy import select
+
+from tests.helpers.sqla_models import Base
 
 
 def _every_cell(session):

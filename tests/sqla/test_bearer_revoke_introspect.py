@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqla_support import call_api
+from tests.sqla.sqla_support import call_api
 
 
 def test_protected_call_sets_token_client_user_and_scopes(confidential, server, alice):
@@ -72,7 +72,7 @@ def test_client_cannot_revoke_another_clients_token(confidential, other_confiden
 
 
 def test_public_client_cannot_revoke_another_public_clients_token(public, store, server, alice):
-    from sqla_support import REDIRECT, Flow
+    from tests.sqla.sqla_support import REDIRECT, Flow
 
     client, _ = store.create_client(name="Other native", redirect_uris=[REDIRECT], public=True,
                                     scopes=["profile"])
@@ -117,7 +117,7 @@ def test_introspection_of_another_clients_token_is_inactive(confidential, other_
 
 
 def test_resource_server_may_introspect_any_token(confidential, store, server, alice):
-    from sqla_support import Flow
+    from tests.sqla.sqla_support import Flow
 
     client, secret = store.create_client(name="API", grant_types=["client_credentials"],
                                          resource_server=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from sqla_models import AuthorizationCode, Token
-from sqla_support import REDIRECT, REDIRECT2, call_api
 from sqlalchemy import select
+
+from tests.helpers.sqla_models import AuthorizationCode, Token
+from tests.sqla.sqla_support import REDIRECT, REDIRECT2, call_api
 
 
 def test_code_exchange_issues_working_tokens(confidential, server, alice):
@@ -134,9 +135,8 @@ def test_client_id_lookup_is_exact(confidential, store):
 def test_implicit_grant_token_is_stored_without_refresh_token(store, server, session, alice):
     from urllib.parse import parse_qs, urlencode, urlsplit
 
-    from sqla_models import Token
-
     from flask_oauth_provider.config import ProviderConfig
+    from tests.helpers.sqla_models import Token
 
     store.config = ProviderConfig(grant_types=("authorization_code", "implicit"))
     client, _ = store.create_client(name="SPA", redirect_uris=[REDIRECT], public=True,

@@ -6,7 +6,12 @@ import hmac
 from unittest import mock
 
 import pytest
-from grant_support import (
+
+from flask_oauth_provider.core import errors
+from flask_oauth_provider.core.grants import AuthorizationCodeGrant
+from flask_oauth_provider.core.request import Request
+from flask_oauth_provider.core.utils import pkce_s256
+from tests.core.grants.grant_support import (
     APPENDIX_B_CHALLENGE,
     APPENDIX_B_VERIFIER,
     AUTHORIZE_URI,
@@ -20,11 +25,6 @@ from grant_support import (
     location_params,
     token_request,
 )
-
-from flask_oauth_provider.core import errors
-from flask_oauth_provider.core.grants import AuthorizationCodeGrant
-from flask_oauth_provider.core.request import Request
-from flask_oauth_provider.core.utils import pkce_s256
 
 JSON_HEADERS = {
     "Content-Type": "application/json",

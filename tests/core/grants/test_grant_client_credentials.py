@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from grant_support import RecordingValidator, bearer, body, hook, token_request
 
 from flask_oauth_provider.core.grants import ClientCredentialsGrant
+from tests.core.grants.grant_support import RecordingValidator, bearer, body, hook, token_request
 
 
 def credentials_request(pairs=None, **params):

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from grant_support import CLIENT_ID, RecordingValidator, bearer, body, hook, token_request
 
 from flask_oauth_provider.core.grants import ResourceOwnerPasswordCredentialsGrant
+from tests.core.grants.grant_support import (
+    CLIENT_ID,
+    RecordingValidator,
+    bearer,
+    body,
+    hook,
+    token_request,
+)
 
 
 def password_request(pairs=None, headers=None, **params):

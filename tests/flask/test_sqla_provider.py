@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from flask import Flask, jsonify
 from flask_sqlalchemy import SQLAlchemy
-from sqla_models import MODELS, User
-from sqla_support import REDIRECT, Flow, StatementCounter, basic
 
 from flask_oauth_provider import OAuth2Provider, current_token
+from tests.helpers.sqla_models import MODELS, User
+from tests.sqla.sqla_support import REDIRECT, Flow, StatementCounter, basic
 
 
 @pytest.fixture
