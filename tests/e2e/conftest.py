@@ -14,7 +14,8 @@ import pytest
 import requests
 import sqlalchemy
 
-from tests.e2e.e2e_support import LiveServer, log_in, submit, text_of
+from tests.e2e.e2e_support import log_in, submit, text_of
+from tests.helpers import LiveServer
 
 DEMO_USER = ("demo", "demo")
 

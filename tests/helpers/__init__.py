@@ -12,6 +12,7 @@ from tests.helpers.server import LiveServer
 from tests.helpers.urls import (
     fragment_params,
     location_params,
+    location_values,
     query_params,
     split_location,
 )
@@ -19,6 +20,6 @@ from tests.helpers.urls import (
 __all__ = [
     "FORM", "RFC7636_CHALLENGE", "RFC7636_VERIFIER", "Button", "Control", "Form",
     "LiveServer", "basic_auth", "basic_header", "basic_raw", "bearer", "find_form",
-    "forms_of", "fragment_params", "location_params", "pkce_pair", "query_params", "s256",
-    "split_location",
+    "forms_of", "fragment_params", "location_params", "location_values", "pkce_pair",
+    "query_params", "s256", "split_location",
 ]

@@ -23,6 +23,16 @@ def location_params(location: str) -> dict[str, str]:
     return _single(parts.fragment or parts.query, location)
 
 
+def location_values(location: str, keep_blank: bool = True) -> dict[str, list[str]]:
+    """Like :func:`location_params`, with every value of each parameter.
+
+    ``keep_blank=False`` drops empty values (``code=``), for a check that a parameter is
+    present with a value.
+    """
+    parts = urlsplit(location)
+    return parse_qs(parts.fragment or parts.query, keep_blank_values=keep_blank)
+
+
 def split_location(location: str) -> tuple[str, dict[str, str], dict[str, str]]:
     """``(uri without query and fragment, query parameters, fragment parameters)``."""
     parts = urlsplit(location)
@@ -30,11 +40,13 @@ def split_location(location: str) -> tuple[str, dict[str, str], dict[str, str]]:
     return base, _single(parts.query, location), _single(parts.fragment, location)
 
 
-def query_params(location: str) -> dict[str, list[str]]:
-    """Every query parameter of ``location`` with all its values, blank ones included."""
-    return parse_qs(urlsplit(location).query, keep_blank_values=True)
+def query_params(location: str, keep_blank: bool = True) -> dict[str, list[str]]:
+    """Every query parameter of ``location`` with all its values (see :func:`location_values`
+    for ``keep_blank``)."""
+    return parse_qs(urlsplit(location).query, keep_blank_values=keep_blank)
 
 
-def fragment_params(location: str) -> dict[str, list[str]]:
-    """Every fragment parameter of ``location`` with all its values, blank ones included."""
-    return parse_qs(urlsplit(location).fragment, keep_blank_values=True)
+def fragment_params(location: str, keep_blank: bool = True) -> dict[str, list[str]]:
+    """Every fragment parameter of ``location`` with all its values (see
+    :func:`location_values` for ``keep_blank``)."""
+    return parse_qs(urlsplit(location).fragment, keep_blank_values=keep_blank)
