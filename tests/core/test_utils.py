@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flask_oauth_provider.core import utils
+from tests.helpers import RFC7636_CHALLENGE, RFC7636_VERIFIER
 
 REG = "https://client.example/cb"
 
@@ -369,8 +370,6 @@ def test_safe_string_equals_uses_compare_digest():
 
 # ----------------------------------------------------------------------- PKCE
 
-RFC7636_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-RFC7636_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
 def test_pkce_s256_rfc7636_appendix_b_vector():
