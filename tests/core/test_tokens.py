@@ -16,9 +16,9 @@ from flask_oauth_provider.core.tokens import (
     random_token_generator,
 )
 from flask_oauth_provider.core.validator import RequestValidator
+from tests.helpers import FORM
 
 API = "https://rs.example/api"
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def token_request(**attrs):

@@ -17,7 +17,6 @@ Invariants (issue 7, RFC 6749 §5.2):
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from urllib.parse import urlencode
 from hypothesis import event
 from hypothesis import strategies as st
 
-from tests.helpers import basic_auth, location_params, pkce_pair
+from tests.helpers import basic_auth, basic_raw, location_params, pkce_pair
 from tests.security.sec_app import (
     ALICE_PASSWORD,
     ERROR_TEXT,
@@ -182,7 +181,7 @@ def authorization_header(draw: Any, world: FuzzWorld, path: str) -> Optional[str
         return "Bearer " + world.access_token
     if choice == 3:
         raw = draw(st.binary(max_size=60))
-        return "Basic " + base64.b64encode(raw).decode()
+        return basic_raw(raw)
     if choice == 4:
         return "Basic " + draw(header_text)
     if choice == 5:

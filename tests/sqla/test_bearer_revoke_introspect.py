@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from tests.helpers import FORM
 from tests.sqla.sqla_support import call_api
 
 
@@ -149,5 +150,5 @@ def test_public_client_cannot_introspect(public, alice):
     _, response, status = public.server.create_introspect_response(
         "https://as.example/introspect", "POST",
         f"token={body['access_token']}&client_id={public.client_id}",
-        {"Content-Type": "application/x-www-form-urlencoded"})
+        FORM)
     assert status in (400, 401) or json.loads(response) == {"active": False}

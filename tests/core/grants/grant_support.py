@@ -10,7 +10,7 @@ from flask_oauth_provider.core.request import Request
 from flask_oauth_provider.core.tokens import BearerToken
 from flask_oauth_provider.core.utils import scope_to_list
 from flask_oauth_provider.core.validator import RequestValidator
-from tests.helpers import split_location
+from tests.helpers import FORM, split_location
 
 AUTHORIZE_URI = "https://as.example/authorize"
 TOKEN_URI = "https://as.example/token"
@@ -209,7 +209,7 @@ def token_request(
     body: dict | list, headers: dict | None = None, credentials: dict | None = None
 ) -> Request:
     """A token request as the token endpoint hands it to a grant."""
-    all_headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    all_headers = dict(FORM)
     all_headers.update(headers or {})
     request = Request(TOKEN_URI, "POST", urlencode(body), all_headers)
     request.scopes = scope_to_list(request.scope)
