@@ -4,7 +4,7 @@ The validator is self-contained (it decodes client credentials itself and only r
 request attributes that ``oauthlib.common.Request`` has too), so the differential
 tests can hand the same class to oauthlib's server and to ours.
 
-Clients (the setup of oauthlib-interface.md §6):
+Clients (the setup the differential tests give oauthlib's servers and ours alike):
 
 * ``conf``: confidential, secret ``conf-secret``, two redirect URIs (so no default),
   every grant and response type.

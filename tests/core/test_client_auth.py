@@ -13,18 +13,15 @@ from flask_oauth_provider.core.client_auth import (
     parse_basic_authorization,
 )
 from flask_oauth_provider.core.request import Request
-from tests.helpers import basic_header, basic_raw
+from tests.helpers import SPECIAL_ID, SPECIAL_SECRET, basic_header, basic_raw
 
 TOKEN_URI = "https://as.example/token"
 
-# RFC 6749 §2.3.1 example (security-checklist §2.2).
+# The example of RFC 6749 §2.3.1.
 RFC_ID = "s6BhdRkqt3"
 RFC_SECRET = "7Fjfp0ZBr1KtDRbnfVdmIw"
 RFC_BASIC = "Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3"
 
-# security-checklist §2.3 (openid/AppAuth-Android#337).
-SPECIAL_ID = "1PpG/Q 1"
-SPECIAL_SECRET = "z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw="
 SPECIAL_BASIC = (
     "Basic MVBwRyUyRlErMTp6JTJGdFo5VndGWnFBcG1JUSUyQlpIMUk1cExrJTJGdUI0dWQlM0FYMiUy"
     "RjhiTCUyQndmRlR0MXJGdyUzRA=="
@@ -71,7 +68,8 @@ def test_basic_splits_on_the_first_colon():
 
 
 def test_basic_tolerates_over_encoding():
-    # security-checklist §2.3: oauth4webapi escapes "_" and "-".
+    # Over-encoding (oauth4webapi escapes "_" and "-"): RFC 6749 Appendix B decoding
+    # accepts any percent-escape.
     header = basic_raw(b"client:0jQKm%5FheHj4Ba7%2DIPX")
     assert parse_basic_authorization(header) == ("client", "0jQKm_heHj4Ba7-IPX")
 

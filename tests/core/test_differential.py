@@ -1,6 +1,6 @@
 """Differential tests: the same requests into oauthlib's servers and ours.
 
-Each case of oauthlib-interface.md §6 runs against ``oauthlib.oauth2.<X>Server`` and
+Each case below runs against ``oauthlib.oauth2.<X>Server`` and
 our ``<X>Server``, each with a fresh ``RecordingValidator`` seeded the same way. The
 outcomes (status, error code and description, token fields, normalised ``Location``,
 the relevant headers, or the raised error) must be equal, and so must the sequence of

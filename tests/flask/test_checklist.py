@@ -1,4 +1,5 @@
-"""Security checklist items (security-checklist.md) that concern the Flask layer, by ID.
+"""The security requirements that concern the Flask layer, by the IDs of tests/security (its
+package docstring lists them).
 
 RU: redirect URIs, AZ: authorization endpoint, CA: client authentication, BR: bearer
 resource protection. Each runs with the callback storage and with a custom validator.
@@ -24,7 +25,14 @@ from tests.flask.flask_support import (
     get_code,
     login,
 )
-from tests.helpers import RFC7636_VERIFIER, basic_auth, basic_raw, location_values
+from tests.helpers import (
+    RFC7636_VERIFIER,
+    SPECIAL_ID,
+    SPECIAL_SECRET,
+    basic_auth,
+    basic_raw,
+    location_values,
+)
 
 
 def assert_not_redirected(response):
@@ -307,8 +315,6 @@ def test_AZ_12_consent_page_escapes_the_client_name(app, client):
 # -- CA: client authentication -------------------------------------------------------------
 
 
-SPECIAL_ID = "1PpG/Q 1"
-SPECIAL_SECRET = "z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw="
 
 
 def client_credentials(client, headers=None, **data):

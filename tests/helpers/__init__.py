@@ -5,7 +5,15 @@ parameters of a redirect ``Location``; ``forms``: HTML forms as a browser submit
 ``server``: a live werkzeug server; ``database``: the private test database of a run.
 """
 
-from tests.helpers.auth import FORM, basic_auth, basic_header, basic_raw, bearer
+from tests.helpers.auth import (
+    FORM,
+    SPECIAL_ID,
+    SPECIAL_SECRET,
+    basic_auth,
+    basic_header,
+    basic_raw,
+    bearer,
+)
 from tests.helpers.forms import Button, Control, Form, find_form, forms_of
 from tests.helpers.pkce import RFC7636_CHALLENGE, RFC7636_VERIFIER, pkce_pair, s256
 from tests.helpers.server import LiveServer
@@ -18,8 +26,8 @@ from tests.helpers.urls import (
 )
 
 __all__ = [
-    "FORM", "RFC7636_CHALLENGE", "RFC7636_VERIFIER", "Button", "Control", "Form",
-    "LiveServer", "basic_auth", "basic_header", "basic_raw", "bearer", "find_form",
-    "forms_of", "fragment_params", "location_params", "location_values", "pkce_pair",
-    "query_params", "s256", "split_location",
+    "FORM", "RFC7636_CHALLENGE", "RFC7636_VERIFIER", "SPECIAL_ID", "SPECIAL_SECRET", "Button",
+    "Control", "Form", "LiveServer", "basic_auth", "basic_header", "basic_raw", "bearer",
+    "find_form", "forms_of", "fragment_params", "location_params", "location_values",
+    "pkce_pair", "query_params", "s256", "split_location",
 ]

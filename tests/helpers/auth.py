@@ -39,3 +39,9 @@ def bearer(token: str, scheme: str = "Bearer") -> dict[str, str]:
 #: The content type of every token, revocation and introspection request body
 #: (RFC 6749 §4.1.3, RFC 7009 §2.1, RFC 7662 §2.1).
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+#: A client id and secret full of characters that RFC 6749 Appendix B form-urlencodes
+#: (``/``, space, ``+``, ``:``, ``=``): the credentials of openid/AppAuth-Android#337, where
+#: a client and a server disagreed on that encoding.
+SPECIAL_ID = "1PpG/Q 1"
+SPECIAL_SECRET = "z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw="

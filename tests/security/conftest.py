@@ -81,7 +81,7 @@ def env(make_env) -> SecEnv:
 
 @pytest.fixture
 def c1(env) -> ClientInfo:
-    """A confidential client with a secret (the checklist's C1)."""
+    """A confidential client with a secret."""
     return env.clients.create(name="C1", redirect_uris=[REG, REG2],
                               grant_types=["authorization_code", "refresh_token",
                                            "client_credentials"])

@@ -1,7 +1,7 @@
 """The application the security suite attacks, and the helpers that drive it over HTTP.
 
 Importable on its own (no pytest): ``scripts/fuzz.py`` and the gunicorn workers of the race
-tests build the same app from here.  Everything goes through the public API of DESIGN.md:
+tests build the same app from here.  Everything goes through the public API (docs/api.rst):
 ``OAuth2Provider`` + ``init_sqlalchemy`` with the bundled mixin models, Flask-Login for the
 resource owner, and ``require_oauth`` on a few API views.
 """
@@ -27,7 +27,7 @@ from flask_oauth_provider.sqla import AuthorizationCodeMixin, ClientMixin, Token
 from tests.helpers import Form, basic_auth, forms_of
 from tests.helpers.database import TestDatabase
 
-#: Registered redirect URIs used throughout (the checklist's ``REG``).
+#: Registered redirect URIs used throughout.
 REG = "https://client.example/cb"
 REG2 = "https://client.example/other"
 LOOPBACK_REG = "http://127.0.0.1/cb"

@@ -1,4 +1,4 @@
-"""Checklist §1.B: the authorization endpoint and the consent page (AZ-01 .. AZ-12).
+"""The authorization endpoint and the consent page (AZ-01 .. AZ-12).
 
 RFC 6749 §3.1, §4.1.2, §10.12, §10.13; RFC 9207; RFC 9700 §4.16; OAuth 2.1 §3.1.
 """

@@ -1,4 +1,4 @@
-"""Checklist §1.C PKCE (PK-01 .. PK-12) and §1.D authorization codes (AC-01 .. AC-07).
+"""PKCE (PK-01 .. PK-12) and authorization codes (AC-01 .. AC-07).
 
 RFC 7636 §4.3-§4.6, §7.2; RFC 6749 §4.1.2, §4.1.3, §10.5, §10.10; RFC 9700 §2.1.1, §4.8;
 OAuth 2.1 §4.1.

@@ -1,4 +1,4 @@
-"""Races on a real multi-process server (AC-07, RT-04; DESIGN.md "Storage").
+"""Races on a real multi-process server (AC-07, RT-04): single-use codes and refresh tokens.
 
 gunicorn with 4 sync workers on 127.0.0.1 over PostgreSQL: 50 concurrent redemptions of
 one authorization code give exactly one 200 and 49 ``invalid_grant``; 50 concurrent uses

@@ -1,4 +1,4 @@
-"""Checklist §1.A: redirect URI validation and open redirectors (RU-01 .. RU-13).
+"""Redirect URI validation and open redirectors (RU-01 .. RU-13).
 
 RFC 6749 §3.1.2, RFC 9700 §2.1 / §4.1.3 / §4.11.2, RFC 8252 §7.3, OAuth 2.1 §2.3.
 """

@@ -1,4 +1,4 @@
-"""Checklist §1.G refresh tokens (RT-01 .. RT-10) and §1.H grant types (GR-01 .. GR-04).
+"""Refresh tokens (RT-01 .. RT-10) and grant types (GR-01 .. GR-04).
 
 RFC 6749 §4.2-§4.4, §6, §10.4; RFC 9700 §2.2.2, §2.4, §4.14.2; OAuth 2.1 §4.3.
 """

@@ -1,4 +1,4 @@
-"""Checklist §1.I revocation (RV-01 .. RV-07) and §1.J introspection (IN-01 .. IN-08).
+"""Revocation (RV-01 .. RV-07) and introspection (IN-01 .. IN-08).
 
 RFC 7009 §2.1, §2.2, §5; RFC 7662 §2.1-§2.3, §4.
 """

@@ -1,4 +1,4 @@
-"""Checklist §1.E token endpoint (TE-01 .. TE-08) and §1.F client authentication (CA-01 .. CA-10).
+"""The token endpoint (TE-01 .. TE-08) and client authentication (CA-01 .. CA-10).
 
 RFC 6749 §2.3, §3.2, §5.1, §5.2, Appendix B; OAuth 2.1 §2.4, §3.2.
 """
@@ -13,13 +13,10 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy
 
-from tests.helpers import basic_auth, basic_raw
+from tests.helpers import SPECIAL_ID, SPECIAL_SECRET, basic_auth, basic_raw
 from tests.security.sec_app import TOKEN_ERRORS, assert_oauth_error, db
 from tests.security.sec_flows import TOKEN
 
-# RFC 6749 Appendix B / AppAuth-Android#337 vector (checklist §2.3).
-SPECIAL_ID = "1PpG/Q 1"
-SPECIAL_SECRET = "z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw="
 SPECIAL_BASIC = ("Basic MVBwRyUyRlErMTp6JTJGdFo5VndGWnFBcG1JUSUyQlpIMUk1cExrJTJGdUI0dWQlM0FYMiUy"
                  "RjhiTCUyQndmRlR0MXJGdyUzRA==")
 SPECIAL_BASIC_RAW = ("Basic MVBwRy9RIDE6ei90WjlWd0ZacUFwbUlRK1pIMUk1cExrL3VCNHVkOlgyLzhiTCt3ZkZ"
@@ -163,7 +160,7 @@ def test_TE_08_json_body_is_invalid_request(env, c1):
 
 @pytest.fixture
 def special(env):
-    """A client whose id and secret are the checklist's special-character vector.
+    """A client whose id and secret are ``SPECIAL_ID`` / ``SPECIAL_SECRET`` of tests.helpers.
 
     ``create_client`` generates both, so the row is rewritten (the store keeps the
     secret's SHA-256 digest, ``flask_oauth_provider.sqla.token_digest``).

@@ -1,4 +1,6 @@
-"""AuthorizationCodeGrant: the seed graph's green (authorize) and dark green (token) flows."""
+"""AuthorizationCodeGrant (RFC 6749 §4.1, RFC 7636): the authorization request and the token
+request, in the validator call order documented in
+``flask_oauth_provider/core/grants/authorization_code.py``."""
 
 from __future__ import annotations
 

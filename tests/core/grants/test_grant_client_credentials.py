@@ -1,4 +1,5 @@
-"""ClientCredentialsGrant: the seed graph's blue flow."""
+"""ClientCredentialsGrant (RFC 6749 §4.4), in the validator call order documented in
+``flask_oauth_provider/core/grants/client_credentials.py``."""
 
 from __future__ import annotations
 

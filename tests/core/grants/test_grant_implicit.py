@@ -1,4 +1,5 @@
-"""ImplicitGrant: the seed graph's orange flow."""
+"""ImplicitGrant (RFC 6749 §4.2), in the validator call order documented in
+``flask_oauth_provider/core/grants/implicit.py``."""
 
 from __future__ import annotations
 

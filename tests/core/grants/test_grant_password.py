@@ -1,4 +1,5 @@
-"""ResourceOwnerPasswordCredentialsGrant: the seed graph's red flow."""
+"""ResourceOwnerPasswordCredentialsGrant (RFC 6749 §4.3), in the validator call order
+documented in ``flask_oauth_provider/core/grants/resource_owner_password_credentials.py``."""
 
 from __future__ import annotations
 

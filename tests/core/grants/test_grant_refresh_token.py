@@ -1,4 +1,5 @@
-"""RefreshTokenGrant: the seed graph's brown flow."""
+"""RefreshTokenGrant (RFC 6749 §6), in the validator call order documented in
+``flask_oauth_provider/core/grants/refresh_token.py``."""
 
 from __future__ import annotations
 
