@@ -17,6 +17,7 @@ IN    introspection (RFC 7662)
 BR    bearer-protected resources (RFC 6750)
 MD    authorization server metadata (RFC 8414)
 RL    rate limits, input limits, transport and logs (RFC 6819 §5.1.4, RFC 9700 §4.3)
+SC    sender-constrained tokens (RFC 9700 §2.2.1): none yet, see below
 ====  ==========================================================================
 
 The requirements without a test, because they do not apply or the provider deliberately
