@@ -31,6 +31,7 @@ from tests.helpers import (
     SPECIAL_SECRET,
     basic_auth,
     basic_raw,
+    bearer,
     location_values,
 )
 
@@ -412,10 +413,6 @@ def test_CA_10_unknown_client_and_wrong_secret_look_the_same(client):
 
 
 # -- BR: bearer resource protection ----------------------------------------------------------
-
-
-def bearer(token, scheme="Bearer"):
-    return {"Authorization": f"{scheme} {token}"}
 
 
 def test_BR_01_no_credentials_is_401_with_a_challenge_without_error(client):

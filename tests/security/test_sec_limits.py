@@ -11,13 +11,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.helpers import location_params
+from tests.helpers import error_of, location_params
 from tests.security.sec_app import TOKEN_ERRORS, assert_oauth_error
 from tests.security.sec_flows import INTROSPECT, REVOKE, TOKEN
-
-
-def error_of(response):
-    return (response.get_json() or {}).get("error")
 
 
 @pytest.mark.parametrize("path", [TOKEN, REVOKE, INTROSPECT])

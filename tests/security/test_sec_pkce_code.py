@@ -14,16 +14,12 @@ import threading
 import pytest
 import requests
 
-from tests.helpers import location_params, pkce_pair
+from tests.helpers import error_of, location_params, pkce_pair
 from tests.security.sec_app import REG, AuthorizationCode
 from tests.security.sec_flows import METADATA, TOKEN
 
 RFC7636_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 RFC7636_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-
-
-def error_of(response):
-    return (response.get_json() or {}).get("error")
 
 
 def redirected_error(response):

@@ -13,13 +13,9 @@ import pytest
 import requests
 from werkzeug.security import check_password_hash
 
-from tests.helpers import fragment_params, location_params, query_params
+from tests.helpers import error_of, fragment_params, location_params, query_params
 from tests.security.sec_app import ALICE_PASSWORD, REG, Token, User, db
 from tests.security.sec_flows import METADATA, TOKEN
-
-
-def error_of(response):
-    return (response.get_json() or {}).get("error")
 
 
 def test_RT_01_refresh_token_of_another_confidential_client_is_invalid_grant(env, c1, c2):

@@ -10,14 +10,9 @@ import time
 
 import pytest
 
-from tests.helpers import basic_auth
+from tests.helpers import basic_auth, error_of
 from tests.security.sec_app import Token
 from tests.security.sec_flows import INTROSPECT, METADATA, REVOKE
-
-
-def error_of(response):
-    return (response.get_json() or {}).get("error")
-
 
 INACTIVE = {"active": False}
 

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy
 
-from tests.helpers import SPECIAL_ID, SPECIAL_SECRET, basic_auth, basic_raw
+from tests.helpers import SPECIAL_ID, SPECIAL_SECRET, basic_auth, basic_raw, error_of
 from tests.security.sec_app import TOKEN_ERRORS, assert_oauth_error, db
 from tests.security.sec_flows import TOKEN
 
@@ -21,10 +21,6 @@ SPECIAL_BASIC = ("Basic MVBwRyUyRlErMTp6JTJGdFo5VndGWnFBcG1JUSUyQlpIMUk1cExrJTJG
                  "RjhiTCUyQndmRlR0MXJGdyUzRA==")
 SPECIAL_BASIC_RAW = ("Basic MVBwRy9RIDE6ei90WjlWd0ZacUFwbUlRK1pIMUk1cExrL3VCNHVkOlgyLzhiTCt3ZkZ"
                      "UdDFyRnc9")
-
-
-def error_of(response):
-    return (response.get_json() or {}).get("error")
 
 
 def assert_no_store(response):
