@@ -4,7 +4,7 @@ Same 28 methods, signatures and defaults as
 ``oauthlib.oauth2.rfc6749.RequestValidator``, so a validator written for
 oauthlib works unchanged here.  Seven methods have a default; the other 21
 raise ``NotImplementedError``.  Each docstring says who calls the method, when
-(in the order of the flow graph of ``creating-a-provider``), what it returns and
+(in the order each grant's docstring lists), what it returns and
 what it must set on the request.
 
 General rules for implementers:

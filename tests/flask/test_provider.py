@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from flask_support import Store, access_token
 
 from flask_oauth_provider import OAuth2Provider, signals
 from flask_oauth_provider.config import DEFAULTS, PREFIX
 from flask_oauth_provider.state import ProviderState
+from tests.flask.flask_support import Store, access_token
 
 
 def test_init_app_stores_the_state_in_app_extensions():
@@ -202,7 +202,7 @@ def test_login_is_required_for_the_consent_page_without_flask_login():
     store.register(oauth)
     oauth.init_app(app)
     app.testing = False
-    from flask_support import authorize_url
+    from tests.flask.flask_support import authorize_url
 
     with pytest.raises(RuntimeError, match="Flask-Login"):
         with app.test_request_context(authorize_url()):

@@ -5,13 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import jsonify, request
-from flask_support import access_token, create_app
 
 from flask_oauth_provider import current_token
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": "Bearer " + token}
+from tests.flask.flask_support import access_token, create_app
+from tests.helpers import bearer
 
 
 def test_valid_token_with_the_scope_gets_200_and_current_token(client):

@@ -1,9 +1,9 @@
 """What every grant type shares: hooks, modifiers, client authentication, redirects.
 
-The grant classes in this package follow the flow graph of the seed document
-(``creating-a-provider.txt``) call for call; the helpers here are the pieces of that
-graph that several grants draw in the same way (client authentication, redirect URI
-handling, scope defaults, the shape of a token endpoint response).
+The grant classes in this package call the validator in oauthlib's order, call for call
+(each grant's docstring lists it); the helpers here are the steps that several grants
+take in the same way (client authentication, redirect URI handling, scope defaults,
+the shape of a token endpoint response).
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ class GrantTypeBase:
             raise errors.InvalidScopeError(request=request)
 
     def validate_client_authentication(self, request: Request) -> None:
-        """Authenticate the client at the token endpoint, as the seed's graph draws it.
+        """Authenticate the client at the token endpoint (RFC 6749 §3.2.1, §2.3).
 
         ``client_authentication_required(request)`` decides: if true,
         ``authenticate_client(request)`` (RFC 6749 §3.2.1: "Confidential clients or
