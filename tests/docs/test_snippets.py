@@ -9,21 +9,20 @@ Flask test client. A program without a driver, or a driver without a program, fa
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import re
 import secrets
-from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any, Callable, Optional
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
-import docs_snippets as snippets
 import pytest
 from werkzeug.datastructures import MultiDict
+
+from tests.docs import docs_snippets as snippets
+from tests.helpers import basic_auth, bearer, forms_of, location_params, pkce_pair
 
 BLOCKS = snippets.all_blocks()
 PROGRAMS, PROBLEMS = snippets.programs(BLOCKS)
@@ -116,59 +115,21 @@ def test_documented_program(name, run_program, capsys, monkeypatch):
 # -- what the drivers share: a browser-ish walk through the code flow --------------------
 
 
-class _Inputs(HTMLParser):
-    """The fields a browser would submit from a page's first form, and its action."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.action: Optional[str] = None
-        self.fields: list[tuple[str, str]] = []
-        self.submits: list[tuple[str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, Optional[str]]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form" and self.action is None:
-            self.action = a.get("action", "")
-        if tag == "input" and a.get("name"):
-            kind = a.get("type", "text")
-            if kind == "submit":
-                self.submits.append((a["name"], a.get("value", "")))
-            elif kind != "checkbox" or "checked" in a:
-                self.fields.append((a["name"], a.get("value", "")))
-
-
-def form_of(html: str) -> _Inputs:
-    parser = _Inputs()
-    parser.feed(html)
-    return parser
-
-
-def pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
 def basic(client_id: str, secret: str) -> dict[str, str]:
-    raw = f"{client_id}:{secret}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+    return basic_auth(client_id, secret)
 
 
 def query_of(location: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    return location_params(location)
 
 
 def log_in_with_form(http: Any, login_url: str, username: str, password: str) -> str:
     """Submit the documented login form at ``login_url``; return where it redirects."""
     page = http.get(login_url)
     assert page.status_code == 200, page.get_data(as_text=True)
-    fields = dict(form_of(page.get_data(as_text=True)).fields)
-    fields.update(username=username, password=password)
-    answer = http.post(login_url, data=fields)
+    form = forms_of(page.get_data(as_text=True))[0]
+    answer = http.post(login_url, data=MultiDict(
+        form.data({"username": username, "password": password})))
     assert answer.status_code in (302, 303), answer.get_data(as_text=True)
     return answer.headers["Location"]
 
@@ -177,10 +138,9 @@ def allow_on_consent_page(http: Any, authorize_url: str) -> dict[str, str]:
     """Press Allow on the consent page; return the query the client receives."""
     page = http.get(authorize_url)
     assert page.status_code == 200, page.get_data(as_text=True)
-    form = form_of(page.get_data(as_text=True))
-    allow = [s for s in form.submits if s[0] == "allow"]
-    assert allow, "the consent page has no Allow button"
-    answer = http.post(form.action or authorize_url, data=MultiDict(form.fields + allow))
+    form = forms_of(page.get_data(as_text=True))[0]
+    assert "allow" in form.names, "the consent page has no Allow button"
+    answer = http.post(form.action or authorize_url, data=MultiDict(form.data(submit="allow")))
     assert answer.status_code == 303, answer.get_data(as_text=True)
     return query_of(answer.headers["Location"])
 
@@ -317,7 +277,7 @@ def drive_storage(module: ModuleType, ctx: Any) -> None:
                       log_in=not_expected)
     page = http.get("/authorized").get_data(as_text=True)
     assert "Owned app may use: profile" in page
-    action = form_of(page).action
+    action = forms_of(page)[0].action
     assert action == f"/authorized/{client_id}/revoke"
     assert http.post(action).headers["Location"] == "/authorized"
     assert b"No application has access" in http.get("/authorized").data
