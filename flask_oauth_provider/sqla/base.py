@@ -44,6 +44,7 @@ class StoreBase:
         self.code_model = code_model
         self.token_model = token_model
         self._explicit_config = config
+        self._statements: dict[str, Any] = {}
         self._code_user = user_relationship(code_model)
         self._token_user = user_relationship(token_model)
         self._client_user = user_relationship(client_model)
@@ -79,10 +80,9 @@ class StoreBase:
         Building a SELECT (and its cache key) on every call cost more than running it:
         the per-request lookups and writes reuse one immutable statement.
         """
-        stmts = self.__dict__.setdefault("_statements", {})
-        stmt = stmts.get(name)
+        stmt = self._statements.get(name)
         if stmt is None:
-            stmt = stmts[name] = build()
+            stmt = self._statements[name] = build()
         return stmt
 
     def _find_token(self, token: str) -> tuple[Any, Optional[str]]:

@@ -1,22 +1,7 @@
 """The bundled models: three mixins with every OAuth column, and the digests kept in them.
 
-The app declares its own models from the mixins and adds what only it knows, the
-primary key and the link to its user model::
-
-    class Client(db.Model, ClientMixin):
-        id: Mapped[int] = mapped_column(primary_key=True)
-        user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))   # optional
-        user: Mapped[Optional[User]] = relationship()
-
-    class AuthorizationCode(db.Model, AuthorizationCodeMixin):
-        id: Mapped[int] = mapped_column(primary_key=True)
-        user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-        user: Mapped[User] = relationship()
-
-    class Token(db.Model, TokenMixin):
-        id: Mapped[int] = mapped_column(primary_key=True)
-        user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
-        user: Mapped[Optional[User]] = relationship()
+The app declares its models from the mixins and adds the primary key and the link to
+its user model (see :mod:`flask_oauth_provider.sqla`).
 
 A token row holds one access token and, optionally, the refresh token issued with it.
 Every row descending from one authorization (a code, a password or client credentials
@@ -288,7 +273,7 @@ def user_relationship(model: type) -> Any:
     return inspect(model).relationships.get("user")
 
 
-def unproxied(obj: Any) -> Any:
+def _unproxied(obj: Any) -> Any:
     """The object behind a Werkzeug ``LocalProxy`` such as Flask-Login's ``current_user``."""
     getter = getattr(obj, "_get_current_object", None)
     return getter() if callable(getter) else obj
@@ -298,34 +283,30 @@ def set_user(row: Any, user: Any) -> None:
     """Point ``row``'s user foreign key at ``user`` without loading anything."""
     if user is None:
         return
-    user = unproxied(user)
-    rel = user_relationship(type(row))
+    user = _unproxied(user)
+    row_mapper = inspect(type(row))
+    rel = row_mapper.relationships.get("user")
     if rel is None:
         return
     user_state = inspect(user, raiseerr=False)
     if user_state is None or not user_state.mapper.isa(rel.mapper):
         row.user = user
         return
-    for row_key, user_key in _key_pairs(type(row), rel, user_state.mapper):
-        setattr(row, row_key, getattr(user, user_key))
+    for local, remote in rel.local_remote_pairs:
+        setattr(row, row_mapper.get_property_by_column(local).key,
+                getattr(user, user_state.mapper.get_property_by_column(remote).key))
 
 
 def user_clause(model: type, user: Any) -> Any:
     """The WHERE clause selecting the rows of ``model`` that belong to ``user``."""
-    rel = user_relationship(model)
+    row_mapper = inspect(model)
+    rel = row_mapper.relationships.get("user")
     if rel is None:
         raise TypeError(f"{model.__name__} has no 'user' relationship.")
-    user = unproxied(user)
+    user = _unproxied(user)
     user_state = inspect(user, raiseerr=False)
     if user_state is None:
         raise TypeError(f"{user!r} is not a mapped user object.")
-    return and_(*(getattr(model, row_key) == getattr(user, user_key)
-                  for row_key, user_key in _key_pairs(model, rel, user_state.mapper)))
-
-
-def _key_pairs(model: type, rel: Any, user_mapper: Any) -> list[tuple[str, str]]:
-    """(attribute of ``model``, attribute of the user) for each column of the link."""
-    row_mapper = inspect(model)
-    return [(row_mapper.get_property_by_column(local).key,
-             user_mapper.get_property_by_column(remote).key)
-            for local, remote in rel.local_remote_pairs]
+    return and_(*(getattr(model, row_mapper.get_property_by_column(local).key)
+                  == getattr(user, user_state.mapper.get_property_by_column(remote).key)
+                  for local, remote in rel.local_remote_pairs))

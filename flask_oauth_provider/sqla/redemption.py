@@ -58,10 +58,7 @@ class SingleUseWrites(StoreBase):
         raise :class:`AlreadyRedeemed`."""
         model = self.token_model
         self._conditional(self._statement("rotate_refresh", lambda: (
-            update(model)
-            .where(model.refresh_token_digest == bindparam("digest"),
-                   model.refresh_rotated_at.is_(None),
-                   model.revoked_at.is_(None))
+            update(model).where(*_live_refresh_token(model))
             .values(refresh_rotated_at=bindparam("now"))
         )), {"digest": refresh_digest, "now": now})
 
@@ -72,10 +69,7 @@ class SingleUseWrites(StoreBase):
         count (and row lock) is the check: no row raises :class:`AlreadyRedeemed`."""
         model = self.token_model
         self._conditional(self._statement("check_refresh", lambda: (
-            update(model)
-            .where(model.refresh_token_digest == bindparam("digest"),
-                   model.refresh_rotated_at.is_(None),
-                   model.revoked_at.is_(None))
+            update(model).where(*_live_refresh_token(model))
             .values(refresh_expires_at=model.refresh_expires_at)
         )), {"digest": refresh_digest})
 
@@ -138,6 +132,13 @@ class SingleUseWrites(StoreBase):
             return count + self.session.execute(statement, execution_options=options).rowcount
 
         return self._write(revoke)
+
+
+def _live_refresh_token(model: Any) -> tuple:
+    """WHERE the refresh token bound as ``digest`` is neither rotated out nor revoked."""
+    return (model.refresh_token_digest == bindparam("digest"),
+            model.refresh_rotated_at.is_(None),
+            model.revoked_at.is_(None))
 
 
 def _column_values(row: Any) -> Optional[dict]:
