@@ -39,17 +39,23 @@ Where each part lives:
 from __future__ import annotations
 
 from ..core.redirect_uris import check_redirect_uri
+from . import models
 from .models import (
     AuthorizationCodeMixin,
     AuthorizedApplication,
     ClientMixin,
     TokenMixin,
-    UTCDateTime,
-    new_client_id,
     token_digest,
 )
-from .outages import database_unavailable
+from .models import new_client_id as new_client_id
+from .outages import database_unavailable as database_unavailable
 from .store import SQLAlchemyStore
+
+#: The column type of every timestamp of the mixins, for the app's own columns too:
+#: naive UTC (Flask-OAuthlib's ``expires`` convention), with microseconds on MariaDB and
+#: MySQL. A plain SQLAlchemy type, so that Alembic autogenerate renders it without
+#: importing this package in the migration.
+UTCDateTime = models.UTCDateTime
 
 __all__ = [
     "AuthorizationCodeMixin",
@@ -59,7 +65,5 @@ __all__ = [
     "TokenMixin",
     "UTCDateTime",
     "check_redirect_uri",
-    "database_unavailable",
-    "new_client_id",
     "token_digest",
 ]

@@ -24,9 +24,6 @@ from .models import (
 class StoreBase:
     """The session, the app's three models and the helpers every store method uses."""
 
-    # The configuration in force: ProviderValidator.config, which the store inherits.
-    config: ProviderConfig
-
     def __init__(self, session: Any, *, client_model: type, code_model: type,
                  token_model: type, config: Optional[ProviderConfig] = None) -> None:
         for label, model, mixin in (
