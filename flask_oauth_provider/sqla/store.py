@@ -450,6 +450,5 @@ def _same_client(stored: Optional[str], presented: Optional[str]) -> bool:
     return isinstance(presented, str) and bool(presented) and stored == presented
 
 
-
 def _epoch(value: datetime.datetime) -> int:
     return int(value.replace(tzinfo=datetime.timezone.utc).timestamp())
