@@ -28,7 +28,8 @@ from .base import StoreBase
 
 
 class AlreadyRedeemed(Exception):
-    """A conditional UPDATE matched no row: someone else redeemed or rotated first."""
+    """A conditional UPDATE matched no row: another request redeemed, rotated or revoked
+    first."""
 
 
 class SingleUseWrites(StoreBase):
