@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import statistics
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -14,6 +15,35 @@ TOKEN_RATIO_MAX = 1.10
 PROTECTED_RATIO_MAX = 1.05
 SCALE_RATIO_MAX = 1.2
 SQL_MAX = {"protected": 1, "code": 4, "refresh": 4}
+
+
+#: The repository root: a path under it is written relative to it.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: An absolute path, not part of a URL or of a relative path.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/[\w.+@~-]+(?:/[\w.+@~-]+)*/?")
+
+
+def without_machine_paths(text: str, root: str = ROOT) -> str:
+    """``text`` naming no path of the machine it ran on.
+
+    A path under the repository becomes relative to it; a path into installed packages
+    starts at ``<site-packages>``; any other path whose first directory exists here (``/tmp``,
+    ``/home``, ...) keeps only its last part, as ``<...>/name``. URL paths such as
+    ``/oauth/token`` stay: their first directory does not exist on the machine.
+    """
+    def replace(match: re.Match) -> str:
+        path = match.group(0)
+        if path == root or path.startswith(root.rstrip("/") + "/"):
+            return os.path.relpath(path, root)
+        _, site, inside = path.partition("/site-packages/")
+        if site:
+            return "<site-packages>/" + inside
+        first = path.lstrip("/").split("/", 1)[0]
+        if not os.path.isdir("/" + first):
+            return path
+        return "<...>/" + os.path.basename(path.rstrip("/"))
+
+    return _ABSOLUTE_PATH.sub(replace, text)
 
 
 @dataclass
@@ -296,7 +326,7 @@ def render(res: Results) -> str:
         parts.append(_md_table(["total %", "function", "where"],
                                [[f"{e.total_pct:.1f}", e.function, e.where] for e in by_total]))
         parts.append("")
-    return "\n".join(parts).rstrip() + "\n"
+    return without_machine_paths("\n".join(parts).rstrip() + "\n")
 
 
 def median(values: list[float]) -> float:

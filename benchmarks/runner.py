@@ -285,8 +285,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             f"{res.versions['oauthlib']}: `{status}` (it requires oauthlib < 3).")
         if args.flask_oauthlib_site:
             res.notes.append(
-                "It was measured in a side process with oauthlib < 3 from "
-                f"`{args.flask_oauthlib_site}`, against a floor measured in that process; "
+                "It was measured in a side process with oauthlib < 3 from the directory "
+                "given as `--flask-oauthlib-site`, against a floor measured in that process; "
                 "on Werkzeug 3 its HTTP Basic client authentication fails and its "
                 "`require_oauth` raises on an `Authorization: Bearer` header (HTTP 500), so "
                 "its requests carry the client credentials in the body and the access "
