@@ -43,7 +43,7 @@ def get_store() -> SQLAlchemyStore:
         raise click.ClickException(
             "No OAuth2Provider is registered on this app: call oauth.init_app(app)."
         )
-    store = getattr(state.provider, "store", None)
+    store = state.store  # from oauth.init_sqlalchemy, else the validator may be one
     if not isinstance(store, SQLAlchemyStore):
         try:
             store = state.validator
