@@ -28,11 +28,15 @@ from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.exc import OperationalError
 
 from ..core import errors
+from ..core.request import Request
+from ..core.types import Client
 from ..core.utils import verify_code_verifier
 from ..validators import ProviderValidator
 from .admin import StoreAdmin
 from .models import (
+    AuthorizationCodeMixin,
     ClientMixin,
+    TokenMixin,
     set_user,
     space_joined,
     token_digest,
@@ -59,18 +63,18 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
     # -- per-request cache ------------------------------------------------------------
 
     @staticmethod
-    def _cache(request: Any, name: str, value: Any = None) -> Any:
+    def _cache(request: Request, name: str, value: Any = None) -> Any:
         # Core Request objects accept new attributes; the cache lives for one request.
         setattr(request, "_sqla_" + name, value)
         return value
 
     @staticmethod
-    def _cached(request: Any, name: str) -> Any:
+    def _cached(request: Request, name: str) -> Any:
         return getattr(request, "__dict__", {}).get("_sqla_" + name)
 
     # -- clients ------------------------------------------------------------------------
 
-    def load_client(self, client_id: Optional[str]) -> Any:
+    def load_client(self, client_id: Optional[str]) -> Optional[ClientMixin]:
         """The client with this ``client_id`` (one SELECT, reused within the session)."""
         if not client_id or not isinstance(client_id, str):
             return None
@@ -86,7 +90,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         # Exact match: MariaDB's default collations ignore case and trailing spaces.
         return client if client is not None and client.client_id == client_id else None
 
-    def _client_in_session(self, client_id: str) -> Any:
+    def _client_in_session(self, client_id: str) -> Optional[ClientMixin]:
         # The token endpoint asks for the client two or three times per request
         # (client_authentication_required, authenticate_client, ...); the session's
         # identity map already holds it after the first SELECT. Expired (committed)
@@ -98,7 +102,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
                     return obj
         return None
 
-    def client_secret_matches(self, client: Any, client_secret: str) -> bool:
+    def client_secret_matches(self, client: Optional[Client], client_secret: str) -> bool:
         """Constant-time comparison against the stored SHA-256 digest (RFC 6749 §2.3.1)."""
         if client is None or not isinstance(client, ClientMixin):
             # Same work for an unknown client as for a known one: no client-id oracle.
@@ -109,7 +113,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
 
     # -- authorization codes (RFC 6749 §4.1) ----------------------------------------------
 
-    def save_authorization_code(self, client_id: str, code: dict, request: Any,
+    def save_authorization_code(self, client_id: str, code: dict, request: Request,
                                 *args: Any, **kwargs: Any) -> None:
         """Store the code's digest, bound to client, user, redirect URI and PKCE challenge.
 
@@ -135,7 +139,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         set_user(row, request.user)
         self._write(lambda: self.session.add(row))
 
-    def _load_code(self, code: str, request: Any) -> Any:
+    def _load_code(self, code: str, request: Request) -> Optional[AuthorizationCodeMixin]:
         digest = token_digest(code)
         cached = self._cached(request, "code")
         if cached is not None and cached.code_digest == digest:
@@ -146,7 +150,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         ))
         return self._cache(request, "code", self.session.scalars(stmt, {"digest": digest}).first())
 
-    def validate_code(self, client_id: str, code: str, client: Any, request: Any,
+    def validate_code(self, client_id: str, code: str, client: Client, request: Request,
                       *args: Any, **kwargs: Any) -> bool:
         """RFC 6749 §4.1.3: the code exists, was issued to this client, is unused and alive.
 
@@ -175,7 +179,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         request.scopes = row.scopes
         return True
 
-    def _replay_is_genuine(self, row: Any, request: Any) -> bool:
+    def _replay_is_genuine(self, row: AuthorizationCodeMixin, request: Request) -> bool:
         if not row.code_challenge:
             return True
         verifier = getattr(request, "code_verifier", None)
@@ -187,17 +191,17 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         except Exception:  # noqa: BLE001 - a malformed verifier is simply not genuine
             return False
 
-    def get_code_challenge(self, code: str, request: Any) -> Optional[str]:
+    def get_code_challenge(self, code: str, request: Request) -> Optional[str]:
         """The PKCE challenge bound to the code (RFC 7636 §4.6), or ``None``."""
         row = self._load_code(code, request)
         return row.code_challenge if row is not None else None
 
-    def get_code_challenge_method(self, code: str, request: Any) -> Optional[str]:
+    def get_code_challenge_method(self, code: str, request: Request) -> Optional[str]:
         row = self._load_code(code, request)
         return row.code_challenge_method if row is not None else None
 
     def confirm_redirect_uri(self, client_id: str, code: str, redirect_uri: Optional[str],
-                             client: Any, request: Any, *args: Any, **kwargs: Any) -> bool:
+                             client: Client, request: Request, *args: Any, **kwargs: Any) -> bool:
         """RFC 6749 §4.1.3: a ``redirect_uri`` sent with the authorization request must be
         sent again, identical; a code obtained without one accepts the client's default.
         """
@@ -212,7 +216,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
             return True
         return redirect_uri == self.get_default_redirect_uri(client_id, request)
 
-    def invalidate_authorization_code(self, client_id: str, code: str, request: Any,
+    def invalidate_authorization_code(self, client_id: str, code: str, request: Request,
                                       *args: Any, **kwargs: Any) -> None:
         """Mark the code used. ``save_bearer_token`` already did so, atomically, when it
         issued the token; otherwise one conditional UPDATE does it here.
@@ -223,7 +227,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
 
     # -- tokens (RFC 6749 §5, §6) ----------------------------------------------------------
 
-    def validate_refresh_token(self, refresh_token: str, client: Any, request: Any,
+    def validate_refresh_token(self, refresh_token: str, client: Client, request: Request,
                                *args: Any, **kwargs: Any) -> bool:
         """RFC 6749 §6: the refresh token exists, belongs to this client and is alive.
 
@@ -254,7 +258,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         request.user = row.user if self._token_user is not None else None
         return True
 
-    def get_original_scopes(self, refresh_token: str, request: Any, *args: Any,
+    def get_original_scopes(self, refresh_token: str, request: Request, *args: Any,
                             **kwargs: Any) -> list[str]:
         """The scopes of the grant the refresh token belongs to (RFC 6749 §6)."""
         row = self._cached(request, "refresh")
@@ -263,7 +267,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
                 self.token_model.refresh_token_digest == token_digest(refresh_token))).first()
         return row.grant_scopes if row is not None else []
 
-    def save_bearer_token(self, token: dict, request: Any, *args: Any, **kwargs: Any) -> None:
+    def save_bearer_token(self, token: dict, request: Request, *args: Any, **kwargs: Any) -> None:
         """Store the new token's digests, in one transaction with what it consumes.
 
         Authorization code grant: the code is redeemed once
@@ -309,8 +313,9 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         if code_row is not None:
             self._cache(request, "redeemed", True)
 
-    def _new_token_row(self, token: dict, request: Any, now: datetime.datetime,
-                       code_row: Any, old: Any) -> Any:
+    def _new_token_row(self, token: dict, request: Request, now: datetime.datetime,
+                       code_row: Optional[AuthorizationCodeMixin],
+                       old: Optional[TokenMixin]) -> TokenMixin:
         """The unsaved row of a new token: digests, scopes, lifetimes, family, user.
 
         It joins the family of the code it redeems or of the refresh token it replaces,
@@ -345,7 +350,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         return row
 
     def validate_bearer_token(self, token: Optional[str], scopes: Optional[list[str]],
-                              request: Any) -> bool:
+                              request: Request) -> bool:
         """RFC 6750 §2: one joined SELECT loads the token, its client and its user.
 
         Sets ``request.access_token`` (the token row), ``request.client``,
@@ -376,7 +381,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         granted = set(row.scopes)
         return all(scope in granted for scope in (scopes or []))
 
-    def introspect_token(self, token: str, token_type_hint: Optional[str], request: Any,
+    def introspect_token(self, token: str, token_type_hint: Optional[str], request: Request,
                          *args: Any, **kwargs: Any) -> Optional[dict]:
         """RFC 7662 §2.2 claims of an active token, or ``None`` (``{"active": false}``).
 
@@ -425,7 +430,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
             claims["iss"] = self.config.issuer
         return claims
 
-    def revoke_token(self, token: str, token_type_hint: Optional[str], request: Any,
+    def revoke_token(self, token: str, token_type_hint: Optional[str], request: Request,
                      *args: Any, **kwargs: Any) -> None:
         """RFC 7009 §2.1: revoke a token of the requesting client.
 
