@@ -218,6 +218,7 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
     from .cli import oauth_cli  # imported here: the CLI loads SQLAlchemy
 
     app.register_blueprint(views.blueprint, url_prefix=config.url_prefix)
+    app.before_request_funcs.setdefault(None, []).insert(0, views.exempt_from_flask_wtf_csrf)
     app.cli.add_command(oauth_cli)
     app.add_url_rule(METADATA_PATH, endpoint="oauth2_provider_metadata",
                      view_func=views.metadata, methods=["GET"])

@@ -30,6 +30,20 @@ log = logging.getLogger("flask_oauth_provider.views")
 
 blueprint = Blueprint("oauth2_provider", __name__, template_folder="templates")
 
+
+def exempt_from_flask_wtf_csrf() -> None:
+    """Keep Flask-WTF's app-wide ``CSRFProtect`` off this blueprint's endpoints.
+
+    Run first among the app's ``before_request`` functions (``init_app`` puts it there),
+    so it works whichever of the two extensions was set up first. The token, revocation
+    and introspection endpoints are called by clients, not browsers, and authenticate
+    the client instead (RFC 6749 §2.3); the consent form carries its own CSRF token
+    (:mod:`~flask_oauth_provider.forms`), in the field name Flask-WTF would read.
+    """
+    csrf = current_app.extensions.get("csrf")
+    if csrf is not None and flask_request.blueprint == blueprint.name:
+        csrf.exempt(blueprint)
+
 #: Sent with the consent and error pages. RFC 9700 §4.16 / RFC 6749 §10.13
 #: (clickjacking), RFC 9700 §4.2.4 (no Referer to third parties), RFC 6749 §5.1 spirit
 #: (a page carrying a CSRF token is not cached).
