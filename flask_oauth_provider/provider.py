@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 
 from . import views
+from .applog import show_errors_in_app_log
 from .callbacks import REQUIRED_CALLBACKS, CallbackValidator, missing_callbacks_message
 from .compat import FlaskOAuthlibCompat
 from .config import DEFAULTS, PREFIX, ProviderConfig
@@ -107,6 +108,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
             app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
         app.extensions[EXTENSION_KEY] = ProviderState(self, config)
         _register_routes(app, config)
+        # Exceptions of the app's callbacks and validator reach its console.
+        show_errors_in_app_log()
         # Fail now, not at the first request, when the storage is known to be
         # incomplete. With no storage at all yet, the app is probably written as
         # ``OAuth2Provider(app)`` followed by the callback decorators (Flask-OAuthlib's
