@@ -43,12 +43,7 @@ def get_store() -> SQLAlchemyStore:
         raise click.ClickException(
             "No OAuth2Provider is registered on this app: call oauth.init_app(app)."
         )
-    store = state.store  # from oauth.init_sqlalchemy, else the validator may be one
-    if not isinstance(store, SQLAlchemyStore):
-        try:
-            store = state.validator
-        except RuntimeError:
-            store = None
+    store = state.store  # from oauth.init_sqlalchemy, or the validator when it is one
     if not isinstance(store, SQLAlchemyStore):
         raise click.ClickException(
             "The 'flask oauth' commands need the bundled SQLAlchemy storage: call "

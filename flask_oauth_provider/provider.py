@@ -22,6 +22,7 @@ callbacks (:meth:`~OAuth2Provider.clientgetter` and friends, from
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
@@ -141,21 +142,30 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``redirect_uris``, ``grant_types``, ``scopes``, ``public``, ``user``). The
         secret is shown this once: only its digest is stored.
         """
-        if self._store is None:
+        store = self.store
+        if store is None:
             raise RuntimeError(
                 "create_client needs the bundled models: call "
                 "oauth.init_sqlalchemy(db, client_model=..., code_model=..., token_model=...) "
-                "first."
+                "first, or give OAuth2Provider a SQLAlchemyStore as its validator."
             )
-        return self._store.create_client(**kwargs)
+        return store.create_client(**kwargs)
 
     # -- storage: the validator ---------------------------------------------------------
 
     @property
     def store(self) -> Any:
-        """The :class:`~flask_oauth_provider.sqla.SQLAlchemyStore` of :meth:`init_sqlalchemy`,
-        or ``None`` when the storage is callbacks or a validator of the app's own."""
-        return self._store
+        """The :class:`~flask_oauth_provider.sqla.SQLAlchemyStore`: the one of
+        :meth:`init_sqlalchemy`, or the validator when it is one (built directly on a
+        session, see docs/storage.rst); ``None`` for callbacks or another validator."""
+        if self._store is not None:
+            return self._store
+        # A SQLAlchemyStore exists only once its module is imported: no need to load
+        # SQLAlchemy to tell.
+        sqla = sys.modules.get(__package__ + ".sqla")
+        if sqla is not None and isinstance(self._validator, sqla.SQLAlchemyStore):
+            return self._validator
+        return None
 
     @property
     def validator(self) -> RequestValidator:

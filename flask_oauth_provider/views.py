@@ -336,10 +336,11 @@ def _json_endpoint(call: Any) -> Response:
 
 
 #: ``error_description`` of an ``invalid_client`` answer (RFC 6749 §5.2), by whether the
-#: request carried a secret. Neither says whether the client exists.
+#: request carried a secret. Neither says whether the client exists. Printable ASCII
+#: without ``"`` and ``\``, as §5.2 requires of the field.
 NO_CLIENT_CREDENTIALS = (
     "This request needs client authentication: send the client_id and client_secret "
-    "with HTTP Basic, or in the form body (RFC 6749 §2.3.1).")
+    "with HTTP Basic, or in the form body (RFC 6749 section 2.3.1).")
 CLIENT_AUTHENTICATION_FAILED = (
     "Client authentication failed: the client is unknown, its secret is wrong, or it is a "
     "public client, which has no secret.")

@@ -264,7 +264,12 @@ def drive_storage(module: ModuleType, ctx: Any) -> None:
             grant_types=["authorization_code", "refresh_token", "client_credentials"],
             user=owner)
         db.session.commit()
-        client_id, alice_id = client.client_id, alice.id
+        client_id, alice_id, owner_id = client.client_id, alice.id, owner.id
+    http = app.test_client()
+    # The client's own tokens are not the owner's grant: not on the owner's page.
+    client_credentials(http, client_id, secret, "profile")
+    log_in_directly(http, owner_id)
+    assert b"No application has access" in http.get("/authorized").data
     http = app.test_client()
     log_in_directly(http, alice_id)
     assert b"No application has access" in http.get("/authorized").data

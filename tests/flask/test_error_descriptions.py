@@ -7,12 +7,16 @@ depends only on what the request carried.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.flask.flask_support import access_token, create_app
 from tests.helpers import basic_auth
 
 CC = {"grant_type": "client_credentials"}
+#: RFC 6749 §5.2: error_description is printable ASCII without '"' and '\'.
+DESCRIPTION_CHARS = re.compile(r"^[\x20-\x21\x23-\x5B\x5D-\x7E]+$")
 
 
 @pytest.fixture
@@ -49,6 +53,7 @@ def test_failed_authentication_reads_the_same_for_unknown_and_known_clients(clie
         assert answer.get_json()["error"] == "invalid_client"
         assert answer.get_json()["error_description"].startswith("Client authentication failed")
     assert unknown.get_json() == wrong.get_json() == in_body.get_json()
+    assert DESCRIPTION_CHARS.match(unknown.get_json()["error_description"])
     assert unknown.headers["WWW-Authenticate"].startswith("Basic")
 
 
@@ -59,6 +64,7 @@ def test_missing_client_credentials_are_named(client):
         assert answer.get_json()["error"] == "invalid_client"
         assert "needs client authentication" in answer.get_json()["error_description"]
         assert "HTTP Basic" in answer.get_json()["error_description"]
+        assert DESCRIPTION_CHARS.match(answer.get_json()["error_description"])
 
 
 def test_revocation_and_introspection_describe_invalid_client_too(client):
