@@ -7,13 +7,9 @@ Revoke button revoked them. They are stored with no user now.
 
 from __future__ import annotations
 
-import pytest
-from flask import Flask
 from sqlalchemy import select
 
-from flask_oauth_provider import OAuth2Provider
-from flask_oauth_provider.sqla import SQLAlchemyStore
-from tests.helpers.sqla_models import MODELS, Token
+from tests.helpers.sqla_models import Token
 from tests.sqla.sqla_support import REDIRECT, Flow, call_api
 
 
@@ -48,20 +44,3 @@ def test_the_owners_page_lists_only_what_the_owner_granted(store, server, alice)
     assert store.revoke_user_tokens(alice, flow.client_id) == 1
     assert flow.introspect(user_token["access_token"]) == {"active": False}
     assert flow.introspect(machine["access_token"])["active"] is True
-
-
-def test_create_client_works_for_a_store_given_as_the_validator(session):
-    store = SQLAlchemyStore(session, **MODELS)
-    app = Flask(__name__)
-    oauth = OAuth2Provider(app, validator=store)
-    assert oauth.store is store
-    with app.app_context():
-        client, secret = oauth.create_client(name="Reports", scopes=["reports"],
-                                             grant_types=["client_credentials"])
-    assert secret and store.load_client(client.client_id) is not None
-
-
-def test_create_client_without_a_store_says_what_to_do():
-    oauth = OAuth2Provider(Flask(__name__), validator=object())
-    with pytest.raises(RuntimeError, match="init_sqlalchemy"):
-        oauth.create_client(name="x")
