@@ -333,10 +333,11 @@ def check(world: FuzzWorld, req: FuzzRequest, response: Any) -> None:
         assert value not in exposed, f"{name} exposed by {what}"
 
     if req.path in JSON_ENDPOINTS and status >= 400 and req.method != "HEAD":
-        if status == 400 and not routable_host(req.headers.get("Host")):
+        if (status == 400 and response.mimetype == "text/html"
+                and not routable_host(req.headers.get("Host"))):
             # Werkzeug refuses a Host it cannot IDNA-encode (BadHost) while binding the
             # URL map, before any route is chosen: the app's 400 page, not the provider's.
-            assert response.mimetype == "text/html", what
+            pass
         elif status == 405:
             assert req.method != "POST", what
         else:
