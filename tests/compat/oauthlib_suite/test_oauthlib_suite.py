@@ -11,7 +11,8 @@ first time on a machine (the verified sdist is then reused from the temp folder)
 from __future__ import annotations
 
 import pytest
-from oauthlib_suite import (
+
+from tests.compat.oauthlib_suite.oauthlib_suite import (
     EXPECTED_FAILURES,
     extract_server_tests,
     fetch_sdist,
