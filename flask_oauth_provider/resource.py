@@ -184,12 +184,15 @@ def _refuse(hooks: ResourceHooks, request: Request, required: list[str], status:
     """The answer to a refused call: the app's ``invalid_response`` or RFC 6750 §3.
 
     The handler gets the core request with ``error`` (the RFC 6750 §3.1 code, ``None``
-    when no token was sent) and ``error_message`` (a readable reason: the validator's,
-    else :data:`REFUSAL_REASONS`).
+    when no token was sent) and ``error_message`` (a readable reason: this layer's own
+    when it has one, else the validator's, else :data:`REFUSAL_REASONS`).
     """
     if hooks.invalid_response_func is not None:
+        verify_error = getattr(request, "verify_error", None)
         request.error = code
-        request.error_message = (getattr(request, "error_message", None) or description
+        request.error_message = (description
+                                 or getattr(verify_error, "description", None)
+                                 or getattr(request, "error_message", None)
                                  or REFUSAL_REASONS.get(code, REFUSAL_REASONS[None]))
         return hooks.invalid_response_func(request)
     if status == 403:

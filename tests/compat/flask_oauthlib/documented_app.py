@@ -261,7 +261,7 @@ def make_app(config: dict | None = None, storage: str = "callbacks",
     def revoke_token():
         pass
 
-    @app.route("/api/me")
+    @app.route("/api/me", methods=["GET", "POST"])
     @oauth.require_oauth("email")
     def me():
         return jsonify(username=request.oauth.user.username)

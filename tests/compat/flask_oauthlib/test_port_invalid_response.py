@@ -68,3 +68,12 @@ def test_without_a_handler_the_refusal_is_rfc_6750():
     response = app.test_client().get("/api/me", headers=bearer("no-such-token"))
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
+
+
+def test_token_sent_two_ways_says_so(app):
+    client = app.test_client()
+    tokens = tokens_for(client)
+    response = client.post("/api/me", headers=bearer(tokens["access_token"]),
+                           data={"access_token": tokens["access_token"]})
+    assert response.json == {"message": "The access token was sent by more than one method.",
+                             "error": "invalid_request"}
