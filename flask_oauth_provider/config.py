@@ -198,11 +198,7 @@ class ProviderConfig:
             if not isinstance(get(key), str) or not get(key):
                 raise ValueError(f"{PREFIX}{key} must be a template name, not {get(key)!r}.")
         error_uri = _error_uri(get("ERROR_URI"))
-        error_endpoint = get("ERROR_ENDPOINT")
-        if error_endpoint is not None and (not isinstance(error_endpoint, str)
-                                           or not error_endpoint):
-            raise ValueError(f"{PREFIX}ERROR_ENDPOINT must be the endpoint name of the app's "
-                             f"error view, not {error_endpoint!r}.")
+        error_endpoint = _error_endpoint(get("ERROR_ENDPOINT"))
 
         return cls(
             url_prefix=prefix,
@@ -280,6 +276,13 @@ def _error_uri(value: Any) -> Optional[str]:
             f"{PREFIX}ERROR_URI must be a path of the app ('/oauth/errors') or an http(s) "
             f"URL, not {value!r}."
         )
+    return value
+
+
+def _error_endpoint(value: Any) -> Optional[str]:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ValueError(f"{PREFIX}ERROR_ENDPOINT must be the endpoint name of the app's "
+                         f"error view, not {value!r}.")
     return value
 
 
