@@ -224,19 +224,25 @@ class CallbackValidator(ProviderValidator):
 
         Sets ``request.access_token`` (the token object, as Flask-OAuthlib),
         ``request.user``, ``request.client`` and ``request.scopes`` (the token's
-        granted scopes).
+        granted scopes); on refusal ``request.error_message`` says why, in
+        Flask-OAuthlib's words (an ``invalid_response`` handler reads it).
         """
-        if not token:
+        found = self._call("tokengetter", access_token=token) if token else None
+        if found is None:
+            request.error_message = "Bearer token not found."
             return False
-        found = self._call("tokengetter", access_token=token)
-        if found is None or is_expired(found):
+        if is_expired(found):
+            request.error_message = "Bearer token is expired."
             return False
         granted = scopes_of(found)
         request.access_token = found
         request.user = getattr(found, "user", None)
         request.client = self._token_client(found)
         request.scopes = granted
-        return set(scopes or []) <= set(granted)
+        if not set(scopes or []) <= set(granted):
+            request.error_message = "Bearer token scope not valid."
+            return False
+        return True
 
     def validate_refresh_token(self, refresh_token: str, client: Optional[Client], request: Request,
                                *args: Any, **kwargs: Any) -> bool:

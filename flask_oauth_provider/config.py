@@ -48,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     "INSECURE_TRANSPORT": False,
     "ALLOW_QUERY_TOKEN": False,
     "MAX_REQUEST_SIZE": 64 * 1024,
+    "ERROR_URI": None,
+    "ERROR_ENDPOINT": None,
+    "IGNORE_PUBLIC_CLIENT_SECRET": False,
 }
 
 TokenGenerator = Callable[[Any], str]
@@ -160,6 +163,21 @@ class ProviderConfig:
     #: Largest body accepted by the token, revocation and introspection endpoints, in
     #: bytes; larger is 413. Default 65536.
     max_request_size: int = DEFAULTS["MAX_REQUEST_SIZE"]
+    #: Where an authorization error that must not go back to the client (missing or
+    #: unknown ``client_id``, bad ``redirect_uri``: RFC 6749 §4.1.2.1) sends the browser,
+    #: with ``error`` and ``error_description`` in the query: a path of the app
+    #: (``"/oauth/errors"``) or an http(s) URL. Default ``None``: the error page is shown.
+    #: Flask-OAuthlib's key; it wins over ``ERROR_ENDPOINT``.
+    error_uri: Optional[str] = None
+    #: The same as ``ERROR_URI``, given as the endpoint name of the app's error view
+    #: (resolved with ``url_for``). Flask-OAuthlib's key. Default ``None``.
+    error_endpoint: Optional[str] = None
+    #: Let a public client that sends a ``client_secret`` through as the public client
+    #: it is: the secret is not checked (RFC 6749 §2.3: a server "MUST NOT rely on public
+    #: client authentication"), PKCE is still required. For clients ported from
+    #: Flask-OAuthlib, whose sample clients are public but have a secret. Default False:
+    #: such a request gets ``invalid_client`` with a description saying why.
+    ignore_public_client_secret: bool = False
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -204,6 +222,8 @@ class ProviderConfig:
         for key in ("ERROR_TEMPLATE", "AUTHORIZE_TEMPLATE"):
             if not isinstance(get(key), str) or not get(key):
                 raise ValueError(f"{PREFIX}{key} must be a template name, not {get(key)!r}.")
+        error_uri = _error_uri(get("ERROR_URI"))
+        error_endpoint = _error_endpoint(get("ERROR_ENDPOINT"))
 
         return cls(
             url_prefix=prefix,
@@ -226,6 +246,9 @@ class ProviderConfig:
             insecure_transport=flag("INSECURE_TRANSPORT"),
             allow_query_token=flag("ALLOW_QUERY_TOKEN"),
             max_request_size=_positive_int("MAX_REQUEST_SIZE", get("MAX_REQUEST_SIZE")),
+            error_uri=error_uri,
+            error_endpoint=error_endpoint,
+            ignore_public_client_secret=flag("IGNORE_PUBLIC_CLIENT_SECRET"),
         )
 
 
@@ -266,6 +289,26 @@ def _issuer(issuer: Any, insecure_transport: Any) -> Optional[str]:
             f"http is allowed only on loopback or with {PREFIX}INSECURE_TRANSPORT."
         )
     return issuer.rstrip("/")
+
+
+def _error_uri(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not (
+            (value.startswith("/") and not value.startswith("//"))
+            or value.startswith(("https://", "http://"))):
+        raise ValueError(
+            f"{PREFIX}ERROR_URI must be a path of the app ('/oauth/errors') or an http(s) "
+            f"URL, not {value!r}."
+        )
+    return value
+
+
+def _error_endpoint(value: Any) -> Optional[str]:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ValueError(f"{PREFIX}ERROR_ENDPOINT must be the endpoint name of the app's "
+                         f"error view, not {value!r}.")
+    return value
 
 
 def _code_expires_in(value: Any) -> int:

@@ -55,6 +55,7 @@ class ProviderParts(Protocol):
     token_view: Optional[Callable[..., Any]]
     revoke_view: Optional[Callable[..., Any]]
     consent_skipper: Optional[Callable[..., bool]]
+    exception_handler_func: Optional[Callable[..., Any]]
 
 
 class ProviderState:

@@ -14,8 +14,9 @@ import logging
 from typing import Any, Optional
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template, url_for
 from flask import request as flask_request
+from werkzeug.routing import BuildError
 
 from . import http, signals
 from .config import KNOWN_GRANT_TYPES
@@ -104,6 +105,47 @@ def error_location(error: errors.OAuth2Error, state: ProviderState) -> str:
                              fragment=in_fragment)
 
 
+def app_error_uri(state: ProviderState) -> Optional[str]:
+    """The app's own error view (``OAUTH2_PROVIDER_ERROR_URI``, else the URL of
+    ``OAUTH2_PROVIDER_ERROR_ENDPOINT``), or ``None``: the error page is shown."""
+    if state.config.error_uri:
+        return state.config.error_uri
+    if state.config.error_endpoint:
+        try:
+            return url_for(state.config.error_endpoint)
+        except BuildError:
+            log.error("OAUTH2_PROVIDER_ERROR_ENDPOINT %r names no view; showing the error "
+                      "page instead.", state.config.error_endpoint)
+    return None
+
+
+def refuse_authorization(state: ProviderState, error: errors.OAuth2Error,
+                         location: Optional[str], status: int = 400) -> Any:
+    """The answer to a refused authorization request: the one place that decides it.
+
+    ``location`` is the client's redirect URI with the error, when the error may go
+    back to the client; ``None`` when it must not (RFC 6749 §4.1.2.1: bad client or
+    redirect URI; or a server error). Then the browser goes to the app's error view
+    with ``error`` and ``error_description`` (never ``state``), if one is configured,
+    else the error page is shown with ``status``. An ``exception_handler`` registered
+    on the provider answers instead, given the error and that redirect target.
+    """
+    if location is None:
+        error_uri = app_error_uri(state)
+        if error_uri is not None:
+            params = [(k, v) for k, v in error.twotuples if k in ("error", "error_description")]
+            if not error.error:
+                params = [("error", "server_error")]
+            location = add_params_to_uri(error_uri, params)
+    handler = state.provider.exception_handler_func
+    if handler is not None:
+        return handler(error, location)
+    if location is None:
+        return error_page(state, error.error or "server_error", error.description or None,
+                          status)
+    return redirect_to(location, 303 if _is_post() else 302)
+
+
 def json_error(error: str, description: Optional[str], status: int) -> Response:
     payload = {"error": error}
     if description:
@@ -181,16 +223,16 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     try:
         scopes, info = server.validate_authorization_request(*oauth_args)
     except errors.FatalClientError as e:
-        # RFC 6749 §4.1.2.1: a bad client_id or redirect URI is shown, never redirected.
-        return error_page(state, e.error or "invalid_request", e.description)
+        # RFC 6749 §4.1.2.1: a bad client_id or redirect URI is never sent to the client.
+        return refuse_authorization(state, e, None)
     except errors.OAuth2Error as e:
         if (e.status_code or 400) >= 500 or not e.redirect_uri:
             status = e.status_code if (e.status_code or 400) >= 500 else 400
-            return error_page(state, e.error or "server_error", e.description, status)
+            return refuse_authorization(state, e, None, status)
         # RFC 9700 §4.11.2: authenticate the user before redirecting anywhere.
         if handler is None and current_user_or_none() is None:
             return current_app.login_manager.unauthorized()
-        return redirect_to(error_location(e, state), 303 if _is_post() else 302)
+        return refuse_authorization(state, e, error_location(e, state))
 
     user = current_user_or_none(required=handler is None)
     if handler is not None:
@@ -219,7 +261,7 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     granted = form.granted_scopes(scopes)
     if form.allowed and (granted or not scopes):
         return _grant(state, oauth_args, granted, user, client, status=303)
-    return _deny(state, info, user, client, scopes, status=303)
+    return _deny(state, info, user, client, scopes)
 
 
 def _before_authorization(state: ProviderState, handler: Any) -> Optional[Response]:
@@ -266,9 +308,11 @@ def _grant(state: ProviderState, oauth_args: tuple, scopes: list[str], user: Any
         response_headers, _, _ = state.server.create_authorization_response(
             *oauth_args, scopes=scopes, credentials=credentials)
     except errors.FatalClientError as e:
-        return error_page(state, e.error or "invalid_request", e.description)
+        return refuse_authorization(state, e, None)
     except errors.OAuth2Error as e:
-        return error_page(state, e.error or "server_error", None, e.status_code or 500)
+        # Raised by the storage after validation: answered without its description.
+        e.description = ""
+        return refuse_authorization(state, e, None, e.status_code or 500)
     location = response_headers["Location"]
     if "error" not in _response_params(location):
         signals.send_consent(True, client=client, user=user, scopes=scopes)
@@ -280,12 +324,12 @@ def _response_params(location: str) -> dict:
     return dict(parse_qsl(parts.fragment or parts.query))
 
 
-def _deny(state: ProviderState, info: dict, user: Any, client: Any, scopes: list[str],
-          status: int) -> Response:
+def _deny(state: ProviderState, info: dict, user: Any, client: Any,
+          scopes: list[str]) -> Any:
     """RFC 6749 §4.1.2.1 ``access_denied``, with ``state`` and ``iss`` (RFC 9207)."""
     error = errors.AccessDeniedError(state=info.get("state"), request=info["request"])
     signals.send_consent(False, client=client, user=user, scopes=scopes)
-    return redirect_to(error_location(error, state), status)
+    return refuse_authorization(state, error, error_location(error, state))
 
 
 def _authorize_with_handler(state: ProviderState, handler: Any, oauth_args: tuple,
@@ -302,7 +346,7 @@ def _authorize_with_handler(state: ProviderState, handler: Any, oauth_args: tupl
     client = info["request"].client
     if answer:
         return _grant(state, oauth_args, scopes, user, client, status=303)
-    return _deny(state, info, user, client, scopes, status=303)
+    return _deny(state, info, user, client, scopes)
 
 
 # -- the JSON endpoints ------------------------------------------------------------------

@@ -370,9 +370,13 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         ))
         found = self.session.execute(stmt, {"digest": token_digest(token)}).first()
         if found is None:
+            request.error_message = "Bearer token not found."
             return False
         row, client = found
-        if not row.is_active(self.now()):
+        now = self.now()
+        if not row.is_active(now):
+            request.error_message = ("Bearer token is expired." if row.is_expired(now)
+                                     else "Bearer token is revoked.")
             return False
         request.access_token = row
         request.client = client
