@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ...utils import scope_to_list
 from ..rules import split_values
 
 log = logging.getLogger("flask_oauth_provider.core.openid")
@@ -19,6 +20,15 @@ log = logging.getLogger("flask_oauth_provider.core.openid")
 class Dispatcher:
     default_grant: Any = None
     oidc_grant: Any = None
+
+
+def _has_openid(request: Any) -> bool:
+    """Whether the request is for ``openid``: the granted scopes, or the requested ones
+    when the caller passed none (``create_authorization_response(scopes=None)`` means
+    "the scopes of the request" here; oauthlib then always picks the OAuth 2.0 grant
+    and skips every OpenID check)."""
+    scopes = request.scopes or scope_to_list(request.scope) or ()
+    return "openid" in scopes
 
 
 class AuthorizationCodeGrantDispatcher(Dispatcher):
@@ -30,7 +40,7 @@ class AuthorizationCodeGrantDispatcher(Dispatcher):
 
     def _handler_for_request(self, request: Any) -> Any:
         handler = self.default_grant
-        if request.scopes and "openid" in request.scopes:
+        if _has_openid(request):
             handler = self.oidc_grant
         log.debug("Selecting handler %r.", type(handler).__name__)
         return handler
@@ -49,8 +59,7 @@ class ImplicitTokenGrantDispatcher(AuthorizationCodeGrantDispatcher):
 
     def _handler_for_request(self, request: Any) -> Any:
         handler = self.default_grant
-        if request.scopes and "openid" in request.scopes \
-                and "id_token" in split_values(request.response_type):
+        if _has_openid(request) and "id_token" in split_values(request.response_type):
             handler = self.oidc_grant
         log.debug("Selecting handler %r.", type(handler).__name__)
         return handler
