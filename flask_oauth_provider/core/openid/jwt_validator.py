@@ -177,7 +177,8 @@ class JWTRequestValidator(RequestValidator):
         alg = self.get_userinfo_signing_alg(request)
         if not alg:
             return claims
-        claims.update({"iss": self.get_issuer(request), "aud": request.client_id})
+        audience = getattr(request.client, "client_id", None) or request.client_id
+        claims.update({"iss": self.get_issuer(request), "aud": audience})
         return self._sign(claims, alg, request)
 
     # -- helpers ----------------------------------------------------------------------------

@@ -15,14 +15,14 @@ TOKEN = "https://as.example/token"
 CB = "https://client.example/cb"
 
 
-def authorize(server, kit, scopes=None, **params):
+def authorize(server, kit, scopes=None, logged_in=True, **params):
     query = {"client_id": "conf", "redirect_uri": CB, "response_type": "code",
              "scope": "openid", "state": "st"}
     query.update(params)
     query = {k: v for k, v in query.items() if v is not None}
     return server.create_authorization_response(
         AUTHORIZE + "?" + urlencode(query), scopes=scopes,
-        credentials={"user": kit.RecordingValidator().users["alice"][1]})
+        credentials={"user": kit.RecordingValidator().users["alice"][1]} if logged_in else None)
 
 
 def code_of(server, kit, **params):
