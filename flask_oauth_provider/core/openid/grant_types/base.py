@@ -93,14 +93,15 @@ class GrantTypeBase:
         max_age and nonce well-formed; with prompt=none ``validate_silent_login``
         (else ``login_required``) and ``validate_silent_authorization`` (else
         ``consent_required``); the claims parameter parsed; ``validate_user_match``
-        (else ``login_required``). Returns what the consent page needs.
+        (else ``login_required``); the nonce present where the flow requires it.
+        Returns what the consent and login pages need.
         """
         if not request.scopes or "openid" not in request.scopes:
             return {}
         refuse_request_objects(request)
         prompt = parse_prompt(request.prompt, request)
         max_age = parse_max_age(request.max_age, request)
-        check_nonce(request.nonce, self.nonce_required(request), request)
+        check_nonce(request.nonce, False, request)
         if "none" in prompt:
             if not self.request_validator.validate_silent_login(request):
                 raise LoginRequired(request=request)
@@ -111,6 +112,8 @@ class GrantTypeBase:
                 request.id_token_hint, request.scopes, request.claims, request):
             raise LoginRequired(request=request,
                                 description="Session user does not match client supplied user.")
+        # After the validator calls, in oauthlib's order (§3.2.2.1, §3.3.2.11).
+        check_nonce(request.nonce, self.nonce_required(request), request)
         return {
             "display": request.display,
             "nonce": request.nonce,
