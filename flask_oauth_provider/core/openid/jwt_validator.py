@@ -27,7 +27,7 @@ from typing import Any, Mapping, Optional
 from .. import errors, jose
 from .claims import parse_claims_request, requested_claims, select_claims
 from .id_token import DEFAULT_ID_TOKEN_LIFETIME, complete_id_token
-from .rules import authentication_required, parse_max_age
+from .rules import authentication_required, parse_max_age, split_values
 from .validator import RequestValidator
 
 log = logging.getLogger("flask_oauth_provider.core.openid")
@@ -85,9 +85,11 @@ class JWTRequestValidator(RequestValidator):
                           request: Any) -> str:
         """Complete and sign the ID token (§2, §3.1.3.7).
 
-        User claims go into it only when no access token is issued with it (§5.4:
-        then "the resulting Claims are returned in the ID Token"), or when the
-        ``claims`` parameter asks for them in the ID token (§5.5).
+        The scope claims go into it only for ``response_type=id_token``, the one
+        response type that issues no access token at all (§5.4: "when no Access
+        Token is issued (which is the case for the response_type value id_token),
+        the resulting Claims are returned in the ID Token"); other claims only when
+        the ``claims`` parameter asks for them in the ID token (§5.5).
         """
         user = request.user
         scopes = request.scopes or []
@@ -95,7 +97,7 @@ class JWTRequestValidator(RequestValidator):
         subject = self.get_subject(user, request.client, request)
         user_claims = select_claims(
             self.get_user_claims(user, scopes, request), subject, scopes, claims_request,
-            "id_token", include_scope_claims="access_token" not in token)
+            "id_token", include_scope_claims=split_values(request.response_type) == ["id_token"])
         full = complete_id_token(
             id_token, issuer=self.get_issuer(request), subject=subject,
             lifetime=self.id_token_lifetime, auth_time=self.get_auth_time(request),

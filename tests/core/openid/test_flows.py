@@ -158,6 +158,15 @@ def test_implicit_id_token_token_has_at_hash(server, kit):
     assert claims["at_hash"] == jose.token_hash(params["access_token"], "RS256")
 
 
+def test_hybrid_id_token_has_no_scope_claims(server, kit):
+    """§5.4: code id_token issues an access token (at the token endpoint), so the scope
+    claims come from the UserInfo endpoint, not the ID token."""
+    headers, _, _ = authorize(server, kit, response_type="code id_token", nonce="n",
+                              scope="openid email")
+    claims = decode_id_token(kit.location_params(headers["Location"])["id_token"])
+    assert "email" not in claims
+
+
 @pytest.mark.parametrize("response_type", ["code id_token", "code id_token token"])
 def test_hybrid_id_token_has_c_hash_and_fragment_encoding(server, kit, response_type):
     """§3.3.2.11: c_hash REQUIRED; Multiple Response Types §5: fragment by default."""
