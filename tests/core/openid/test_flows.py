@@ -223,3 +223,11 @@ def test_form_post_error_is_posted_too(server, kit):
 def test_form_post_escapes_reflected_values(server, kit):
     _, body, _ = authorize(server, kit, response_mode="form_post", state='"><script>')
     assert "<script>" not in body.split("<script nonce")[0]
+
+
+def test_form_post_left_to_the_caller_when_asked(server, kit):
+    """A framework layer that adds iss (RFC 9207) renders the page itself: it gets the
+    parameters in the fragment, never in the query."""
+    server.openid_connect_auth.render_form_post = False
+    headers, body, status = authorize(server, kit, response_mode="form_post")
+    assert status == 302 and "#code=" in headers["Location"]

@@ -36,6 +36,11 @@ class GrantTypeBase:
 
     #: Whether the flow requires a nonce (§3.2.2.1 implicit, §3.3.2.11 hybrid).
     nonce_required: Callable[[Any], bool] = staticmethod(lambda request: False)
+    #: Whether ``response_mode=form_post`` is answered with the page here. A framework
+    #: layer that adds response parameters of its own (``iss``, RFC 9207) sets it to
+    #: False, receives the fragment redirect, and renders the page itself with
+    #: :func:`~flask_oauth_provider.core.openid.response_modes.location_to_form_post`.
+    render_form_post = True
 
     def __getattr__(self, attr: str) -> Any:
         if attr == "proxy_target":
@@ -65,7 +70,8 @@ class GrantTypeBase:
             request.response_mode = "fragment"
         headers, body, status = self.proxy_target.create_authorization_response(
             request, token_handler)
-        if mode == "form_post" and status == 302 and "Location" in headers:
+        if mode == "form_post" and self.render_form_post and status == 302 \
+                and "Location" in headers:
             return location_to_form_post(headers["Location"])
         return headers, body, status
 
