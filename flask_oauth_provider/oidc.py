@@ -1,0 +1,70 @@
+"""The Flask side of OpenID Connect that needs no storage: login time and configured keys.
+
+* ``auth_time`` (OpenID Connect Core §2) is the time the user really logged in. Flask-Login
+  sends ``user_logged_in`` on every ``login_user``; :func:`record_login_time` keeps that
+  moment in the session, so the provider never reports "now" as the login time.
+* ``OAUTH2_PROVIDER_SIGNING_KEYS``: a private JWK set (a dict, its JSON text, or the
+  path of a file holding it), for apps without the bundled key store; every process
+  reads the same set, so every process signs with the same key.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from typing import Any, Optional
+
+from flask import has_request_context, session
+
+from .core import jose
+from .core.keyring import KeyRing
+
+log = logging.getLogger("flask_oauth_provider.oidc")
+
+#: Session key holding the time of the last login (seconds since the epoch).
+AUTH_TIME_SESSION_KEY = "_oauth2_auth_time"
+
+
+def record_login_time(sender: Any, user: Any = None, **extra: Any) -> None:
+    """``user_logged_in`` receiver: remember when this session's user logged in."""
+    if has_request_context():
+        session[AUTH_TIME_SESSION_KEY] = int(time.time())
+
+
+def connect_login_signal(app: Any) -> bool:
+    """Record login times for ``app``; False when Flask-Login is not installed."""
+    try:
+        from flask_login import user_logged_in
+    except ImportError:  # pragma: no cover - Flask-Login is a dependency
+        return False
+    user_logged_in.connect(record_login_time, app)
+    return True
+
+
+def session_auth_time() -> Optional[int]:
+    """The login time of the current session's user, if it was recorded."""
+    if not has_request_context():
+        return None
+    value = session.get(AUTH_TIME_SESSION_KEY)
+    return int(value) if isinstance(value, (int, float)) else None
+
+
+def load_signing_keys(value: Any) -> KeyRing:
+    """The key ring of ``OAUTH2_PROVIDER_SIGNING_KEYS``: a private JWK set as a dict,
+    as JSON text, or as the path of a JSON file. ``ValueError`` says what is wrong."""
+    if isinstance(value, (str, os.PathLike)) and not str(value).lstrip().startswith("{"):
+        try:
+            with open(value, encoding="utf-8") as handle:
+                value = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"OAUTH2_PROVIDER_SIGNING_KEYS: cannot read a JWK set from "
+                             f"{str(value)!r}: {exc}") from None
+    try:
+        ring = KeyRing.from_jwks(value)
+    except jose.JoseError as exc:
+        raise ValueError(f"OAUTH2_PROVIDER_SIGNING_KEYS: {exc}") from None
+    if not ring.algorithms:
+        raise ValueError("OAUTH2_PROVIDER_SIGNING_KEYS holds no key.")
+    return ring
