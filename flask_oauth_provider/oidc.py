@@ -68,3 +68,37 @@ def load_signing_keys(value: Any) -> KeyRing:
     if not ring.algorithms:
         raise ValueError("OAUTH2_PROVIDER_SIGNING_KEYS holds no key.")
     return ring
+
+
+# -- the OpenID half of the bundled validators ------------------------------------------
+
+#: What an authorization request hands on to the ID token, kept with codes and tokens.
+OPENID_REQUEST_FIELDS = ("nonce", "claims", "auth_time", "acr", "amr")
+
+
+def openid_request_data(request: Any) -> Optional[str]:
+    """The OpenID data of a request to store with its code or token (JSON), or None."""
+    data = {}
+    for name in OPENID_REQUEST_FIELDS:
+        try:
+            value = getattr(request, name)
+        except AttributeError:
+            value = None
+        if value is not None:
+            data[name] = value
+    if not data:
+        return None
+    return json.dumps(data, separators=(",", ":"))
+
+
+def restore_openid_request_data(stored: Optional[str], request: Any) -> dict:
+    """Put stored OpenID data back on a token-endpoint or resource request; return it."""
+    try:
+        data = json.loads(stored) if stored else {}
+    except ValueError:
+        log.error("Stored OpenID request data is not JSON; ignoring it.")
+        data = {}
+    for name in ("claims", "auth_time", "acr", "amr"):
+        if name in data:
+            setattr(request, name, data[name])
+    return data
