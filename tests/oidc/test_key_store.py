@@ -12,7 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from flask_oauth_provider import key_encryption
 from flask_oauth_provider.core import jose
-from flask_oauth_provider.sqla_keys import SigningKeyMixin, SigningKeyStore
+from flask_oauth_provider.sqla import SigningKeyMixin, SigningKeyStore
 
 
 class Base(DeclarativeBase):

@@ -13,7 +13,7 @@ Keyword-only switches besides oauthlib's arguments: ``pkce_plain`` and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from ..endpoints.authorization import AuthorizationEndpoint
 from ..endpoints.introspect import IntrospectEndpoint
@@ -25,6 +25,7 @@ from ..grants.client_credentials import ClientCredentialsGrant
 from ..grants.implicit import ImplicitGrant as OAuth2ImplicitGrant
 from ..grants.resource_owner_password_credentials import ResourceOwnerPasswordCredentialsGrant
 from ..servers import ExpiresIn, Generator
+from ..signals import SendSignal
 from ..tokens import BearerToken
 from .grant_types import (
     AuthorizationCodeGrant,
@@ -51,7 +52,8 @@ class Server(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpoint, ResourceE
     def __init__(self, request_validator: Any, token_expires_in: ExpiresIn = None,
                  token_generator: Generator = None, refresh_token_generator: Generator = None,
                  *args: Any, pkce_plain: bool = False, allow_query_token: bool = False,
-                 require_offline_access: bool = False, **kwargs: Any) -> None:
+                 require_offline_access: bool = False,
+                 send_signal: Optional[SendSignal] = None, **kwargs: Any) -> None:
         self.auth_grant = OAuth2AuthorizationCodeGrant(request_validator, pkce_plain=pkce_plain)
         self.implicit_grant = OAuth2ImplicitGrant(request_validator)
         self.password_grant = ResourceOwnerPasswordCredentialsGrant(request_validator)
@@ -100,3 +102,14 @@ class Server(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpoint, ResourceE
         RevocationEndpoint.__init__(self, request_validator)
         IntrospectEndpoint.__init__(self, request_validator)
         UserInfoEndpoint.__init__(self, request_validator)
+        if send_signal is not None:
+            self._connect_signals(send_signal)
+
+    def _connect_signals(self, send_signal: SendSignal) -> None:
+        """The signal hook on the server and on every grant doing the work (the OpenID
+        grants delegate to their OAuth 2.0 grant)."""
+        self.send_signal = send_signal
+        for grant in (self.auth_grant, self.implicit_grant, self.password_grant,
+                      self.credentials_grant, self.refresh_grant, self.openid_connect_auth,
+                      self.openid_connect_implicit, self.openid_connect_hybrid):
+            getattr(grant, "proxy_target", grant).send_signal = send_signal

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from openid_support import openid_validator_class
 
 from flask_oauth_provider.core.openid import Server
+from tests.core.openid.openid_support import openid_validator_class
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from flask_oauth_provider.core import jose
 from flask_oauth_provider.core.openid import JWTRequestValidator
 
 ISSUER = "https://as.example"
+#: One clock for every validator of a run, so two validators agree on auth_time.
+NOW = int(time.time())
 KEYS = {alg: jose.generate_key(alg) for alg in jose.ALGORITHMS}
 OPENID_SCOPES = ("read", "write", "openid", "profile", "email", "address", "phone",
                  "offline_access")
@@ -41,7 +43,7 @@ def openid_validator_class(base: type) -> type:
             for client in self.clients.values():
                 if client.response_types:
                     client.response_types = ("code", "token", "id_token", "none")
-            self.clock = int(time.time())
+            self.clock = NOW
             self.session_user = self.users["alice"][1]
             self.session_auth_time = self.clock - 60
             self.consented = True

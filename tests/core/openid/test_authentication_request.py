@@ -6,10 +6,10 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from openid_support import ISSUER, KEYS
-from test_flows import AUTHORIZE, CB, authorize, code_of, exchange
 
 from flask_oauth_provider.core import errors, jose
+from tests.core.openid.openid_support import ISSUER, KEYS
+from tests.core.openid.test_flows import AUTHORIZE, CB, authorize, code_of, exchange
 
 
 def error_of(headers):

@@ -18,7 +18,8 @@ from typing import Any, Callable, Optional
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from openid_support import decode_id_token, openid_validator_class
+
+from tests.core.openid.openid_support import decode_id_token, openid_validator_class
 
 openid = pytest.importorskip("oauthlib.openid")
 

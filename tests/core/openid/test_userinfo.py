@@ -6,9 +6,9 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from openid_support import ALICE_CLAIMS, ISSUER, decode_id_token
 
 from flask_oauth_provider.core import jose
+from tests.core.openid.openid_support import ALICE_CLAIMS, ISSUER, decode_id_token
 
 USERINFO = "https://as.example/userinfo"
 

@@ -17,10 +17,10 @@ from typing import Any, Callable, Iterable, Optional
 from sqlalchemy import String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from . import key_encryption
-from .core import jose
-from .core.keyring import KeyRecord, KeyRing
-from .sqla import UTCDateTime
+from .. import key_encryption
+from ..core import jose
+from ..core.keyring import KeyRecord, KeyRing
+from .models import UTCDateTime
 
 log = logging.getLogger("flask_oauth_provider.sqla")
 
