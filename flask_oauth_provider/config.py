@@ -47,7 +47,17 @@ DEFAULTS: dict[str, Any] = {
     "INSECURE_TRANSPORT": False,
     "ALLOW_QUERY_TOKEN": False,
     "MAX_REQUEST_SIZE": 64 * 1024,
+    "OPENID": False,
+    "SIGNING_KEYS": None,
+    "KEY_ENCRYPTION_KEY": None,
+    "ID_TOKEN_EXPIRES_IN": 300,
+    "SCOPES": None,
 }
+
+#: OpenID Connect response types that need the implicit grant switched on (OpenID
+#: Connect Core §3.2, §3.3; off by default, like ``token``).
+OPENID_IMPLICIT_RESPONSE_TYPES = (
+    "id_token", "id_token token", "code id_token", "code token", "code id_token token")
 
 TokenGenerator = Callable[[Any], str]
 
@@ -135,6 +145,21 @@ class ProviderConfig:
     #: Largest body accepted by the token, revocation and introspection endpoints, in
     #: bytes; larger is 413. Default 65536.
     max_request_size: int = DEFAULTS["MAX_REQUEST_SIZE"]
+    #: Turn OpenID Connect on: ID tokens, the UserInfo, JWKS and discovery endpoints,
+    #: prompt / max_age handling. Default False.
+    openid: bool = False
+    #: Signing keys for apps without the bundled key store: a private JWK set (a dict,
+    #: its JSON text, or the path of a JSON file). Default None (the key store, or the
+    #: app's ``@oauth.signingkeysgetter``).
+    signing_keys: Any = None
+    #: The key-encryption key of the bundled key store: 32 bytes, base64url. Default:
+    #: derived from ``SECRET_KEY`` with HKDF.
+    key_encryption_key: Optional[str] = None
+    #: ID token lifetime in seconds (OpenID Connect Core §2 ``exp``). Default 300.
+    id_token_expires_in: int = DEFAULTS["ID_TOKEN_EXPIRES_IN"]
+    #: ``{scope: description}`` shown on the consent page and published as
+    #: ``scopes_supported``. Default None.
+    scopes: Optional[Mapping[str, str]] = None
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -144,6 +169,8 @@ class ProviderConfig:
             types.append("code")
         if "implicit" in self.grant_types:
             types.append("token")
+            if self.openid:
+                types.extend(OPENID_IMPLICIT_RESPONSE_TYPES)
         return tuple(types)
 
     def pkce_required_for(self, public: bool) -> bool:
@@ -201,6 +228,11 @@ class ProviderConfig:
             insecure_transport=flag("INSECURE_TRANSPORT"),
             allow_query_token=flag("ALLOW_QUERY_TOKEN"),
             max_request_size=_positive_int("MAX_REQUEST_SIZE", get("MAX_REQUEST_SIZE")),
+            openid=flag("OPENID"),
+            signing_keys=get("SIGNING_KEYS"),
+            key_encryption_key=get("KEY_ENCRYPTION_KEY"),
+            id_token_expires_in=_positive_int("ID_TOKEN_EXPIRES_IN", get("ID_TOKEN_EXPIRES_IN")),
+            scopes=_scopes(get("SCOPES")),
         )
 
 
@@ -273,3 +305,13 @@ def _pkce_required(pkce_required: Any) -> Union[bool, str]:
             f"only; PKCE can't be switched off for them), not {pkce_required!r}."
         )
     return pkce_required
+
+
+def _scopes(scopes: Any) -> Optional[Mapping[str, str]]:
+    if scopes is None:
+        return None
+    if not isinstance(scopes, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in scopes.items()):
+        raise ValueError(f"{PREFIX}SCOPES must map each scope to its description, "
+                         f"not {scopes!r}.")
+    return dict(scopes)

@@ -16,10 +16,11 @@ import os
 import time
 from typing import Any, Optional
 
-from flask import has_request_context, session
+from flask import current_app, has_request_context, session
 
 from .core import jose
 from .core.keyring import KeyRing
+from .key_encryption import kek_from_config
 
 log = logging.getLogger("flask_oauth_provider.oidc")
 
@@ -49,6 +50,13 @@ def session_auth_time() -> Optional[int]:
         return None
     value = session.get(AUTH_TIME_SESSION_KEY)
     return int(value) if isinstance(value, (int, float)) else None
+
+
+def key_encryption_key() -> bytes:
+    """The KEK of the bundled key store for the current app:
+    ``OAUTH2_PROVIDER_KEY_ENCRYPTION_KEY``, else HKDF of ``SECRET_KEY``."""
+    return kek_from_config(current_app.config.get("OAUTH2_PROVIDER_KEY_ENCRYPTION_KEY"),
+                           current_app.secret_key)
 
 
 def load_signing_keys(value: Any) -> KeyRing:

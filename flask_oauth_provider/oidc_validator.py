@@ -77,7 +77,7 @@ class OpenIDValidatorMixin(JWTRequestValidator):
         """prompt=none: consent is already given when the app's ``@oauth.skip_consent``
         says so for this client, user and scopes (OpenID Connect Core §3.1.2.6
         ``consent_required`` otherwise)."""
-        skipper = current_state().provider._consent_skipper
+        skipper = current_state().provider.consent_skipper
         user = self.get_current_user(request)
         if skipper is None or user is None:
             return False

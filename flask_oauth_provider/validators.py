@@ -29,7 +29,7 @@ from .core.redirect_uris import redirect_uri_matches, transport_allows
 from .core.request import Request
 from .core.types import Client
 from .core.utils import scope_to_list
-from .core.validator import RequestValidator
+from .oidc_validator import OpenIDValidatorMixin
 from .state import config_in_force
 
 log = logging.getLogger("flask_oauth_provider.validators")
@@ -62,7 +62,7 @@ def is_public_client(client: Client) -> bool:
     return False
 
 
-class ProviderValidator(RequestValidator):
+class ProviderValidator(OpenIDValidatorMixin):
     """Client policy shared by the bundled validators; storage is left to subclasses.
 
     ``config`` is the app's :class:`~flask_oauth_provider.config.ProviderConfig`

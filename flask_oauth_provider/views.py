@@ -20,10 +20,19 @@ from . import http, signals
 from .core import errors
 from .core.client_auth import extract_client_credentials
 from .core.endpoints.metadata import MetadataEndpoint
+from .core.openid.rules import token_bearing
 from .core.request import Request
 from .core.types import Client
 from .core.utils import add_params_to_uri
 from .forms import ConsentForm
+from .openid_views import (
+    authorization_answer,
+    consent_may_be_skipped,
+    jwks_response,
+    openid_metadata,
+    reauthentication,
+    userinfo_response,
+)
 from .state import ProviderState, current_state
 
 log = logging.getLogger("flask_oauth_provider.views")
@@ -81,9 +90,11 @@ def with_iss(location: str, state: ProviderState) -> str:
 
 
 def error_location(error: errors.OAuth2Error, state: ProviderState) -> str:
-    """Where a redirectable authorization error goes, with ``state`` and ``iss``."""
-    in_fragment = error.response_mode == "fragment" or "token" in (
-        error.response_type or "").split()
+    """Where a redirectable authorization error goes, with ``state`` and ``iss``; in the
+    fragment for the response types that return tokens (and for ``form_post``, whose
+    page is made from the fragment)."""
+    in_fragment = error.response_mode in ("fragment", "form_post") or token_bearing(
+        error.response_type)
     return add_params_to_uri(error.redirect_uri, error.twotuples + [("iss", issuer(state))],
                              fragment=in_fragment)
 
@@ -174,7 +185,9 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
         # RFC 9700 §4.11.2: authenticate the user before redirecting anywhere.
         if handler is None and current_user_or_none() is None:
             return current_app.login_manager.unauthorized()
-        return redirect_to(error_location(e, state), 303 if _is_post() else 302)
+        location = error_location(e, state)
+        status = 303 if _is_post() else 302
+        return authorization_answer(location, status) or redirect_to(location, status)
 
     user = current_user_or_none(required=handler is None)
     if handler is not None:
@@ -182,10 +195,13 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
                                        *args, **kwargs)
     if user is None:
         return current_app.login_manager.unauthorized()
+    again = reauthentication(state, scopes, info)
+    if again is not None:
+        return again
 
     core_request = info["request"]
     client = core_request.client
-    skipper = state.provider.consent_skipper
+    skipper = state.provider.consent_skipper if consent_may_be_skipped(state, info) else None
     if not _is_post() and skipper is not None and skipper(client, user, scopes, core_request):
         return _grant(state, oauth_args, scopes, user, client, status=302)
 
@@ -253,10 +269,10 @@ def _grant(state: ProviderState, oauth_args: tuple, scopes: list[str], user: Any
         return error_page(state, e.error or "invalid_request", e.description)
     except errors.OAuth2Error as e:
         return error_page(state, e.error or "server_error", None, e.status_code or 500)
-    location = response_headers["Location"]
+    location = with_iss(response_headers["Location"], state)
     if "error" not in _response_params(location):
         signals.send_consent(True, client=client, user=user, scopes=scopes)
-    return redirect_to(with_iss(location, state), status)
+    return authorization_answer(location, status) or redirect_to(location, status)
 
 
 def _response_params(location: str) -> dict:
@@ -269,7 +285,8 @@ def _deny(state: ProviderState, info: dict, user: Any, client: Any, scopes: list
     """RFC 6749 §4.1.2.1 ``access_denied``, with ``state`` and ``iss`` (RFC 9207)."""
     error = errors.AccessDeniedError(state=info.get("state"), request=info["request"])
     signals.send_consent(False, client=client, user=user, scopes=scopes)
-    return redirect_to(error_location(error, state), status)
+    location = error_location(error, state)
+    return authorization_answer(location, status) or redirect_to(location, status)
 
 
 def _authorize_with_handler(state: ProviderState, handler: Any, oauth_args: tuple,
@@ -412,7 +429,24 @@ def metadata() -> Response:
     if not config.response_types:
         claims.pop("response_modes_supported")
         claims.pop("code_challenge_methods_supported")
+    if config.openid:
+        claims = openid_metadata(state, claims)
     endpoint = MetadataEndpoint([state.server], claims=claims, raise_errors=False)
     headers, body, status = endpoint.create_metadata_response(
         flask_request.url, "GET", None, {})
     return http.create_response(headers, body, status)
+
+
+# -- OpenID Connect (answered when OAUTH2_PROVIDER_OPENID is on) ----------------------------
+
+
+@blueprint.route("/userinfo", methods=["GET", "POST", "OPTIONS"])
+def userinfo() -> Response:
+    """The UserInfo endpoint (OpenID Connect Core §5.3)."""
+    return userinfo_response()
+
+
+@blueprint.route("/jwks", methods=["GET"])
+def jwks() -> Response:
+    """The JWK set of ``jwks_uri`` (RFC 7517 §5)."""
+    return jwks_response()

@@ -166,6 +166,9 @@ class AuthorizationCodeMixin:
     expires_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, index=True)
     #: Set once, by the conditional UPDATE that redeems the code.
     consumed_at: Mapped[Optional[datetime.datetime]] = mapped_column(UTCDateTime, default=None)
+    #: OpenID Connect: what the authorization request hands on to the ID token (nonce,
+    #: claims request, auth_time, acr, amr), as JSON; None for plain OAuth 2.0.
+    openid_request: Mapped[Optional[str]] = mapped_column(Text, default=None)
 
     @property
     def scopes(self) -> list[str]:
@@ -216,6 +219,9 @@ class TokenMixin:
     revoked_at: Mapped[Optional[datetime.datetime]] = mapped_column(
         UTCDateTime, index=True, default=None
     )
+    #: OpenID Connect: the claims request and auth_time of the grant (JSON), for the
+    #: UserInfo endpoint and refreshed ID tokens; None for plain OAuth 2.0.
+    openid_request: Mapped[Optional[str]] = mapped_column(Text, default=None)
 
     @property
     def scopes(self) -> list[str]:

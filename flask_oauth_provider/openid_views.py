@@ -1,0 +1,154 @@
+"""The OpenID Connect answers of the blueprint and the OpenID steps of its authorization
+view (:mod:`~flask_oauth_provider.views` routes to them).
+
+``{prefix}/userinfo`` (OpenID Connect Core §5.3) and ``{prefix}/jwks`` (the JWK set of
+``jwks_uri``, RFC 7517 §5) are answered only when ``OAUTH2_PROVIDER_OPENID`` is on (404
+otherwise). The discovery document is the metadata view's (:func:`openid_metadata` adds
+the OpenID fields).
+
+For the authorization view: :func:`reauthentication` (prompt=login / select_account /
+max_age send the user through the login page again, once per request) and
+:func:`authorization_answer` (``form_post`` pages, OAuth 2.0 Form Post Response Mode §2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from typing import Any, Optional
+
+from flask import Response, abort, current_app, session
+from flask import request as flask_request
+
+from . import http
+from .core.openid.claims import STANDARD_CLAIMS
+from .core.openid.discovery import OPENID_SCOPES, openid_defaults
+from .core.openid.response_modes import location_to_form_post
+from .core.openid.rules import authentication_required
+from .oidc import session_auth_time
+from .state import ProviderState, current_state
+
+log = logging.getLogger("flask_oauth_provider.views")
+
+#: JWKS responses may be cached this long (seconds); a rotated-in key is published at
+#: once and starts signing at once, so a client that cached the old set refetches it on
+#: an unknown kid (OpenID Connect Core §10.1.1).
+JWKS_MAX_AGE = 300
+#: Session key of a pending re-authentication: the request's fingerprint and since when.
+REAUTH_SESSION_KEY = "_oauth2_reauth"
+#: CORS for the bearer-token endpoints: no cookies are used, any origin may call them.
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type",
+                "Access-Control-Allow-Methods": "GET, POST"}
+
+
+def openid_state() -> ProviderState:
+    """The provider state, or 404 when OpenID Connect is off."""
+    state = current_state()
+    if not state.config.openid:
+        abort(404)
+    return state
+
+
+def _json_error(error: str, description: str, status: int) -> Response:
+    return http.json_response({"error": error, "error_description": description}, status)
+
+
+def userinfo_response() -> Response:
+    """The UserInfo endpoint (OpenID Connect Core §5.3): GET or POST, the access token in
+    the ``Authorization`` header or (POST) the form body; JSON or a signed JWT."""
+    state = openid_state()
+    if flask_request.method == "OPTIONS":
+        return http.create_response(dict(CORS_HEADERS), None, 204)
+    if not http.transport_is_secure(state.config.insecure_transport):
+        return _json_error("invalid_request", "This server only accepts HTTPS.", 400)
+    try:
+        uri, method, body, headers = http.extract_params(state.config.max_request_size)
+    except http.RequestTooLarge:
+        return _json_error("invalid_request", "The request body is too large.", 413)
+    response_headers, response_body, status = state.server.create_userinfo_response(
+        uri, method, body, headers)
+    response_headers = dict(response_headers or {}, **CORS_HEADERS)
+    response_headers["Access-Control-Expose-Headers"] = "WWW-Authenticate"
+    return http.create_response(response_headers, response_body, status)
+
+
+def jwks_response() -> Response:
+    """The provider's public keys (RFC 7517 §5): distinct kids, ``use`` and ``alg`` set,
+    cacheable for :data:`JWKS_MAX_AGE` seconds."""
+    state = openid_state()
+    headers = {"Cache-Control": f"public, max-age={JWKS_MAX_AGE}",
+               "Access-Control-Allow-Origin": "*"}
+    return http.json_response(state.keyring().jwks(), 200, headers)
+
+
+def openid_metadata(state: ProviderState, claims: dict[str, Any]) -> dict[str, Any]:
+    """The OpenID Provider fields (OpenID Connect Discovery §3) added to RFC 8414's."""
+    prefix = claims["issuer"] + state.config.url_prefix
+    try:
+        algs = state.keyring().algorithms
+    except RuntimeError:
+        log.error("OpenID Connect is on but no signing key is configured.")
+        algs = []
+    fields = openid_defaults(signing_algs=algs)
+    fields["scopes_supported"] = _scopes_supported(state)
+    fields["claims_supported"] = list(STANDARD_CLAIMS)
+    fields["userinfo_endpoint"] = prefix + "/userinfo"
+    fields["jwks_uri"] = prefix + "/jwks"
+    modes = claims.get("response_modes_supported")
+    fields.update(claims)
+    if modes is None:
+        fields.pop("response_modes_supported")
+    else:
+        fields["response_modes_supported"] = [*modes, "form_post"]
+    return fields
+
+
+def _scopes_supported(state: ProviderState) -> list[str]:
+    configured = list(state.config.scopes or ())
+    scopes = configured or list(OPENID_SCOPES)
+    return scopes if "openid" in scopes else ["openid", *scopes]
+
+
+# -- the authorization view's OpenID steps ----------------------------------------------
+
+
+def reauthentication(state: ProviderState, scopes: list[str], info: dict) -> Optional[Response]:
+    """Send the user to log in again when prompt or max_age ask for it (§3.1.2.1).
+
+    ``prompt=login`` / ``select_account`` and a ``max_age`` older than the last login
+    log the user out and go to the login view; once a login newer than the request
+    happened, the same request goes on (to the consent page) without asking again.
+    """
+    if not state.config.openid or "openid" not in (scopes or []):
+        return None
+    prompt, max_age = info.get("prompt") or set(), info.get("max_age")
+    auth_time, now = session_auth_time(), int(time.time())
+    fingerprint = hashlib.sha256(flask_request.query_string).hexdigest()
+    pending = session.get(REAUTH_SESSION_KEY)
+    if (isinstance(pending, dict) and pending.get("request") == fingerprint
+            and auth_time is not None and auth_time >= pending.get("since", now + 1)):
+        return None
+    if not authentication_required(prompt, max_age, auth_time, now):
+        return None
+    session[REAUTH_SESSION_KEY] = {"request": fingerprint, "since": now}
+    from flask_login import logout_user
+
+    logout_user()
+    return current_app.login_manager.unauthorized()
+
+
+def consent_may_be_skipped(state: ProviderState, info: dict) -> bool:
+    """§3.1.2.1 prompt=consent: "The Authorization Server SHOULD prompt the End-User for
+    consent", so the app's skip_consent is not asked."""
+    return not (state.config.openid and "consent" in (info.get("prompt") or ()))
+
+
+def authorization_answer(location: str, status: int) -> Optional[Response]:
+    """The ``form_post`` page for an authorization response (Form Post Response Mode
+    §2), or ``None`` when the request asked for a redirect."""
+    if flask_request.args.get("response_mode") != "form_post" or "#" not in location:
+        return None
+    headers, body, page_status = location_to_form_post(location)
+    return http.create_response(headers, body, page_status)
