@@ -260,9 +260,16 @@ class ProviderValidator(OpenIDValidatorMixin):
             return False
         client = client or self._client_for(client_id, request)
         allowed = getattr(client, "allowed_response_types", None)
-        if allowed is not None and response_type not in _as_list(allowed):
-            return False
-        return True
+        if allowed is None:
+            return True
+        allowed = _as_list(allowed)
+        if response_type in allowed:
+            return True
+        # OpenID Connect combinations ("code id_token token"): each part must be allowed;
+        # an ID token from the authorization endpoint is what the implicit grant
+        # ("token") allows (OpenID Connect Core §3.2, §3.3).
+        needed = {"code" if part == "code" else "token" for part in response_type.split()}
+        return needed <= set(allowed)
 
     # -- the token request (RFC 6749 §4, §5.2) -------------------------------------
 

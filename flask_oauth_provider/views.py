@@ -37,6 +37,10 @@ from .state import ProviderState, current_state
 
 log = logging.getLogger("flask_oauth_provider.views")
 
+#: Errors of prompt=none (OpenID Connect Core §3.1.2.6), redirected without a login page.
+PROMPT_NONE_ERRORS = ("login_required", "consent_required", "interaction_required",
+                      "account_selection_required")
+
 blueprint = Blueprint("oauth2_provider", __name__, template_folder="templates")
 
 #: Sent with the consent and error pages. RFC 9700 §4.16 / RFC 6749 §10.13
@@ -182,8 +186,11 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
         if (e.status_code or 400) >= 500 or not e.redirect_uri:
             status = e.status_code if (e.status_code or 400) >= 500 else 400
             return error_page(state, e.error or "server_error", e.description, status)
-        # RFC 9700 §4.11.2: authenticate the user before redirecting anywhere.
-        if handler is None and current_user_or_none() is None:
+        # RFC 9700 §4.11.2: authenticate the user before redirecting anywhere, except
+        # for the answers of prompt=none, which must not show a page (OpenID Connect
+        # Core §3.1.2.6) and go to a registered redirect URI.
+        if handler is None and e.error not in PROMPT_NONE_ERRORS \
+                and current_user_or_none() is None:
             return current_app.login_manager.unauthorized()
         location = error_location(e, state)
         status = 303 if _is_post() else 302
