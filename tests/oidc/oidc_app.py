@@ -30,7 +30,7 @@ CLAIMS = {
 
 def make_app(test_database: Any, **config: Any) -> Flask:
     app = Flask(__name__)
-    app.config.update(
+    settings = dict(
         SECRET_KEY="oidc-test-secret", SQLALCHEMY_DATABASE_URI=test_database.url,
         SQLALCHEMY_ENGINE_OPTIONS=dict(test_database.engine_options),
         OAUTH2_PROVIDER_OPENID=True,
@@ -38,8 +38,9 @@ def make_app(test_database: Any, **config: Any) -> Flask:
         OAUTH2_PROVIDER_SCOPES={"openid": "Sign you in", "profile": "Your name",
                                 "email": "Your email address", "address": "Your address",
                                 "phone": "Your phone number",
-                                "offline_access": "Stay signed in"},
-        **config)
+                                "offline_access": "Stay signed in"})
+    settings.update(config)
+    app.config.update(settings)
     db = SQLAlchemy()
     db.init_app(app)
     oauth = OAuth2Provider()
