@@ -36,6 +36,13 @@ from .models import Client, User, db
 bp = Blueprint("example", __name__)
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 oauth = OAuth2Provider()
+
+
+@oauth.claimsgetter
+def user_claims(user: Any, scopes: list[str]) -> dict[str, Any]:
+    """OpenID Connect standard claims of a user (the provider keeps what scopes allow)."""
+    return {"preferred_username": user.username, "name": user.username,
+            "email": user.email, "email_verified": False}
 login_manager = LoginManager()
 login_manager.login_view = "example.login"
 login_manager.login_message = "Log in to continue."

@@ -54,7 +54,7 @@ def test_authlib_openid_client(live):
 
     server, app = live
     client_id, secret = app.config["TEST_CLIENTS"]["web"]
-    metadata = requests.get(server.url + "/.well-known/openid-configuration").json()
+    metadata = requests.get(server.url + "/.well-known/openid-configuration", timeout=10).json()
     session = authlib_client.OAuth2Session(
         client_id, secret, scope="openid profile email", redirect_uri=CB,
         code_challenge_method="S256")
@@ -64,7 +64,7 @@ def test_authlib_openid_client(live):
     location = browse_to_redirect(server.url, url)
     token = session.fetch_token(metadata["token_endpoint"], authorization_response=location,
                                 code_verifier=verifier, state=state)
-    keys = JsonWebKey.import_key_set(requests.get(metadata["jwks_uri"]).json())
+    keys = JsonWebKey.import_key_set(requests.get(metadata["jwks_uri"], timeout=10).json())
     claims = JsonWebToken(["RS256"]).decode(
         token["id_token"], keys, claims_cls=CodeIDToken,
         claims_options={"iss": {"value": metadata["issuer"]}},

@@ -110,3 +110,10 @@ def test_userinfo_without_sub_is_a_server_error_not_a_leak(server, access_token,
     headers, body, status = server.create_userinfo_response(USERINFO,
                                                             headers=bearer(access_token))
     assert status == 500 and json.loads(body) == {"error": "server_error"}
+
+
+def test_resource_request_without_token_goes_to_the_bearer_type(server, validator):
+    """A request without any token is answered by the default (Bearer) token type, not
+    by the JWT type whose validator methods an app may not implement."""
+    valid, request = server.verify_request("https://rs.example/api", scopes=["openid"])
+    assert valid is False and request.token_type == "Bearer"
