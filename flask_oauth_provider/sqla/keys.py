@@ -38,11 +38,8 @@ def _epoch(moment: Optional[datetime.datetime]) -> Optional[int]:
 
 
 class SigningKeyMixin:
-    """Columns of a signing key; the model adds its primary key::
-
-        class SigningKey(db.Model, SigningKeyMixin):
-            id: Mapped[int] = mapped_column(primary_key=True)
-    """
+    """Columns of a signing key. The app's model adds its primary key, like the other
+    mixins: ``class SigningKey(db.Model, SigningKeyMixin)`` with an ``id`` column."""
 
     kid: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     alg: Mapped[str] = mapped_column(String(16))
