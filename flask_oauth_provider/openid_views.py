@@ -22,7 +22,7 @@ from flask import Response, abort, current_app, session
 from flask import request as flask_request
 
 from . import http
-from .core.openid.claims import STANDARD_CLAIMS
+from .core.openid.claims import STANDARD_CLAIMS, claims_for_scopes, requested_claims
 from .core.openid.discovery import OPENID_SCOPES, openid_defaults
 from .core.openid.response_modes import location_to_form_post
 from .core.openid.rules import authentication_required
@@ -137,6 +137,18 @@ def reauthentication(state: ProviderState, scopes: list[str], info: dict) -> Opt
 
     logout_user()
     return current_app.login_manager.unauthorized()
+
+
+def consent_claims(state: ProviderState, scopes: list[str], info: dict) -> list[str]:
+    """The claims about the user the client will receive, for the consent page: those of
+    the scopes (Core §5.4) and those named in the ``claims`` parameter (§5.5)."""
+    if not state.config.openid or "openid" not in (scopes or []):
+        return []
+    names = claims_for_scopes(scopes)
+    for target in ("userinfo", "id_token"):
+        names |= set(requested_claims(info.get("claims"), target))
+    names.discard("sub")
+    return sorted(names)
 
 
 def consent_may_be_skipped(state: ProviderState, info: dict) -> bool:

@@ -27,6 +27,7 @@ from .core.utils import add_params_to_uri
 from .forms import ConsentForm
 from .openid_views import (
     authorization_answer,
+    consent_claims,
     consent_may_be_skipped,
     jwks_response,
     openid_metadata,
@@ -212,7 +213,7 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     if not _is_post() and skipper is not None and skipper(client, user, scopes, core_request):
         return _grant(state, oauth_args, scopes, user, client, status=302)
 
-    form = ConsentForm.for_request(scopes)
+    form = ConsentForm.for_request(scopes, descriptions=state.config.scopes)
     if not _is_post():
         return _consent_page(state, form, client, user, scopes, info)
 
@@ -257,6 +258,7 @@ def _consent_page(state: ProviderState, form: ConsentForm, client: Client, user:
         redirect_uri=info["redirect_uri"],
         state=info.get("state"),
         action=flask_request.full_path if flask_request.query_string else flask_request.path,
+        claims=consent_claims(state, scopes, info),
     )
     return page(html)
 

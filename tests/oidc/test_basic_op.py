@@ -376,3 +376,13 @@ def test_form_post_response_mode_carries_iss(client, web):
     assert response.status_code == 200 and f'action="{CB}"' in body
     assert 'name="code"' in body and 'name="iss"' in body
     assert "nonce-" in response.headers["Content-Security-Policy"]
+
+
+def test_consent_page_shows_scope_descriptions_and_claims(client, web):
+    """The consent page labels scopes with OAUTH2_PROVIDER_SCOPES and lists the claims
+    the client will receive (Core §5.4, §5.5)."""
+    login(client)
+    html = client.get(authorize_path(web[0], scope="openid profile email")).get_data(
+        as_text=True)
+    assert "Your email address" in html and "Sign you in" in html
+    assert "email_verified" in html and "given_name" in html
