@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Optional
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, Response, current_app, render_template
 from flask import request as flask_request
@@ -173,6 +173,13 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     refusal = _before_authorization(state, handler)
     if refusal is not None:
         return refusal
+    if handler is None and _is_post() and "client_id" in flask_request.form \
+            and "client_id" not in flask_request.args:
+        # OpenID Connect Core §3.1.2.1: an authorization request may come as a form POST.
+        # It is turned into the same request by GET, so that the consent form, which
+        # posts back to the URL, carries the parameters in the query like any other.
+        return redirect_to(flask_request.base_url + "?" + urlencode(
+            list(flask_request.form.items(multi=True))), 303)
     # Flask-OAuthlib consent views may post the OAuth parameters back as form fields;
     # the core validates them again either way.
     oauth_args = http.extract_authorization_params(

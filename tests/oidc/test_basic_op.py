@@ -386,3 +386,19 @@ def test_consent_page_shows_scope_descriptions_and_claims(client, web):
         as_text=True)
     assert "Your email address" in html and "Sign you in" in html
     assert "email_verified" in html and "given_name" in html
+
+
+def test_oidcc_ensure_post_request_succeeds(client, web):
+    """oidcc-ensure-post-request-succeeds: the authorization request as a form POST
+    (Core §3.1.2.1) leads to the same consent and code."""
+    login(client)
+    response = client.post("/oauth/authorize", data={
+        "client_id": web[0], "redirect_uri": CB, "response_type": "code",
+        "scope": "openid", "state": "post-state", "nonce": "n-post"})
+    assert response.status_code == 303
+    path = response.headers["Location"]
+    params = location_params(consent(client, path).headers["Location"])
+    assert params["state"] == "post-state"
+    token = token_request(client, web, {"grant_type": "authorization_code",
+                                        "code": params["code"], "redirect_uri": CB})
+    assert id_token_claims(client, token.get_json()["id_token"])["nonce"] == "n-post"
