@@ -18,7 +18,7 @@ import logging
 import time
 from typing import Any, Optional
 
-from flask import Response, abort, current_app, session
+from flask import Response, abort, current_app, render_template, session
 from flask import request as flask_request
 
 from . import http
@@ -26,7 +26,9 @@ from .core.openid.claims import STANDARD_CLAIMS, claims_for_scopes, requested_cl
 from .core.openid.discovery import OPENID_SCOPES, openid_defaults
 from .core.openid.response_modes import location_to_form_post
 from .core.openid.rules import authentication_required
-from .oidc import session_auth_time
+from .core.utils import add_params_to_uri, scope_to_list
+from .forms import ConsentForm
+from .oidc import AUTH_TIME_SESSION_KEY, session_auth_time
 from .state import ProviderState, current_state
 
 log = logging.getLogger("flask_oauth_provider.views")
@@ -96,6 +98,7 @@ def openid_metadata(state: ProviderState, claims: dict[str, Any]) -> dict[str, A
     fields["claims_supported"] = list(STANDARD_CLAIMS)
     fields["userinfo_endpoint"] = prefix + "/userinfo"
     fields["jwks_uri"] = prefix + "/jwks"
+    fields["end_session_endpoint"] = prefix + "/logout"
     modes = claims.get("response_modes_supported")
     fields.update(claims)
     if modes is None:
@@ -164,3 +167,87 @@ def authorization_answer(location: str, status: int) -> Optional[Response]:
         return None
     headers, body, page_status = location_to_form_post(location)
     return http.create_response(headers, body, page_status)
+
+
+# -- RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0) ----------------------------
+
+
+def end_session_response(page: Any) -> Response:
+    """The ``end_session_endpoint`` (RP-Initiated Logout §2, §3).
+
+    ``id_token_hint`` must be an ID token of this provider (expired ones are fine);
+    ``post_logout_redirect_uri`` must be registered by the client (exactly), the client
+    being the hint's audience or ``client_id``; otherwise an error page and no redirect.
+    Without a valid hint the user confirms on a page (CSRF-protected) before being logged
+    out. ``state`` goes back with the redirect.
+    """
+    state = openid_state()
+    params = flask_request.values
+    validator = state.validator
+    hint = _verified_hint(validator, params.get("id_token_hint"))
+    if hint is False:
+        return page(state, "invalid_request", "id_token_hint is not an ID token of this "
+                    "provider.", 400)
+    client_id = params.get("client_id") or (hint or {}).get("aud")
+    if isinstance(client_id, list):
+        client_id = client_id[0] if client_id else None
+    if hint and params.get("client_id") and params["client_id"] not in _audiences(hint):
+        return page(state, "invalid_request", "client_id does not match id_token_hint.", 400)
+    target = params.get("post_logout_redirect_uri")
+    client = validator.load_client(client_id) if client_id else None
+    if target and not _registered_logout_uri(client, target):
+        return page(state, "invalid_request",
+                    "post_logout_redirect_uri is not registered for this client.", 400)
+    form = ConsentForm.for_request([])
+    confirmed = flask_request.method == "POST" and form.validate() and form.allowed
+    if not hint and not confirmed:
+        if flask_request.method == "POST":
+            return page(state, "access_denied", "You are still logged in.", 400)
+        html = render_template("oauth/logout.html", form=form, done=False,
+                               client_name=getattr(client, "name", None),
+                               action=flask_request.full_path)
+        return http.create_response({"Content-Type": "text/html; charset=utf-8",
+                                     "Cache-Control": "no-store",
+                                     "X-Frame-Options": "DENY"}, html, 200)
+    _log_out()
+    if target:
+        extra = [("state", params["state"])] if params.get("state") else []
+        return http.create_response({"Location": add_params_to_uri(target, extra),
+                                     "Cache-Control": "no-store"}, None, 302)
+    html = render_template("oauth/logout.html", form=form, done=True)
+    return http.create_response({"Content-Type": "text/html; charset=utf-8"}, html, 200)
+
+
+def _verified_hint(validator: Any, hint: Optional[str]) -> Any:
+    """The hint's claims, ``None`` without a hint, ``False`` when it does not verify."""
+    if not hint:
+        return None
+    from .core import errors, jose
+
+    try:
+        _, claims = jose.verify(hint, validator.get_verification_keys(None))
+    except (jose.JoseError, errors.OAuth2Error):
+        return False
+    if claims.get("iss") != validator.get_issuer(None):
+        return False
+    return claims
+
+
+def _audiences(claims: dict) -> list:
+    aud = claims.get("aud")
+    return aud if isinstance(aud, list) else [aud]
+
+
+def _registered_logout_uri(client: Any, uri: str) -> bool:
+    """RP-Initiated Logout §3: the URI "MUST have been previously registered"; compared
+    exactly (like redirect URIs, RFC 9700 §2.1)."""
+    registered = scope_to_list(getattr(client, "post_logout_redirect_uris", None)) or []
+    return uri in registered
+
+
+def _log_out() -> None:
+    from flask_login import logout_user
+
+    logout_user()
+    session.pop(AUTH_TIME_SESSION_KEY, None)
+    session.pop(REAUTH_SESSION_KEY, None)

@@ -29,6 +29,7 @@ from .openid_views import (
     authorization_answer,
     consent_claims,
     consent_may_be_skipped,
+    end_session_response,
     jwks_response,
     openid_metadata,
     reauthentication,
@@ -466,3 +467,9 @@ def userinfo() -> Response:
 def jwks() -> Response:
     """The JWK set of ``jwks_uri`` (RFC 7517 §5)."""
     return jwks_response()
+
+
+@blueprint.route("/logout", methods=["GET", "POST"])
+def end_session() -> Response:
+    """RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2)."""
+    return end_session_response(error_page)

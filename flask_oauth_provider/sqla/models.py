@@ -95,6 +95,9 @@ class ClientMixin:
     default_scope: Mapped[str] = mapped_column(Text, default="")
     #: May introspect tokens of other clients (RFC 7662 §4).
     is_resource_server: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: OpenID Connect RP-Initiated Logout §2: where the client may be sent after logout,
+    #: space-separated, matched exactly. Empty: nowhere.
+    post_logout_redirect_uris: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

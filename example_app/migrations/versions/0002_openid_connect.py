@@ -1,7 +1,8 @@
 """OpenID Connect: signing keys, and what codes and tokens keep for ID tokens.
 
 Adds the oauth_signing_key table (flask_oauth_provider.sqla.SigningKeyMixin) and the
-openid_request column of AuthorizationCodeMixin and TokenMixin.
+openid_request column of AuthorizationCodeMixin and TokenMixin, and the
+post_logout_redirect_uris of ClientMixin (RP-Initiated Logout).
 
 Revision ID: 7c1f0e2b9a41
 Revises: 32e714c85161
@@ -35,6 +36,8 @@ def upgrade():
     op.create_index('ix_oauth_signing_key_kid', 'oauth_signing_key', ['kid'], unique=True)
     op.create_index('ix_oauth_signing_key_retired_at', 'oauth_signing_key', ['retired_at'],
                     unique=False)
+    op.add_column('oauth_client', sa.Column('post_logout_redirect_uris', sa.Text(),
+                                            nullable=False, server_default=''))
     op.add_column('oauth_code', sa.Column('openid_request', sa.Text(), nullable=True))
     op.add_column('oauth_token', sa.Column('openid_request', sa.Text(), nullable=True))
 
@@ -42,6 +45,7 @@ def upgrade():
 def downgrade():
     op.drop_column('oauth_token', 'openid_request')
     op.drop_column('oauth_code', 'openid_request')
+    op.drop_column('oauth_client', 'post_logout_redirect_uris')
     op.drop_index('ix_oauth_signing_key_retired_at', table_name='oauth_signing_key')
     op.drop_index('ix_oauth_signing_key_kid', table_name='oauth_signing_key')
     op.drop_table('oauth_signing_key')
