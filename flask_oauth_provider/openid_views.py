@@ -17,6 +17,7 @@ import hashlib
 import logging
 import time
 from typing import Any, Optional
+from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, render_template, session
 from flask import request as flask_request
@@ -140,6 +141,17 @@ def reauthentication(state: ProviderState, scopes: list[str], info: dict) -> Opt
 
     logout_user()
     return current_app.login_manager.unauthorized()
+
+
+def authorization_post_as_get(handler: Any) -> Optional[str]:
+    """OpenID Connect Core §3.1.2.1: an authorization request may come as a form POST.
+    It becomes the same request by GET (the URL returned here, for a 303), so that the
+    consent form, which posts back to the URL, finds the parameters in the query like
+    for any other request. ``None`` when this POST is not such a request."""
+    if handler is not None or flask_request.method != "POST" \
+            or "client_id" not in flask_request.form or "client_id" in flask_request.args:
+        return None
+    return flask_request.base_url + "?" + urlencode(list(flask_request.form.items(multi=True)))
 
 
 def consent_claims(state: ProviderState, scopes: list[str], info: dict) -> list[str]:
