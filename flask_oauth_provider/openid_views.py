@@ -23,6 +23,7 @@ from flask import Response, abort, current_app, render_template, session
 from flask import request as flask_request
 
 from . import http
+from .core import jose
 from .core.openid.claims import STANDARD_CLAIMS, claims_for_scopes, requested_claims
 from .core.openid.discovery import OPENID_SCOPES, openid_defaults
 from .core.openid.response_modes import location_to_form_post
@@ -30,6 +31,7 @@ from .core.openid.rules import authentication_required
 from .core.utils import add_params_to_uri, scope_to_list
 from .forms import ConsentForm
 from .oidc import AUTH_TIME_SESSION_KEY, session_auth_time
+from .oidc_validator import provider_issuer
 from .state import ProviderState, current_state
 
 log = logging.getLogger("flask_oauth_provider.views")
@@ -196,7 +198,7 @@ def end_session_response(page: Any) -> Response:
     state = openid_state()
     params = flask_request.values
     validator = state.validator
-    hint = _verified_hint(validator, params.get("id_token_hint"))
+    hint = _verified_hint(state, params.get("id_token_hint"))
     if hint is False:
         return page(state, "invalid_request", "id_token_hint is not an ID token of this "
                     "provider.", 400)
@@ -206,7 +208,8 @@ def end_session_response(page: Any) -> Response:
     if hint and params.get("client_id") and params["client_id"] not in _audiences(hint):
         return page(state, "invalid_request", "client_id does not match id_token_hint.", 400)
     target = params.get("post_logout_redirect_uri")
-    client = validator.load_client(client_id) if client_id else None
+    load_client = getattr(validator, "load_client", None)  # the bundled validators'
+    client = load_client(client_id) if client_id and load_client is not None else None
     if target and not _registered_logout_uri(client, target):
         return page(state, "invalid_request",
                     "post_logout_redirect_uri is not registered for this client.", 400)
@@ -230,19 +233,15 @@ def end_session_response(page: Any) -> Response:
     return http.create_response({"Content-Type": "text/html; charset=utf-8"}, html, 200)
 
 
-def _verified_hint(validator: Any, hint: Optional[str]) -> Any:
+def _verified_hint(state: ProviderState, hint: Optional[str]) -> Any:
     """The hint's claims, ``None`` without a hint, ``False`` when it does not verify."""
     if not hint:
         return None
-    from .core import errors, jose
-
     try:
-        _, claims = jose.verify(hint, validator.get_verification_keys(None))
-    except (jose.JoseError, errors.OAuth2Error):
+        _, claims = jose.verify(hint, state.keyring().verification_keys())
+    except jose.JoseError:
         return False
-    if claims.get("iss") != validator.get_issuer(None):
-        return False
-    return claims
+    return claims if claims.get("iss") == provider_issuer() else False
 
 
 def _audiences(claims: dict) -> list:
