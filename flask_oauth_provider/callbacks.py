@@ -177,7 +177,25 @@ class CallbackValidator(ProviderValidator):
             return False
         request.user = getattr(grant, "user", None)
         request.scopes = scopes_of(grant)
+        for name in ("claims", "auth_time", "acr", "amr"):
+            if getattr(grant, name, None) is not None:
+                setattr(request, name, getattr(grant, name))
         return True
+
+    def get_authorization_code_scopes(self, client_id: str, code: str,
+                                      redirect_uri: Optional[str], request: Request) -> list[str]:
+        """OpenID Connect: the grant's scopes (an ``openid`` grant gets an ID token)."""
+        grant = self._grant(client_id, code) if client_id and code else None
+        return scopes_of(grant) if grant is not None else []
+
+    def get_authorization_code_nonce(self, client_id: str, code: str,
+                                     redirect_uri: Optional[str], request: Request
+                                     ) -> Optional[str]:
+        """OpenID Connect Core §3.1.3.6: the grant's ``nonce`` attribute (the app's
+        grantsetter keeps ``request.nonce``, and ``request.claims`` / ``auth_time`` if
+        it supports those)."""
+        grant = self._grant(client_id, code)
+        return getattr(grant, "nonce", None) if grant is not None else None
 
     def confirm_redirect_uri(self, client_id: str, code: str, redirect_uri: str,
                              client: Optional[Client], request: Request, *args: Any,

@@ -51,7 +51,17 @@ DEFAULTS: dict[str, Any] = {
     "ERROR_URI": None,
     "ERROR_ENDPOINT": None,
     "IGNORE_PUBLIC_CLIENT_SECRET": False,
+    "OPENID": False,
+    "SIGNING_KEYS": None,
+    "KEY_ENCRYPTION_KEY": None,
+    "ID_TOKEN_EXPIRES_IN": 300,
+    "SCOPES": None,
 }
+
+#: OpenID Connect response types that need the implicit grant switched on (OpenID
+#: Connect Core §3.2, §3.3; off by default, like ``token``).
+OPENID_IMPLICIT_RESPONSE_TYPES = (
+    "id_token", "id_token token", "code id_token", "code token", "code id_token token")
 
 TokenGenerator = Callable[[Any], str]
 
@@ -178,6 +188,21 @@ class ProviderConfig:
     #: Flask-OAuthlib, whose sample clients are public but have a secret. Default False:
     #: such a request gets ``invalid_client`` with a description saying why.
     ignore_public_client_secret: bool = False
+    #: Turn OpenID Connect on: ID tokens, the UserInfo, JWKS and discovery endpoints,
+    #: prompt / max_age handling. Default False.
+    openid: bool = False
+    #: Signing keys for apps without the bundled key store: a private JWK set (a dict,
+    #: its JSON text, or the path of a JSON file). Default None (the key store, or the
+    #: app's ``@oauth.signingkeysgetter``).
+    signing_keys: Any = None
+    #: The key-encryption key of the bundled key store: 32 bytes, base64url. Default:
+    #: derived from ``SECRET_KEY`` with HKDF.
+    key_encryption_key: Optional[str] = None
+    #: ID token lifetime in seconds (OpenID Connect Core §2 ``exp``). Default 300.
+    id_token_expires_in: int = DEFAULTS["ID_TOKEN_EXPIRES_IN"]
+    #: ``{scope: description}`` shown on the consent page and published as
+    #: ``scopes_supported``. Default None.
+    scopes: Optional[Mapping[str, str]] = None
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -187,6 +212,8 @@ class ProviderConfig:
             types.append("code")
         if "implicit" in self.grant_types:
             types.append("token")
+            if self.openid:
+                types.extend(OPENID_IMPLICIT_RESPONSE_TYPES)
         return tuple(types)
 
     def pkce_required_for(self, public: bool) -> bool:
@@ -249,6 +276,11 @@ class ProviderConfig:
             error_uri=error_uri,
             error_endpoint=error_endpoint,
             ignore_public_client_secret=flag("IGNORE_PUBLIC_CLIENT_SECRET"),
+            openid=flag("OPENID"),
+            signing_keys=get("SIGNING_KEYS"),
+            key_encryption_key=get("KEY_ENCRYPTION_KEY"),
+            id_token_expires_in=_positive_int("ID_TOKEN_EXPIRES_IN", get("ID_TOKEN_EXPIRES_IN")),
+            scopes=_scopes(get("SCOPES")),
         )
 
 
@@ -341,3 +373,13 @@ def _pkce_required(pkce_required: Any) -> Union[bool, str]:
             f"only; PKCE can't be switched off for them), not {pkce_required!r}."
         )
     return pkce_required
+
+
+def _scopes(scopes: Any) -> Optional[Mapping[str, str]]:
+    if scopes is None:
+        return None
+    if not isinstance(scopes, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in scopes.items()):
+        raise ValueError(f"{PREFIX}SCOPES must map each scope to its description, "
+                         f"not {scopes!r}.")
+    return dict(scopes)

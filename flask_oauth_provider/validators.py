@@ -30,7 +30,7 @@ from .core.redirect_uris import redirect_uri_matches, transport_allows
 from .core.request import Request
 from .core.types import Client
 from .core.utils import scope_to_list
-from .core.validator import RequestValidator
+from .oidc_validator import OpenIDValidatorMixin
 from .state import config_in_force
 
 log = logging.getLogger("flask_oauth_provider.validators")
@@ -70,7 +70,7 @@ def is_public_client(client: Client) -> bool:
     return False
 
 
-class ProviderValidator(RequestValidator):
+class ProviderValidator(OpenIDValidatorMixin):
     """Client policy shared by the bundled validators; storage is left to subclasses.
 
     ``config`` is the app's :class:`~flask_oauth_provider.config.ProviderConfig`
@@ -280,9 +280,16 @@ class ProviderValidator(RequestValidator):
             return False
         client = client or self._client_for(client_id, request)
         allowed = getattr(client, "allowed_response_types", None)
-        if allowed is not None and response_type not in _as_list(allowed):
-            return False
-        return True
+        if allowed is None:
+            return True
+        allowed = _as_list(allowed)
+        if response_type in allowed:
+            return True
+        # OpenID Connect combinations ("code id_token token"): each part must be allowed;
+        # an ID token from the authorization endpoint is what the implicit grant
+        # ("token") allows (OpenID Connect Core §3.2, §3.3).
+        needed = {"code" if part == "code" else "token" for part in response_type.split()}
+        return needed <= set(allowed)
 
     # -- the token request (RFC 6749 §4, §5.2) -------------------------------------
 

@@ -23,13 +23,26 @@ from .config import KNOWN_GRANT_TYPES
 from .core import errors
 from .core.client_auth import extract_client_credentials
 from .core.endpoints.metadata import MetadataEndpoint
+from .core.openid.rules import token_bearing
 from .core.request import Request
 from .core.types import Client
 from .core.utils import add_params_to_uri
 from .forms import ConsentForm
+from .openid_views import (
+    authorization_answer,
+    authorization_post_as_get,
+    consent_claims,
+    consent_may_be_skipped,
+    openid_metadata,
+    reauthentication,
+)
 from .state import ProviderState, current_state
 
 log = logging.getLogger("flask_oauth_provider.views")
+
+#: Errors of prompt=none (OpenID Connect Core §3.1.2.6), redirected without a login page.
+PROMPT_NONE_ERRORS = ("login_required", "consent_required", "interaction_required",
+                      "account_selection_required")
 
 blueprint = Blueprint("oauth2_provider", __name__, template_folder="templates")
 
@@ -98,9 +111,11 @@ def with_iss(location: str, state: ProviderState) -> str:
 
 
 def error_location(error: errors.OAuth2Error, state: ProviderState) -> str:
-    """Where a redirectable authorization error goes, with ``state`` and ``iss``."""
-    in_fragment = error.response_mode == "fragment" or "token" in (
-        error.response_type or "").split()
+    """Where a redirectable authorization error goes, with ``state`` and ``iss``; in the
+    fragment for the response types that return tokens (and for ``form_post``, whose
+    page is made from the fragment)."""
+    in_fragment = error.response_mode in ("fragment", "form_post") or token_bearing(
+        error.response_type)
     return add_params_to_uri(error.redirect_uri, error.twotuples + [("iss", issuer(state))],
                              fragment=in_fragment)
 
@@ -143,7 +158,8 @@ def refuse_authorization(state: ProviderState, error: errors.OAuth2Error,
     if location is None:
         return error_page(state, error.error or "server_error", error.description or None,
                           status)
-    return redirect_to(location, 303 if _is_post() else 302)
+    status = 303 if _is_post() else 302
+    return authorization_answer(location, status) or redirect_to(location, status)
 
 
 def json_error(error: str, description: Optional[str], status: int) -> Response:
@@ -215,6 +231,9 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     refusal = _before_authorization(state, handler)
     if refusal is not None:
         return refusal
+    as_get = authorization_post_as_get(handler)
+    if as_get is not None:
+        return redirect_to(as_get, 303)
     # Flask-OAuthlib consent views may post the OAuth parameters back as form fields;
     # the core validates them again either way.
     oauth_args = http.extract_authorization_params(
@@ -229,8 +248,11 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
         if (e.status_code or 400) >= 500 or not e.redirect_uri:
             status = e.status_code if (e.status_code or 400) >= 500 else 400
             return refuse_authorization(state, e, None, status)
-        # RFC 9700 §4.11.2: authenticate the user before redirecting anywhere.
-        if handler is None and current_user_or_none() is None:
+        # RFC 9700 §4.11.2: authenticate the user before redirecting anywhere, except
+        # for the answers of prompt=none, which must not show a page (OpenID Connect
+        # Core §3.1.2.6) and go to a registered redirect URI.
+        if handler is None and e.error not in PROMPT_NONE_ERRORS \
+                and current_user_or_none() is None:
             return current_app.login_manager.unauthorized()
         return refuse_authorization(state, e, error_location(e, state))
 
@@ -240,14 +262,17 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
                                        *args, **kwargs)
     if user is None:
         return current_app.login_manager.unauthorized()
+    again = reauthentication(state, scopes, info)
+    if again is not None:
+        return again
 
     core_request = info["request"]
     client = core_request.client
-    skipper = state.provider.consent_skipper
+    skipper = state.provider.consent_skipper if consent_may_be_skipped(state, info) else None
     if not _is_post() and skipper is not None and skipper(client, user, scopes, core_request):
         return _grant(state, oauth_args, scopes, user, client, status=302)
 
-    form = ConsentForm.for_request(scopes)
+    form = ConsentForm.for_request(scopes, descriptions=state.config.scopes)
     if not _is_post():
         return _consent_page(state, form, client, user, scopes, info)
 
@@ -292,6 +317,7 @@ def _consent_page(state: ProviderState, form: ConsentForm, client: Client, user:
         redirect_uri=info["redirect_uri"],
         state=info.get("state"),
         action=flask_request.full_path if flask_request.query_string else flask_request.path,
+        claims=consent_claims(state, scopes, info),
     )
     return page(html)
 
@@ -313,10 +339,10 @@ def _grant(state: ProviderState, oauth_args: tuple, scopes: list[str], user: Any
         # Raised by the storage after validation: answered without its description.
         e.description = ""
         return refuse_authorization(state, e, None, e.status_code or 500)
-    location = response_headers["Location"]
+    location = with_iss(response_headers["Location"], state)
     if "error" not in _response_params(location):
         signals.send_consent(True, client=client, user=user, scopes=scopes)
-    return redirect_to(with_iss(location, state), status)
+    return authorization_answer(location, status) or redirect_to(location, status)
 
 
 def _response_params(location: str) -> dict:
@@ -507,7 +533,10 @@ def metadata() -> Response:
     if not config.response_types:
         claims.pop("response_modes_supported")
         claims.pop("code_challenge_methods_supported")
+    if config.openid:
+        claims = openid_metadata(state, claims)
     endpoint = MetadataEndpoint([state.server], claims=claims, raise_errors=False)
     headers, body, status = endpoint.create_metadata_response(
         flask_request.url, "GET", None, {})
     return http.create_response(headers, body, status)
+
