@@ -429,7 +429,10 @@ class DeviceRequestValidator(RequestValidator):
         in the form of :func:`~flask_oauth_provider.core.user_codes.normalize_user_code`,
         so that it is found whatever case and hyphens the user types), bound to
         ``request.client`` and ``request.scopes``, pending, expiring after
-        ``expires_in`` seconds, with ``interval`` as the polling interval.
+        ``expires_in`` seconds, with ``interval`` as the polling interval.  Return
+        False, storing nothing, when the user code is already taken by a live device
+        authorization: the endpoint then tries a fresh user code (a user must never
+        approve another device than their own).
         """
         raise NotImplementedError(_MUST_IMPLEMENT)
 

@@ -460,3 +460,29 @@ def test_device_errors_are_oauth2_errors_with_rfc_codes():
     assert errors.SlowDownError().error == "slow_down"
     assert errors.ExpiredTokenError().error == "expired_token"
     assert errors.ExpiredTokenError().status_code == 400
+
+
+def test_rfc8628_6_1_taken_user_code_is_replaced_by_a_fresh_one(server, validator):
+    """Two live authorizations never share a user code: a validator that reports the
+    code taken gets a fresh one, and the answer carries the code that was stored."""
+    codes = iter(["BBBB-BBBB", "BBBB-BBBB", "CCCC-CCCC"])
+    server.user_code_generator = lambda: next(codes)
+    save = validator.save_device_code
+
+    def save_unless_taken(client_id, code, request, *args, **kwargs):
+        taken = {record["user_code"] for record in validator.device_codes.values()}
+        if normalize_user_code(code["user_code"]) in taken:
+            return False
+        return save(client_id, code, request)
+
+    validator.save_device_code = save_unless_taken
+    assert start(server)["user_code"] == "BBBB-BBBB"
+    second = start(server)
+    assert second["user_code"] == "CCCC-CCCC"
+    assert second["verification_uri_complete"].endswith("user_code=CCCC-CCCC")
+
+
+def test_no_free_user_code_is_server_error(server, validator):
+    validator.save_device_code = lambda *args, **kwargs: False
+    _, body, status = authorize_device(server)
+    assert (status, json.loads(body)) == (500, {"error": "server_error"})

@@ -10,7 +10,8 @@ Departures from oauthlib's ``DeviceAuthorizationEndpoint`` (same constructor):
   token endpoint does; oauthlib raises them. The success body is a JSON string with
   ``Cache-Control: no-store`` (oauthlib returns a dict and no headers).
 * The codes are stored here, through the validator's ``save_device_code``; oauthlib
-  leaves that to the caller.
+  leaves that to the caller. A validator that finds the user code already taken by a
+  live authorization returns False, and a fresh user code is made.
 * The user code follows RFC 8628 §6.1 (``WDJB-MJHT``, see :mod:`..user_codes`);
   oauthlib's default is a 30-character token a user would have to type.
 * ``interval`` defaults to 5 and is always sent; ``expires_in`` defaults to 600
@@ -34,6 +35,8 @@ log = logging.getLogger("flask_oauth_provider.core.endpoints")
 
 #: Default lifetime of a device code and its user code, in seconds.
 DEFAULT_EXPIRES_IN = 600
+#: How many fresh user codes are tried when the validator reports one as taken.
+USER_CODE_ATTEMPTS = 3
 
 VerificationUriComplete = Optional[Union[str, Callable[[str], str]]]
 
@@ -124,10 +127,16 @@ class DeviceAuthorizationEndpoint(BaseEndpoint):
             log.debug("Device authorization request refused: %s.", error.error)
             return error_response(error)
 
-        code = self.create_device_code(request)
-        self.request_validator.save_device_code(request.client_id, dict(code), request)
-        log.debug("Issued a device code to client %r.", request.client_id)
-        return json_headers(), json.dumps(code), 200
+        for _ in range(USER_CODE_ATTEMPTS):
+            code = self.create_device_code(request)
+            if self.request_validator.save_device_code(
+                    request.client_id, dict(code), request) is not False:
+                log.debug("Issued a device code to client %r.", request.client_id)
+                return json_headers(), json.dumps(code), 200
+        # The validator found every fresh user code taken: far too many live codes.
+        log.error("No free user code after %d tries; answering server_error.",
+                  USER_CODE_ATTEMPTS)
+        raise errors.ServerError(request=request)
 
     def validate_device_authorization_request(self, request: Request) -> None:
         """POST only, no URI query, a form body (RFC 8628 §3.1: "using the
