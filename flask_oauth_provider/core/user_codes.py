@@ -6,9 +6,11 @@ with "an 8-character code ... with a hyphen added to improve readability" (its
 example: ``WDJB-MJHT``), and says the server should read the code back ignoring case
 and punctuation. Without vowels no word, and no offensive word, can appear.
 
-8 characters from 20 give 20^8 codes (about 2^34.6); the attempt limits that keep a
-guessing attacker's chance small are the verification page's business (RFC 8628 §5.1),
-and :data:`USER_CODE_SPACE` is what they are computed from.
+8 characters from 20 give 20^8 codes (about 2^34.6). RFC 8628 §5.1: "the user code
+SHOULD have enough entropy that when combined with rate limiting and other mitigations
+makes a brute-force attack infeasible". :func:`guess_budget` turns the code space into
+the number of wrong entries a server may accept while one code lives, so that guessing
+hits that code with a chance under 2^-20; the verification page enforces it.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ __all__ = [
     "USER_CODE_ALPHABET",
     "USER_CODE_LENGTH",
     "USER_CODE_SPACE",
+    "GUESS_SUCCESS_BOUND",
     "format_user_code",
     "generate_user_code",
+    "guess_budget",
     "normalize_user_code",
 ]
 
@@ -30,6 +34,9 @@ USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 USER_CODE_LENGTH = 8
 #: How many distinct user codes :func:`generate_user_code` can make.
 USER_CODE_SPACE = len(USER_CODE_ALPHABET) ** USER_CODE_LENGTH
+
+#: The chance of guessing one given live user code that :func:`guess_budget` keeps under.
+GUESS_SUCCESS_BOUND = 2 ** -20
 
 #: What a person may type between the characters: RFC 8628 §6.1 asks the server to
 #: disregard punctuation such as the hyphen it displayed; spaces are forgiven too.
@@ -64,3 +71,18 @@ def normalize_user_code(text: str | None) -> str:
     if not text:
         return ""
     return text.translate(_SEPARATORS).upper()
+
+
+def guess_budget(space: int = USER_CODE_SPACE, bound: float = GUESS_SUCCESS_BOUND) -> int:
+    """Wrong user-code entries a server may accept per user code lifetime.
+
+    Counted over the whole server within any span of one lifetime, every guess made
+    while a given code is valid falls in that span, so the chance that one of them hits
+    it is at most ``budget / space``, which stays below ``bound`` (RFC 8628 §5.1). For
+    20^8 codes and 2^-20: 24,414 wrong entries per lifetime, about 40 a second for the
+    default 10 minutes.
+    """
+    budget = int(space * bound)
+    if budget * 1.0 / space >= bound:
+        budget -= 1
+    return max(budget, 0)

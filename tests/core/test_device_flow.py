@@ -26,10 +26,12 @@ from flask_oauth_provider.core.endpoints import MetadataEndpoint
 from flask_oauth_provider.core.grants import DeviceCodeGrant
 from flask_oauth_provider.core.servers import Server, WebApplicationServer
 from flask_oauth_provider.core.user_codes import (
+    GUESS_SUCCESS_BOUND,
     USER_CODE_ALPHABET,
     USER_CODE_SPACE,
     format_user_code,
     generate_user_code,
+    guess_budget,
     normalize_user_code,
 )
 from flask_oauth_provider.core.validator import DeviceRequestValidator, RequestValidator
@@ -486,3 +488,12 @@ def test_no_free_user_code_is_server_error(server, validator):
     validator.save_device_code = lambda *args, **kwargs: False
     _, body, status = authorize_device(server)
     assert (status, json.loads(body)) == (500, {"error": "server_error"})
+
+
+def test_rfc8628_5_1_guess_budget_keeps_the_success_chance_under_2_to_the_minus_20():
+    budget = guess_budget()
+    assert budget == 24414
+    assert budget / USER_CODE_SPACE < GUESS_SUCCESS_BOUND == 2 ** -20
+    assert (budget + 1) / USER_CODE_SPACE >= GUESS_SUCCESS_BOUND
+    # An exact multiple stays strictly under the bound too.
+    assert guess_budget(space=2 ** 30) == 2 ** 10 - 1
