@@ -21,7 +21,7 @@ import pytest
 rfc8628 = pytest.importorskip("oauthlib.oauth2.rfc8628.endpoints")
 oauth2 = pytest.importorskip("oauthlib.oauth2")
 
-from device_support import (  # noqa: E402
+from tests.core.device_support import (  # noqa: E402
     DEVICE_AUTHORIZATION,
     DEVICE_URI,
     FORM,

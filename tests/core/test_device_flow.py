@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from device_support import (
+from tests.core.device_support import (
     DEVICE_AUTHORIZATION,
     DEVICE_GRANT,
     DEVICE_URI,
