@@ -21,6 +21,8 @@ import pytest
 rfc8628 = pytest.importorskip("oauthlib.oauth2.rfc8628.endpoints")
 oauth2 = pytest.importorskip("oauthlib.oauth2")
 
+from flask_oauth_provider.core.endpoints import DeviceAuthorizationEndpoint  # noqa: E402
+from flask_oauth_provider.core.servers import Server  # noqa: E402
 from tests.core.device_support import (  # noqa: E402
     DEVICE_AUTHORIZATION,
     DEVICE_URI,
@@ -29,9 +31,6 @@ from tests.core.device_support import (  # noqa: E402
     device_validator_class,
     poll_body,
 )
-
-from flask_oauth_provider.core.endpoints import DeviceAuthorizationEndpoint  # noqa: E402
-from flask_oauth_provider.core.servers import Server  # noqa: E402
 
 CONSOLE = dict(FORM, Authorization="Basic Y29uc29sZTpjb25zb2xlLXNlY3JldA==")  # console:…
 BAD_CONSOLE = dict(FORM, Authorization="Basic Y29uc29sZTp3cm9uZw==")  # console:wrong

@@ -11,15 +11,6 @@ import json
 import re
 
 import pytest
-from tests.core.device_support import (
-    DEVICE_AUTHORIZATION,
-    DEVICE_GRANT,
-    DEVICE_URI,
-    FORM,
-    TOKEN,
-    device_validator_class,
-    poll_body,
-)
 
 from flask_oauth_provider.core import errors
 from flask_oauth_provider.core.endpoints import MetadataEndpoint
@@ -35,6 +26,15 @@ from flask_oauth_provider.core.user_codes import (
     normalize_user_code,
 )
 from flask_oauth_provider.core.validator import DeviceRequestValidator, RequestValidator
+from tests.core.device_support import (
+    DEVICE_AUTHORIZATION,
+    DEVICE_GRANT,
+    DEVICE_URI,
+    FORM,
+    TOKEN,
+    device_validator_class,
+    poll_body,
+)
 
 USER_CODE_SHAPE = re.compile(r"^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$")
 
