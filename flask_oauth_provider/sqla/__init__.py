@@ -31,6 +31,9 @@ Where each part lives:
   (conditional UPDATEs whose row count decides) and the revocation a replay triggers;
 - :mod:`~flask_oauth_provider.sqla.admin`: clients, revocation by the app, authorized
   applications, purging;
+- :mod:`~flask_oauth_provider.sqla.device`: the device authorization grant (RFC 8628),
+  over :class:`DeviceCodeMixin` and :class:`DeviceAttemptMixin` models given as
+  ``device_code_model`` / ``device_attempt_model``;
 - :mod:`~flask_oauth_provider.sqla.outages`: a database outage answered with 503;
 - :mod:`~flask_oauth_provider.sqla.base`: the session, the models, one transaction per
   write and statements built once, which all of the store's parts share.
@@ -44,6 +47,8 @@ from .models import (
     AuthorizationCodeMixin,
     AuthorizedApplication,
     ClientMixin,
+    DeviceAttemptMixin,
+    DeviceCodeMixin,
     TokenMixin,
     token_digest,
 )
@@ -61,6 +66,8 @@ __all__ = [
     "AuthorizationCodeMixin",
     "AuthorizedApplication",
     "ClientMixin",
+    "DeviceAttemptMixin",
+    "DeviceCodeMixin",
     "SQLAlchemyStore",
     "TokenMixin",
     "UTCDateTime",

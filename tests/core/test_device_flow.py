@@ -497,3 +497,13 @@ def test_rfc8628_5_1_guess_budget_keeps_the_success_chance_under_2_to_the_minus_
     assert (budget + 1) / USER_CODE_SPACE >= GUESS_SUCCESS_BOUND
     # An exact multiple stays strictly under the bound too.
     assert guess_budget(space=2 ** 30) == 2 ** 10 - 1
+
+
+def test_verification_uri_may_be_made_per_request(validator):
+    hosts = iter(["https://one.example", "https://two.example"])
+    server = Server(validator, device_verification_uri=lambda: next(hosts) + "/device",
+                    device_verification_uri_complete=True)
+    first, second = start(server), start(server)
+    assert first["verification_uri"] == "https://one.example/device"
+    assert second["verification_uri_complete"] == (
+        f"https://two.example/device?user_code={second['user_code']}")

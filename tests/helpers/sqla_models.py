@@ -5,17 +5,26 @@ from __future__ import annotations
 
 from typing import Optional
 
+from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from flask_oauth_provider.sqla import AuthorizationCodeMixin, ClientMixin, TokenMixin
+from flask_oauth_provider.sqla import (
+    AuthorizationCodeMixin,
+    ClientMixin,
+    DeviceAttemptMixin,
+    DeviceCodeMixin,
+    TokenMixin,
+)
 
 
 class Base(DeclarativeBase):
     pass
 
 
-class User(Base):
+class User(Base, UserMixin):
+    """A user; Flask-Login's ``UserMixin`` lets pages that need a login use it too."""
+
     __tablename__ = "sqla_user"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -44,4 +53,20 @@ class Token(Base, TokenMixin):
     user: Mapped[Optional[User]] = relationship(User)
 
 
+class DeviceCode(Base, DeviceCodeMixin):
+    __tablename__ = "sqla_device_code"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("sqla_user.id"), nullable=True, index=True
+    )
+    user: Mapped[Optional[User]] = relationship(User)
+
+
+class DeviceAttempt(Base, DeviceAttemptMixin):
+    __tablename__ = "sqla_device_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 MODELS = {"client_model": Client, "code_model": AuthorizationCode, "token_model": Token}
+#: The device authorization grant's models, given to the store next to ``MODELS``.
+DEVICE_MODELS = {"device_code_model": DeviceCode, "device_attempt_model": DeviceAttempt}

@@ -45,8 +45,9 @@ class DeviceAuthorizationEndpoint(BaseEndpoint):
     """Device authorization endpoint, RFC 8628 §3.1.
 
     ``verification_uri`` is where the user enters the code (§3.2: "should be short and
-    easy to remember"); with ``None`` the endpoint is switched off and answers
-    ``unsupported_grant_type``. ``verification_uri_complete`` is a format string with
+    easy to remember"), a string or a callable ``() -> str`` asked per request (a web
+    framework knows the host only then); with ``None`` the endpoint is switched off and
+    answers ``unsupported_grant_type``. ``verification_uri_complete`` is a format string with
     ``{user_code}``, a callable ``f(user_code) -> str``, or ``True`` for
     ``verification_uri?user_code=...``; ``None`` leaves it out. ``user_code_generator``
     is a callable ``() -> str`` replacing the RFC 8628 §6.1 generator. The checks of
@@ -58,7 +59,7 @@ class DeviceAuthorizationEndpoint(BaseEndpoint):
     def __init__(
         self,
         request_validator: Any,
-        verification_uri: Optional[str],
+        verification_uri: Optional[Union[str, Callable[[], str]]],
         expires_in: int = DEFAULT_EXPIRES_IN,
         interval: Optional[int] = DEFAULT_INTERVAL,
         verification_uri_complete: VerificationUriComplete = None,
@@ -83,7 +84,8 @@ class DeviceAuthorizationEndpoint(BaseEndpoint):
     @property
     def verification_uri(self) -> Optional[str]:
         """The page where the user types the user code (RFC 8628 §3.2)."""
-        return self._verification_uri
+        uri = self._verification_uri
+        return uri() if callable(uri) else uri
 
     @property
     def expires_in(self) -> int:
@@ -95,13 +97,15 @@ class DeviceAuthorizationEndpoint(BaseEndpoint):
         """Seconds the device waits between polls (RFC 8628 §3.2; 5 when unset)."""
         return self._interval or DEFAULT_INTERVAL
 
-    def verification_uri_complete(self, user_code: str) -> Optional[str]:
+    def verification_uri_complete(self, user_code: str,
+                                  verification_uri: Optional[str] = None) -> Optional[str]:
         """The verification URI with the user code in it (RFC 8628 §3.3.1), or None."""
         complete = self._verification_uri_complete
         if not complete:
             return None
         if complete is True:
-            return add_params_to_uri(self.verification_uri, [("user_code", user_code)])
+            return add_params_to_uri(verification_uri or self.verification_uri,
+                                     [("user_code", user_code)])
         if callable(complete):
             return complete(user_code)
         return complete.format(user_code=user_code)
@@ -159,12 +163,13 @@ class DeviceAuthorizationEndpoint(BaseEndpoint):
         person to type (§6.1).
         """
         user_code = self.user_code_generator()
+        verification_uri = self.verification_uri
         code: Dict[str, Any] = {
             "device_code": generate_token(),
             "user_code": user_code,
-            "verification_uri": self.verification_uri,
+            "verification_uri": verification_uri,
         }
-        complete = self.verification_uri_complete(user_code)
+        complete = self.verification_uri_complete(user_code, verification_uri)
         if complete:
             code["verification_uri_complete"] = complete
         code["expires_in"] = self.expires_in
