@@ -30,12 +30,12 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 def post_form(url: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
     """POST a form, return (status, JSON body); error answers are returned, not raised."""
     data = urllib.parse.urlencode(params).encode("ascii")
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked by device_login
         url, data=data, method="POST",
         headers={"Content-Type": "application/x-www-form-urlencoded",
                  "Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
             return answer.status, json.load(answer)
     except urllib.error.HTTPError as error:
         with error:
@@ -43,9 +43,16 @@ def post_form(url: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
 
 
 def get_json(url: str, access_token: str) -> dict[str, Any]:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {access_token}"})
-    with urllib.request.urlopen(request, timeout=30) as answer:
+    _check_http(url)
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
+        url, headers={"Authorization": f"Bearer {access_token}"})
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
         return json.load(answer)
+
+
+def _check_http(url: str) -> None:
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"{url!r} is not an http(s) URL.")
 
 
 def device_login(server: str, client_id: str, scope: str = "profile",
@@ -56,6 +63,7 @@ def device_login(server: str, client_id: str, scope: str = "profile",
     Raises ``RuntimeError`` with the provider's error when the flow ends without a token
     (``access_denied``, ``expired_token``, or a refused request).
     """
+    _check_http(server)
     status, start = post_form(f"{server}/oauth/device_authorization",
                               {"client_id": client_id, "scope": scope})
     if status != 200:
@@ -107,7 +115,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         parser.error("no demo device client in the example's database: give --client-id")
     try:
         token = device_login(server, client_id, args.scope)
-    except RuntimeError as error:
+    except (RuntimeError, ValueError) as error:
         print(error, file=sys.stderr)
         return 1
     print(f"Logged in (scope: {token.get('scope')}). GET {server}/api/me:")
