@@ -27,9 +27,12 @@ from flask import request as flask_request
 from werkzeug.exceptions import NotFound
 
 from . import http, signals
+from .core import errors
+from .core.endpoints.base import error_response
+from .core.request import Request
 from .core.user_codes import guess_budget
 from .forms import DeviceCodeForm, DeviceConsentForm
-from .state import ProviderState, current_state
+from .state import ProviderState, check_parameters, current_state
 from .views import blueprint, current_user_or_none, error_page, json_endpoint, page
 
 log = logging.getLogger("flask_oauth_provider.device")
@@ -46,6 +49,11 @@ def device_authorization() -> Response:
     _require_grant_on()
 
     def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
+        try:
+            # The length limits of every parameter, as at the token endpoint.
+            check_parameters(Request(uri, method, body, headers))
+        except errors.OAuth2Error as error:
+            return error_response(error)
         return state.server.create_device_authorization_response(uri, method, body, headers)
 
     return json_endpoint(call)

@@ -199,6 +199,12 @@ def test_rfc8628_3_1_bad_requests_get_the_rfc_error(app, device, ids, data, stat
         assert app.extensions["test_db"].session.scalars(select(DeviceCode)).all() == []
 
 
+def test_rfc8628_3_1_oversized_parameter_is_invalid_request(app, device, ids):
+    response = device.post("/oauth/device_authorization",
+                           data={"client_id": ids["tv"], "scope": "profile " * 400})
+    assert (response.status_code, error_of(response)) == (400, "invalid_request")
+
+
 def test_rfc8628_3_1_get_is_not_allowed(device):
     assert device.get("/oauth/device_authorization").status_code == 405
 
