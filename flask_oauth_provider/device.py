@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from typing import Any, Optional
+from typing import Any, Iterable, Optional, Protocol
 
 from flask import Response, current_app, render_template, session
 from flask import request as flask_request
@@ -36,6 +36,33 @@ from .state import ProviderState, check_parameters, current_state
 from .views import blueprint, current_user_or_none, error_page, json_endpoint, page
 
 log = logging.getLogger("flask_oauth_provider.device")
+
+class DeviceVerificationStore(Protocol):
+    """What the verification page asks of the storage: the bundled
+    :class:`~flask_oauth_provider.sqla.SQLAlchemyStore` has it (see
+    :mod:`flask_oauth_provider.sqla.device`); a validator of the app's own may too."""
+
+    def now(self) -> datetime.datetime:
+        """The current time, naive UTC."""
+
+    def load_client(self, client_id: Optional[str]) -> Any:
+        """The client with this ``client_id``, or None."""
+
+    def find_device_authorization(self, user_code: Optional[str]) -> Any:
+        """The live, pending authorization of a typed user code (with ``client_id`` and
+        ``scopes``), or None."""
+
+    def decide_device_authorization(self, user_code: str, user: Any, allow: bool,
+                                    scopes: Optional[Iterable[str]] = None) -> bool:
+        """Record Allow (with the granted scopes) or Deny once; False if not pending."""
+
+    def count_user_code_failures(self, since: datetime.datetime,
+                                 source: Optional[str] = None) -> int:
+        """Wrong user codes since ``since``, from ``source`` or on the whole server."""
+
+    def record_user_code_failure(self, source: Optional[str]) -> None:
+        """Count one wrong user code from ``source`` (an IP address)."""
+
 
 #: Flask session key: the times (POSIX seconds) of this browser's wrong entries.
 SESSION_FAILURES = "oauth2_device_failures"
@@ -82,7 +109,8 @@ def verification_page() -> Any:
     return _consent_for(state, store, form.user_code.data, user)
 
 
-def _consent_for(state: ProviderState, store: Any, typed: str, user: Any) -> Response:
+def _consent_for(state: ProviderState, store: DeviceVerificationStore, typed: str,
+                 user: Any) -> Response:
     """The consent page for the authorization of ``typed``, or the entry page again."""
     row, refusal = lookup(state, store, typed)
     if row is None:
@@ -97,7 +125,7 @@ def _consent_for(state: ProviderState, store: Any, typed: str, user: Any) -> Res
     return page(html)
 
 
-def _decide(state: ProviderState, store: Any, user: Any) -> Response:
+def _decide(state: ProviderState, store: DeviceVerificationStore, user: Any) -> Response:
     """Record Allow or Deny for the code in the form (RFC 8628 §3.3), once."""
     form = DeviceConsentForm.for_request([])
     if not form.validate():
@@ -119,7 +147,8 @@ def _decide(state: ProviderState, store: Any, user: Any) -> Response:
     return page(html)
 
 
-def lookup(state: ProviderState, store: Any, typed: Optional[str]) -> tuple:
+def lookup(state: ProviderState, store: DeviceVerificationStore, typed: Optional[str]
+           ) -> tuple:
     """``(authorization, None)`` for a live, pending user code, else ``(None, (message,
     status))``. The limits come first (RFC 8628 §5.1); a miss counts against the
     session, the address and the server."""
@@ -179,12 +208,16 @@ def _require_grant_on() -> ProviderState:
     return state
 
 
-def _device_store(state: ProviderState) -> Any:
+def _device_store(state: ProviderState) -> DeviceVerificationStore:
     store = state.validator
-    if not hasattr(store, "find_device_authorization"):
+    needed = [name for name in ("now", "load_client", "find_device_authorization",
+                                "decide_device_authorization", "count_user_code_failures",
+                                "record_user_code_failure") if not hasattr(store, name)]
+    if needed:
         raise RuntimeError(
             "The device verification page needs the bundled store with its device models "
-            "(oauth.init_sqlalchemy(..., device_code_model=..., device_attempt_model=...)).")
+            "(oauth.init_sqlalchemy(..., device_code_model=..., device_attempt_model=...)), "
+            f"or a validator with {', '.join(needed)} (DeviceVerificationStore).")
     return store
 
 
