@@ -16,7 +16,9 @@ What is in it:
 * the extension's consent page at ``/oauth/authorize``;
 * a protected JSON API, ``GET /api/me``, which needs a token with scope ``profile``;
 * a "demo client" page that runs the authorization code flow with PKCE against this
-  same server, so that a person can see every step in the browser.
+  same server, so that a person can see every step in the browser;
+* the device authorization grant (RFC 8628) with a demo device client:
+  ``python -m example_app.device_login`` logs in from a terminal through the browser.
 """
 
 from __future__ import annotations
@@ -27,7 +29,16 @@ from typing import Any, Optional
 
 from flask import Flask
 
-from .models import AuthorizationCode, Client, SigningKey, Token, User, db
+from .models import (
+    AuthorizationCode,
+    Client,
+    DeviceAttempt,
+    DeviceCode,
+    SigningKey,
+    Token,
+    User,
+    db,
+)
 from .setup import init_database
 from .views import bp, login_manager, oauth
 
@@ -97,6 +108,10 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
         # OpenID Connect: ID tokens, /oauth/userinfo, /oauth/jwks, discovery.
         OAUTH2_PROVIDER_OPENID=True,
         OAUTH2_PROVIDER_SCOPES=SCOPES,
+        OAUTH2_PROVIDER_GRANT_TYPES=[
+            "authorization_code", "refresh_token", "client_credentials",
+            "urn:ietf:params:oauth:grant-type:device_code",
+        ],
     )
     if test_config:
         app.config.update(test_config)
@@ -109,7 +124,8 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
     login_manager.init_app(app)
     oauth.init_app(app)
     oauth.init_sqlalchemy(db, client_model=Client, code_model=AuthorizationCode,
-                          token_model=Token, key_model=SigningKey)
+                          token_model=Token, key_model=SigningKey, device_code_model=DeviceCode,
+                          device_attempt_model=DeviceAttempt)
     app.register_blueprint(bp)
 
     try:

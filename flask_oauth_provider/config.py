@@ -25,11 +25,17 @@ KNOWN_GRANT_TYPES = (
     "client_credentials",
     "implicit",
     "password",
+    "urn:ietf:params:oauth:grant-type:device_code",
 )
+#: The device authorization grant (RFC 8628 §3.4); off unless listed.
+DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 DEFAULT_GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
 #: RFC 6749 §4.1.2: an authorization code lives "a maximum of 10 minutes".
 MAX_CODE_EXPIRES_IN = 600
+#: Longest device code lifetime accepted: the guessing budget of the verification page
+#: is spread over one lifetime (RFC 8628 §5.1), so a longer one only makes it thinner.
+MAX_DEVICE_CODE_EXPIRES_IN = 1800
 
 DEFAULTS: dict[str, Any] = {
     "URL_PREFIX": "/oauth",
@@ -56,6 +62,11 @@ DEFAULTS: dict[str, Any] = {
     "KEY_ENCRYPTION_KEY": None,
     "ID_TOKEN_EXPIRES_IN": 300,
     "SCOPES": None,
+    "DEVICE_CODE_EXPIRES_IN": 600,
+    "DEVICE_CODE_INTERVAL": 5,
+    "DEVICE_TEMPLATE": "oauth/device.html",
+    "DEVICE_MAX_ATTEMPTS_PER_SESSION": 5,
+    "DEVICE_MAX_ATTEMPTS_PER_IP": 20,
 }
 
 #: OpenID Connect response types that need the implicit grant switched on (OpenID
@@ -203,6 +214,28 @@ class ProviderConfig:
     #: ``{scope: description}`` shown on the consent page and published as
     #: ``scopes_supported``. Default None.
     scopes: Optional[Mapping[str, str]] = None
+    #: Lifetime of a device code and its user code in seconds (RFC 8628 §3.2
+    #: ``expires_in``), at most 1800. Default 600. Only used when
+    #: ``urn:ietf:params:oauth:grant-type:device_code`` is in ``GRANT_TYPES``.
+    device_code_expires_in: int = DEFAULTS["DEVICE_CODE_EXPIRES_IN"]
+    #: Seconds a device waits between polls (RFC 8628 §3.2 ``interval``); polling faster
+    #: is answered ``slow_down`` and adds 5 s (§3.5). Default 5.
+    device_code_interval: int = DEFAULTS["DEVICE_CODE_INTERVAL"]
+    #: Template of the device verification page (code entry, consent, result).
+    #: Default ``"oauth/device.html"``.
+    device_template: str = DEFAULTS["DEVICE_TEMPLATE"]
+    #: Wrong user codes one browser session may enter per device code lifetime before
+    #: the verification page refuses it (RFC 8628 §5.1). Default 5.
+    device_max_attempts_per_session: int = DEFAULTS["DEVICE_MAX_ATTEMPTS_PER_SESSION"]
+    #: Wrong user codes one IP address may enter per device code lifetime. Default 20.
+    #: The whole server accepts at most
+    #: :func:`~flask_oauth_provider.core.user_codes.guess_budget` per lifetime.
+    device_max_attempts_per_ip: int = DEFAULTS["DEVICE_MAX_ATTEMPTS_PER_IP"]
+
+    @property
+    def device_grant_enabled(self) -> bool:
+        """Whether the device authorization grant (RFC 8628) is on."""
+        return DEVICE_CODE_GRANT_TYPE in self.grant_types
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -246,7 +279,7 @@ class ProviderConfig:
                 raise ValueError(f"{PREFIX}{key} must be True or False, not {value!r}.")
             return value
 
-        for key in ("ERROR_TEMPLATE", "AUTHORIZE_TEMPLATE"):
+        for key in ("ERROR_TEMPLATE", "AUTHORIZE_TEMPLATE", "DEVICE_TEMPLATE"):
             if not isinstance(get(key), str) or not get(key):
                 raise ValueError(f"{PREFIX}{key} must be a template name, not {get(key)!r}.")
         error_uri = _error_uri(get("ERROR_URI"))
@@ -281,6 +314,14 @@ class ProviderConfig:
             key_encryption_key=get("KEY_ENCRYPTION_KEY"),
             id_token_expires_in=_positive_int("ID_TOKEN_EXPIRES_IN", get("ID_TOKEN_EXPIRES_IN")),
             scopes=_scopes(get("SCOPES")),
+            device_code_expires_in=_device_code_expires_in(get("DEVICE_CODE_EXPIRES_IN")),
+            device_code_interval=_positive_int("DEVICE_CODE_INTERVAL",
+                                               get("DEVICE_CODE_INTERVAL")),
+            device_template=get("DEVICE_TEMPLATE"),
+            device_max_attempts_per_session=_positive_count(
+                "DEVICE_MAX_ATTEMPTS_PER_SESSION", get("DEVICE_MAX_ATTEMPTS_PER_SESSION")),
+            device_max_attempts_per_ip=_positive_count(
+                "DEVICE_MAX_ATTEMPTS_PER_IP", get("DEVICE_MAX_ATTEMPTS_PER_IP")),
         )
 
 
@@ -351,6 +392,23 @@ def _code_expires_in(value: Any) -> int:
             f"(RFC 6749 §4.1.2), not {code_expires_in!r}."
         )
     return code_expires_in
+
+
+def _device_code_expires_in(value: Any) -> int:
+    expires_in = _positive_int("DEVICE_CODE_EXPIRES_IN", value)
+    if expires_in > MAX_DEVICE_CODE_EXPIRES_IN:
+        raise ValueError(
+            f"{PREFIX}DEVICE_CODE_EXPIRES_IN must be at most {MAX_DEVICE_CODE_EXPIRES_IN} "
+            f"seconds (RFC 8628 §5.1: a short lifetime keeps guessing hopeless), "
+            f"not {expires_in!r}."
+        )
+    return expires_in
+
+
+def _positive_count(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{PREFIX}{key} must be a positive whole number, not {value!r}.")
+    return value
 
 
 def _grant_types(grant_types: Any) -> tuple[str, ...]:

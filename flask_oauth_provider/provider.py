@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from . import device as device  # adds the device flow's routes to the blueprint
 from . import openid_views, views
 from .applog import show_errors_in_app_log
 from .callbacks import REQUIRED_CALLBACKS, CallbackValidator, missing_callbacks_message
@@ -81,8 +82,11 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         /oauth/authorize`` (RFC 6749 §3.1, the consent page), ``POST /oauth/token``
         (§3.2), ``POST /oauth/revoke`` (RFC 7009), ``POST /oauth/introspect`` (RFC 7662),
         and ``GET /.well-known/oauth-authorization-server`` at the app root (RFC 8414).
-        The consent page needs Flask-Login (a ``LoginManager`` on the app) and
-        ``SECRET_KEY``. Also adds the ``flask oauth`` commands (:mod:`~.cli`).
+        With the device authorization grant on, also ``POST
+        /oauth/device_authorization`` (RFC 8628 §3.1) and ``GET|POST /oauth/device``, the
+        verification page (§3.3). The consent and verification pages need Flask-Login
+        (a ``LoginManager`` on the app) and ``SECRET_KEY``. Also adds the ``flask oauth``
+        commands (:mod:`~.cli`).
 
         Configuration keys read here, once (all optional; each is described where it is
         defined, in :class:`~flask_oauth_provider.config.ProviderConfig`; a wrong value
@@ -98,7 +102,11 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_ERROR_ENDPOINT``, ``OAUTH2_PROVIDER_IGNORE_PUBLIC_CLIENT_SECRET``,
         ``OAUTH2_PROVIDER_OPENID``, ``OAUTH2_PROVIDER_SIGNING_KEYS``,
         ``OAUTH2_PROVIDER_KEY_ENCRYPTION_KEY``, ``OAUTH2_PROVIDER_ID_TOKEN_EXPIRES_IN``,
-        ``OAUTH2_PROVIDER_SCOPES``.
+        ``OAUTH2_PROVIDER_SCOPES``,
+        ``OAUTH2_PROVIDER_DEVICE_CODE_EXPIRES_IN``, ``OAUTH2_PROVIDER_DEVICE_CODE_INTERVAL``,
+        ``OAUTH2_PROVIDER_DEVICE_TEMPLATE``,
+        ``OAUTH2_PROVIDER_DEVICE_MAX_ATTEMPTS_PER_SESSION``,
+        ``OAUTH2_PROVIDER_DEVICE_MAX_ATTEMPTS_PER_IP``.
 
         With ``OAUTH2_PROVIDER_OPENID`` the blueprint also serves ``GET|POST
         /oauth/userinfo`` and ``GET /oauth/jwks``, the app root
@@ -140,20 +148,27 @@ class OAuth2Provider(FlaskOAuthlibCompat):
             self._resolve_validator()
 
     def init_sqlalchemy(self, db: Any, client_model: type, code_model: type,
-                        token_model: type, key_model: Optional[type] = None) -> Any:
+                        token_model: type, key_model: Optional[type] = None, *,
+                        device_code_model: Optional[type] = None,
+                        device_attempt_model: Optional[type] = None) -> Any:
         """Store clients, codes and tokens in the bundled SQLAlchemy models.
 
         ``db`` is a Flask-SQLAlchemy ``SQLAlchemy`` (its ``db.session`` is used); the
         models subclass :mod:`flask_oauth_provider.sqla`'s mixins. ``key_model`` (a
         :class:`~flask_oauth_provider.sqla.SigningKeyMixin` model) keeps OpenID Connect
-        signing keys, encrypted. Returns the
+        signing keys, encrypted. The device authorization grant (RFC 8628) also needs
+        ``device_code_model`` (a ``DeviceCodeMixin`` model) and ``device_attempt_model``
+        (a ``DeviceAttemptMixin`` model, counting wrong user codes). Returns the
         :class:`~flask_oauth_provider.sqla.SQLAlchemyStore`, which becomes the validator.
         """
         from .sqla import SigningKeyStore, SQLAlchemyStore  # SQLAlchemy only when used
 
+        device_models = {key: model for key, model in (
+            ("device_code_model", device_code_model),
+            ("device_attempt_model", device_attempt_model)) if model is not None}
         self._store = SQLAlchemyStore(
             session=db.session, client_model=client_model, code_model=code_model,
-            token_model=token_model,
+            token_model=token_model, **device_models,
         )
         if key_model is not None:
             self.key_store = SigningKeyStore(db.session, key_model, key_encryption_key)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional, Protocol
 
 from flask import current_app, has_app_context
+from flask import request as flask_request
 
 from .config import ProviderConfig
 from .core import errors
@@ -132,6 +133,17 @@ def current_state() -> ProviderState:
     return state
 
 
+def issuer_url(config: ProviderConfig) -> str:
+    """The issuer identifier (RFC 8414 §2): the configured one, else the request's root URL."""
+    return config.issuer or flask_request.url_root.rstrip("/")
+
+
+def device_verification_uri(config: ProviderConfig) -> Callable[[], str]:
+    """The verification URI of the device flow (RFC 8628 §3.2), made per request: the
+    issuer's host and the blueprint's ``/device`` page."""
+    return lambda: issuer_url(config) + config.url_prefix + "/device"
+
+
 def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
     """The core server of one app: its grants, PKCE, expiry, generators and token rules.
 
@@ -151,6 +163,7 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
         allow_query_token=config.allow_query_token,
         send_signal=send_core_signal,
         **extra,
+        **_device_options(validator, config),
     )
     enabled_grants = set(config.grant_types)
     enabled_responses = set(config.response_types)
@@ -184,15 +197,37 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
     for grant in (server.auth_grant, server.implicit_grant, *openid_grants):
         grant.custom_validators.pre_auth.append(authorization_checks)
     for grant in (server.auth_grant, server.password_grant, server.credentials_grant,
-                  server.refresh_grant, *openid_grants[:1]):
+                  server.refresh_grant, server.device_code_grant, *openid_grants[:1]):
         grant.custom_validators.pre_token.append(token_checks)
     issue_refresh = "refresh_token" in enabled_grants
-    for grant in (server.auth_grant, server.password_grant, *openid_grants[:1]):
+    for grant in (server.auth_grant, server.password_grant, server.device_code_grant,
+                  *openid_grants[:1]):
         grant.refresh_token = issue_refresh
     for grant in openid_grants:
         # The views add iss (RFC 9207) and render form_post themselves.
         grant.render_form_post = False
     return server
+
+
+def _device_options(validator: RequestValidator, config: ProviderConfig) -> dict:
+    """The device authorization grant's options of the core server: none while it is off."""
+    if not config.device_grant_enabled:
+        return {}
+    # A bundled store without device models has the methods but nowhere to keep codes.
+    if (not hasattr(validator, "validate_device_code")
+            or getattr(validator, "device_code_model", True) is None):
+        raise RuntimeError(
+            "The device authorization grant (OAUTH2_PROVIDER_GRANT_TYPES lists "
+            "urn:ietf:params:oauth:grant-type:device_code) needs a validator with the "
+            "device methods: the bundled store (oauth.init_sqlalchemy(..., "
+            "device_code_model=..., device_attempt_model=...)) or a subclass of "
+            "flask_oauth_provider.core.DeviceRequestValidator.")
+    return {
+        "device_verification_uri": device_verification_uri(config),
+        "device_verification_uri_complete": True,
+        "device_code_expires_in": config.device_code_expires_in,
+        "device_code_interval": config.device_code_interval,
+    }
 
 
 #: Parameters of an authorization request (RFC 6749 §4.1.1, §4.2.1; RFC 7636 §4.3).

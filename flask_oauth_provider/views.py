@@ -36,7 +36,7 @@ from .openid_views import (
     openid_metadata,
     reauthentication,
 )
-from .state import ProviderState, current_state
+from .state import ProviderState, current_state, issuer_url
 
 log = logging.getLogger("flask_oauth_provider.views")
 
@@ -77,7 +77,7 @@ PAGE_HEADERS = {
 
 def issuer(state: ProviderState) -> str:
     """The issuer identifier (RFC 8414 §2): the configured one, else the app's root URL."""
-    return state.config.issuer or flask_request.url_root.rstrip("/")
+    return issuer_url(state.config)
 
 
 def page(html: str, status: int = 200) -> Response:
@@ -378,7 +378,7 @@ def _authorize_with_handler(state: ProviderState, handler: Any, oauth_args: tupl
 # -- the JSON endpoints ------------------------------------------------------------------
 
 
-def _json_endpoint(call: Any) -> Response:
+def json_endpoint(call: Any) -> Response:
     """Common frame of token, revocation and introspection: transport, size, errors."""
     state = current_state()
     if not http.transport_is_secure(state.config.insecure_transport):
@@ -454,7 +454,7 @@ def token(*args: Any, **kwargs: Any) -> Response:
             extra = view(*args, **kwargs) or None
         return state.server.create_token_response(uri, method, body, headers, extra)
 
-    return _json_endpoint(call)
+    return json_endpoint(call)
 
 
 @blueprint.route("/revoke", methods=["POST"])
@@ -473,7 +473,7 @@ def revoke(*args: Any, **kwargs: Any) -> Response:
             view(*args, **kwargs)
         return answer
 
-    return _json_endpoint(call)
+    return json_endpoint(call)
 
 
 def _presents_no_secret(uri: str, method: str, body: Any, headers: dict) -> bool:
@@ -502,7 +502,7 @@ def introspect() -> Response:
                     error.status_code)
         return state.server.create_introspect_response(uri, method, body, headers)
 
-    return _json_endpoint(call)
+    return json_endpoint(call)
 
 
 def metadata() -> Response:
@@ -535,6 +535,9 @@ def metadata() -> Response:
         claims.pop("code_challenge_methods_supported")
     if config.openid:
         claims = openid_metadata(state, claims)
+    if config.device_grant_enabled:
+        # RFC 8628 §4: only while the device authorization grant is on.
+        claims["device_authorization_endpoint"] = prefix + "/device_authorization"
     endpoint = MetadataEndpoint([state.server], claims=claims, raise_errors=False)
     headers, body, status = endpoint.create_metadata_response(
         flask_request.url, "GET", None, {})

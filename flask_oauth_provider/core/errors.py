@@ -59,6 +59,9 @@ __all__ = [
     "MissingCodeError",
     "MissingTokenError",
     "MissingTokenTypeError",
+    "AuthorizationPendingError",
+    "SlowDownError",
+    "ExpiredTokenError",
     "raise_from_error",
 ]
 
@@ -326,6 +329,31 @@ class UnsupportedTokenTypeError(OAuth2Error):
     """``unsupported_token_type`` (RFC 7009 §2.2.1)."""
 
     error = "unsupported_token_type"
+
+
+# ------------------------------------------- device authorization grant (RFC 8628)
+
+
+class AuthorizationPendingError(OAuth2Error):
+    """``authorization_pending`` (RFC 8628 §3.5): the user has not finished yet; the
+    device polls again after the interval."""
+
+    error = "authorization_pending"
+
+
+class SlowDownError(OAuth2Error):
+    """``slow_down`` (RFC 8628 §3.5): still pending, and the device polled too fast;
+    "the interval MUST be increased by 5 seconds for this and all subsequent
+    requests"."""
+
+    error = "slow_down"
+
+
+class ExpiredTokenError(OAuth2Error):
+    """``expired_token`` (RFC 8628 §3.5): the device_code expired; the device may
+    start a new device authorization request."""
+
+    error = "expired_token"
 
 
 class InvalidTokenError(OAuth2Error):

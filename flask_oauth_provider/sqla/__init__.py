@@ -31,6 +31,9 @@ Where each part lives:
   (conditional UPDATEs whose row count decides) and the revocation a replay triggers;
 - :mod:`~flask_oauth_provider.sqla.admin`: clients, revocation by the app, authorized
   applications, purging;
+- :mod:`~flask_oauth_provider.sqla.device`: the device authorization grant (RFC 8628),
+  over :class:`DeviceCodeMixin` and :class:`DeviceAttemptMixin` models given as
+  ``device_code_model`` / ``device_attempt_model``;
 - :mod:`~flask_oauth_provider.sqla.outages`: a database outage answered with 503;
 - :mod:`~flask_oauth_provider.sqla.keys`: OpenID Connect signing keys
   (:class:`SigningKeyMixin`, ``key_model=``), sealed at rest, rotated and retired;
@@ -47,6 +50,8 @@ from .models import (
     AuthorizationCodeMixin,
     AuthorizedApplication,
     ClientMixin,
+    DeviceAttemptMixin,
+    DeviceCodeMixin,
     TokenMixin,
     token_digest,
 )
@@ -64,6 +69,8 @@ __all__ = [
     "AuthorizationCodeMixin",
     "AuthorizedApplication",
     "ClientMixin",
+    "DeviceAttemptMixin",
+    "DeviceCodeMixin",
     "SQLAlchemyStore",
     "SigningKeyMixin",
     "SigningKeyStore",

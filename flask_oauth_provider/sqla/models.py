@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any, Optional, Union
 
-from sqlalchemy import Boolean, DateTime, String, Text, and_, inspect
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, and_, inspect
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,6 +41,11 @@ def new_client_id() -> str:
         value = secrets.token_urlsafe(24)
         if not value.startswith("-"):
             return value
+
+
+def same_client(stored: Optional[str], presented: Optional[str]) -> bool:
+    """Exact client_id equality (the database's collation may be case-insensitive)."""
+    return isinstance(presented, str) and bool(presented) and stored == presented
 
 
 def utcnow() -> datetime.datetime:
@@ -261,6 +266,54 @@ class TokenMixin:
         )
 
 
+#: States of a device authorization (RFC 8628 §3.3): the user has not answered yet, has
+#: allowed the device, or has denied it.
+DEVICE_PENDING, DEVICE_ALLOWED, DEVICE_DENIED = "pending", "allowed", "denied"
+
+
+class DeviceCodeMixin:
+    """A device authorization (RFC 8628 §3.2): the device code and the user code, both as
+    digests (the user code in its normalized form, see
+    :func:`~flask_oauth_provider.core.user_codes.normalize_user_code`).
+
+    ``status`` goes from ``"pending"`` to ``"allowed"`` or ``"denied"`` once, when the
+    user answers on the verification page; ``redeemed_at`` is set once, by the
+    conditional UPDATE that lets the device have its token. The app adds the primary key
+    and a nullable ``user_id`` with a ``user`` relationship (the user who answered).
+    """
+
+    device_code_digest: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    user_code_digest: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: The scopes asked for; narrowed to those the user allowed.
+    scope: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default=DEVICE_PENDING)
+    #: Seconds the device waits between polls; grows by 5 on ``slow_down`` (§3.5).
+    poll_interval: Mapped[int] = mapped_column(Integer, default=5)
+    last_polled_at: Mapped[Optional[datetime.datetime]] = mapped_column(
+        UTCDateTime, default=None)
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, index=True)
+    decided_at: Mapped[Optional[datetime.datetime]] = mapped_column(UTCDateTime, default=None)
+    redeemed_at: Mapped[Optional[datetime.datetime]] = mapped_column(UTCDateTime, default=None)
+
+    @property
+    def scopes(self) -> list[str]:
+        return _split(self.scope)
+
+    def is_expired(self, now: Optional[datetime.datetime] = None) -> bool:
+        return self.expires_at <= (now or utcnow())
+
+
+class DeviceAttemptMixin:
+    """One wrong user code entered on the verification page (RFC 8628 §5.1), counted per
+    source (the digest of the IP address) and in total. The app adds the primary key;
+    ``flask oauth purge`` deletes the rows older than a device code lifetime."""
+
+    source_digest: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, index=True)
+
+
 @dataclasses.dataclass
 class AuthorizedApplication:
     """A client a user has live grants for (an "Authorized applications" page row)."""
@@ -292,18 +345,30 @@ def set_user(row: Any, user: Any) -> None:
     """Point ``row``'s user foreign key at ``user`` without loading anything."""
     if user is None:
         return
-    user = _unproxied(user)
-    row_mapper = inspect(type(row))
-    rel = row_mapper.relationships.get("user")
-    if rel is None:
+    values = user_values(type(row), user)
+    if values is None:
+        if user_relationship(type(row)) is not None:
+            row.user = _unproxied(user)
         return
+    for key, value in values.items():
+        setattr(row, key, value)
+
+
+def user_values(model: type, user: Any) -> Optional[dict]:
+    """The foreign-key attributes of ``model`` that point at ``user``, by attribute name
+    (for an UPDATE or a new row); ``None`` when ``model`` has no ``user`` relationship or
+    ``user`` is not a mapped object of its target."""
+    row_mapper = inspect(model)
+    rel = row_mapper.relationships.get("user")
+    if rel is None or user is None:
+        return None
+    user = _unproxied(user)
     user_state = inspect(user, raiseerr=False)
     if user_state is None or not user_state.mapper.isa(rel.mapper):
-        row.user = user
-        return
-    for local, remote in rel.local_remote_pairs:
-        setattr(row, row_mapper.get_property_by_column(local).key,
-                getattr(user, user_state.mapper.get_property_by_column(remote).key))
+        return None
+    return {row_mapper.get_property_by_column(local).key:
+            getattr(user, user_state.mapper.get_property_by_column(remote).key)
+            for local, remote in rel.local_remote_pairs}
 
 
 def user_clause(model: type, user: Any) -> Any:

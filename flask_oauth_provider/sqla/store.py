@@ -13,7 +13,8 @@ Storage rules (RFC 6819 §5.1.4.1.3 "no cleartext storage", RFC 6749 §4.1.2, RF
 - a replayed code revokes the tokens issued from it (RFC 6749 §4.1.2); a rotated-out
   refresh token presented again revokes its whole family (RFC 9700 §4.14.2);
 - a database outage is answered with ``temporarily_unavailable`` (503), see
-  :mod:`flask_oauth_provider.sqla.outages`.
+  :mod:`flask_oauth_provider.sqla.outages`;
+- the device authorization grant (RFC 8628) is :mod:`flask_oauth_provider.sqla.device`.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ from ..core.utils import verify_code_verifier
 from ..oidc import openid_request_data, restore_openid_request_data
 from ..validators import ProviderValidator
 from .admin import StoreAdmin
+from .device import DeviceStore
 from .models import (
     AuthorizationCodeMixin,
     ClientMixin,
     TokenMixin,
+    same_client,
     set_user,
     space_joined,
     token_digest,
@@ -49,7 +52,7 @@ log = logging.getLogger("flask_oauth_provider.sqla")
 
 
 @answer_outages_with_503
-class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
+class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidator):
     """The RequestValidator over the bundled models (a SQLAlchemy session, no Flask needed).
 
     ``session`` is a :class:`~sqlalchemy.orm.Session` or a ``scoped_session`` (such as
@@ -168,7 +171,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         if row is None:
             return False
         expected_client = getattr(client, "client_id", None) or client_id
-        if not _same_client(row.client_id, expected_client):
+        if not same_client(row.client_id, expected_client):
             return False
         if row.consumed_at is not None:
             if self._replay_is_genuine(row, request):
@@ -263,7 +266,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         row = self.session.scalars(stmt, {"digest": token_digest(refresh_token)}).first()
         if row is None:
             return False
-        if not _same_client(row.client_id, getattr(client, "client_id", None)):
+        if not same_client(row.client_id, getattr(client, "client_id", None)):
             return False
         if row.revoked_at is not None:
             return False
@@ -423,7 +426,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         if caller is None or self.is_public_client(caller):
             return None  # RFC 7662 §2.1: the caller must authenticate; public clients can't
         if not (getattr(caller, "is_resource_server", False)
-                or _same_client(row.client_id, getattr(caller, "client_id", None))):
+                or same_client(row.client_id, getattr(caller, "client_id", None))):
             return None
         now = self.now()
         if kind == "access_token":
@@ -471,15 +474,10 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
             return
         caller = getattr(request, "client", None)
         caller_id = getattr(caller, "client_id", None) or getattr(request, "client_id", None)
-        if not _same_client(row.client_id, caller_id):
+        if not same_client(row.client_id, caller_id):
             log.info("revocation of another client's token refused (RFC 7009 §2.1)")
             return
         self._revoke_found(row, kind)
-
-
-def _same_client(stored: Optional[str], presented: Optional[str]) -> bool:
-    """Exact client_id equality (the database's collation may be case-insensitive)."""
-    return isinstance(presented, str) and bool(presented) and stored == presented
 
 
 def _epoch(value: datetime.datetime) -> int:

@@ -12,6 +12,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from flask_oauth_provider.sqla import (
     AuthorizationCodeMixin,
     ClientMixin,
+    DeviceAttemptMixin,
+    DeviceCodeMixin,
     SigningKeyMixin,
     TokenMixin,
 )
@@ -57,4 +59,20 @@ class SigningKey(Base, SigningKeyMixin):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class DeviceCode(Base, DeviceCodeMixin):
+    __tablename__ = "sqla_device_code"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("sqla_user.id"), nullable=True, index=True
+    )
+    user: Mapped[Optional[User]] = relationship(User)
+
+
+class DeviceAttempt(Base, DeviceAttemptMixin):
+    __tablename__ = "sqla_device_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 MODELS = {"client_model": Client, "code_model": AuthorizationCode, "token_model": Token}
+#: The device authorization grant's models, given to the store next to ``MODELS``.
+DEVICE_MODELS = {"device_code_model": DeviceCode, "device_attempt_model": DeviceAttempt}
