@@ -22,7 +22,6 @@ callbacks (:meth:`~OAuth2Provider.clientgetter` and friends).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 from urllib.parse import urlsplit
 
@@ -31,6 +30,7 @@ from flask import request as flask_request
 from werkzeug.local import LocalProxy
 
 from . import http
+from .bearer import GENERAL_PATH, CurrentToken, check_plain_bearer, publish
 from .callbacks import (
     ALL_CALLBACKS,
     REQUIRED_CALLBACKS,
@@ -46,24 +46,6 @@ ScopesArg = Union[str, list, tuple, Callable[[Any], Any]]
 
 
 # -- the token of the current request ------------------------------------------------------
-
-
-@dataclass
-class CurrentToken:
-    """What ``current_token`` points at inside a view protected by ``require_oauth``.
-
-    ``scopes`` are the scopes the token was *granted* (as the validator reports them in
-    ``request.scopes``; the bundled validators do), not the ones the view required;
-    ``token`` is the stored token object the validator found; ``request`` is the core
-    request (``flask.request.oauth`` refers to it too, as in Flask-OAuthlib).
-    """
-
-    user: Any
-    client: Any
-    scopes: list[str]
-    expires_at: Any
-    token: Any
-    request: Any
 
 
 def _get_current_token() -> Optional[CurrentToken]:
@@ -434,7 +416,9 @@ class OAuth2Provider:
                     if rv is not None:
                         return rv
                 required = resolve_scopes(scopes)
-                outcome = self._check_token(required, optional)
+                outcome = self._check_plain(required)
+                if outcome is GENERAL_PATH:
+                    outcome = self._check_token(required, optional)
                 if not isinstance(outcome, CurrentToken) and outcome is not None:
                     return outcome
                 return f(*args, **kwargs)
@@ -457,6 +441,25 @@ class OAuth2Provider:
         if len(bearer_token_locations(request)) > 1:
             valid = False
         return valid, request
+
+    def _check_plain(self, required: list[str]) -> Any:
+        """The short path of a protected call (see :mod:`flask_oauth_provider.bearer`):
+        a :class:`CurrentToken`, a refusal, or ``GENERAL_PATH``."""
+        if self._after_request_funcs or self._invalid_response is not None:
+            return GENERAL_PATH  # Flask-OAuthlib hooks see the core request
+        state = current_state()
+        validator = state.validator
+        fast = getattr(validator, "fast_bearer_path", None)
+        if fast is None or not fast():
+            return GENERAL_PATH
+        if not http.transport_is_secure(state.config.insecure_transport):
+            return GENERAL_PATH
+        from .views import bearer_refusal
+
+        outcome = check_plain_bearer(validator, state.server, required, bearer_refusal)
+        if isinstance(outcome, CurrentToken):
+            publish(outcome)
+        return outcome
 
     def _check_token(self, required: list[str], optional: bool) -> Any:
         """Verify the request's token; a :class:`CurrentToken`, ``None`` or a refusal."""
@@ -513,8 +516,7 @@ class OAuth2Provider:
             token=token_obj,
             request=request,
         )
-        g._oauth2_current_token = current
-        flask_request.oauth = request
+        publish(current)
         return current
 
 
