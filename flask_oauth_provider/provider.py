@@ -408,6 +408,9 @@ class OAuth2Provider:
         ``invalid_request`` for a token sent two ways; JSON bodies.
         """
 
+        per_request = len(scopes) == 1 and callable(scopes[0])
+        fixed = None if per_request else resolve_scopes(scopes)  # parsed once
+
         def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(f)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -415,7 +418,7 @@ class OAuth2Provider:
                     rv = before()
                     if rv is not None:
                         return rv
-                required = resolve_scopes(scopes)
+                required = resolve_scopes(scopes) if fixed is None else list(fixed)
                 outcome = self._check_plain(required)
                 if outcome is GENERAL_PATH:
                     outcome = self._check_token(required, optional)

@@ -34,6 +34,7 @@ class _Entity:
     start: int
     pk: tuple[int, ...]  # row positions of the primary key
     fillable: bool  # one table, plain columns: the object can be filled from the row
+    new: Any  # makes an empty instance without calling the model's __init__
 
     def identity(self, row: Any) -> Optional[tuple]:
         values = tuple(row[i] for i in self.pk)
@@ -55,7 +56,8 @@ def _entity(cls: type, start: int, prefix: str) -> tuple[_Entity, list]:
     if any(k not in keys for k in pk_keys):
         raise TypeError(f"{cls.__name__}: its primary key must be plain columns")
     pk = tuple(start + keys.index(k) for k in pk_keys)
-    return _Entity(cls, tuple(keys), start, pk, fillable), cols
+    return _Entity(cls, tuple(keys), start, pk, fillable,
+                   mapper.class_manager.new_instance), cols
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,7 +149,7 @@ def _materialize(session: Any, entity: _Entity, row: Any) -> Any:
         return existing
     if not entity.fillable:
         return session.get(entity.cls, ident)
-    obj = inspect(entity.cls).class_manager.new_instance()
+    obj = entity.new()
     start = entity.start
     for i, key in enumerate(entity.keys):
         set_committed_value(obj, key, row[start + i])
