@@ -988,10 +988,12 @@ class SQLAlchemyStore(ProviderValidator):
 
     def fast_bearer_path(self) -> bool:
         """Whether :meth:`find_access_token` answers for :meth:`validate_bearer_token`:
-        not when a subclass changed how bearer tokens are validated or loaded."""
-        cls = type(self)
-        return (cls.validate_bearer_token is SQLAlchemyStore.validate_bearer_token
-                and cls.find_access_token is SQLAlchemyStore.find_access_token)
+        not when a subclass (or an instance attribute) changed how bearer tokens are
+        validated or loaded."""
+        return (getattr(self.validate_bearer_token, "__func__", None)
+                is SQLAlchemyStore.validate_bearer_token
+                and getattr(self.find_access_token, "__func__", None)
+                is SQLAlchemyStore.find_access_token)
 
     def _find_token(self, token: str) -> tuple[Any, Optional[str]]:
         """The row holding ``token`` as access or refresh token (one SELECT), and which."""
