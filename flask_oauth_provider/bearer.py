@@ -4,9 +4,10 @@ A protected call (RFC 6750 §2.1: ``Authorization: Bearer <token>``) is what a p
 serves most. When the validator can look an access token up by itself
 (``find_access_token``, the bundled SQLAlchemy store) and the request is the plain
 case — the token in the header only, no form body, no Flask-OAuthlib hooks — the check
-reads the header once, runs one SELECT of the token's columns and ids, checks
-revocation, expiry and scopes, and builds no ORM object: :class:`CurrentToken` loads
-``user``, ``client`` and ``token`` when the view first touches them. Every other
+reads the header once, runs one SELECT, checks revocation, expiry and scopes, and
+builds no ORM object: :class:`CurrentToken` gives ``user``, ``client`` and ``token``
+when the view first touches them (from the columns already read when the view is known
+to use them, see :class:`SelectWidth`). Every other
 request takes the general path through the core's resource endpoint, which gives the
 same answers for the plain case and handles the rest (RFC 6750 §2.2 form bodies,
 §2.3 query tokens, tokens sent two ways, malformed requests, custom validators).
@@ -163,8 +164,35 @@ def _plain_bearer_token(environ: dict) -> Optional[str]:
     return parts[1]
 
 
+class SelectWidth:
+    """Which of the store's SELECTs a protected view gets: the wide one (the token's,
+    client's and user's columns) or the lean one (the values and ids only).
+
+    A view starts wide, so that one statement serves it even when it reads
+    ``current_token.user`` and ``.client``. After a call that touched none of them it
+    gets the lean SELECT; should a lean call touch them after all (loading them by
+    primary key, one statement each, once), the view stays wide from then on.
+    """
+
+    __slots__ = ("wide", "settled")
+
+    def __init__(self) -> None:
+        self.wide = True
+        self.settled = False
+
+    def learn(self, current: CurrentToken) -> None:
+        record = current._record
+        if record is None:
+            return
+        if record.touched:
+            self.settled = self.settled or not self.wide
+            self.wide = True
+        elif not self.settled:
+            self.wide = False
+
+
 def check_plain_bearer(validator: Any, server: Any, required: list[str],
-                       refuse: Callable[..., Any]) -> Any:
+                       refuse: Callable[..., Any], wide: bool = True) -> Any:
     """The short path: a :class:`CurrentToken`, a refusal (``refuse(status, error,
     description=None, scope=None)``) or :data:`GENERAL_PATH`.
 
@@ -177,7 +205,7 @@ def check_plain_bearer(validator: Any, server: Any, required: list[str],
     if token is None or not server.available:
         return GENERAL_PATH
     try:
-        record = validator.find_access_token(token)
+        record = validator.find_access_token(token, wide)
         active = record is not None and record.is_active(validator.now())
     except errors.OAuth2Error as exc:
         status = exc.status_code if exc.status_code in (400, 500, 503) else 400

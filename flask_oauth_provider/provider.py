@@ -30,7 +30,7 @@ from flask import request as flask_request
 from werkzeug.local import LocalProxy
 
 from . import http
-from .bearer import GENERAL_PATH, CurrentToken, check_plain_bearer, publish
+from .bearer import GENERAL_PATH, CurrentToken, SelectWidth, check_plain_bearer, publish
 from .callbacks import (
     ALL_CALLBACKS,
     REQUIRED_CALLBACKS,
@@ -412,6 +412,8 @@ class OAuth2Provider:
         fixed = None if per_request else resolve_scopes(scopes)  # parsed once
 
         def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
+            width = SelectWidth()
+
             @functools.wraps(f)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
                 for before in self._before_request_funcs:
@@ -419,12 +421,15 @@ class OAuth2Provider:
                     if rv is not None:
                         return rv
                 required = resolve_scopes(scopes) if fixed is None else list(fixed)
-                outcome = self._check_plain(required)
+                outcome = self._check_plain(required, width.wide)
                 if outcome is GENERAL_PATH:
                     outcome = self._check_token(required, optional)
                 if not isinstance(outcome, CurrentToken) and outcome is not None:
                     return outcome
-                return f(*args, **kwargs)
+                rv = f(*args, **kwargs)
+                if outcome is not None:
+                    width.learn(outcome)
+                return rv
 
             return wrapper
 
@@ -445,7 +450,7 @@ class OAuth2Provider:
             valid = False
         return valid, request
 
-    def _check_plain(self, required: list[str]) -> Any:
+    def _check_plain(self, required: list[str], wide: bool) -> Any:
         """The short path of a protected call (see :mod:`flask_oauth_provider.bearer`):
         a :class:`CurrentToken`, a refusal, or ``GENERAL_PATH``."""
         if self._after_request_funcs or self._invalid_response is not None:
@@ -459,7 +464,7 @@ class OAuth2Provider:
             return GENERAL_PATH
         from .views import bearer_refusal
 
-        outcome = check_plain_bearer(validator, state.server, required, bearer_refusal)
+        outcome = check_plain_bearer(validator, state.server, required, bearer_refusal, wide)
         if isinstance(outcome, CurrentToken):
             publish(outcome)
         return outcome

@@ -969,22 +969,23 @@ class SQLAlchemyStore(ProviderValidator):
         return all(scope in granted for scope in (scopes or []))
 
     @_unavailable_on_outage
-    def find_access_token(self, token: Optional[str]) -> Optional[AccessTokenRecord]:
+    def find_access_token(self, token: Optional[str],
+                          wide: bool = True) -> Optional[AccessTokenRecord]:
         """The access token ``token`` in one SELECT, without building an ORM object.
 
-        For ``require_oauth`` (RFC 6750 §2): the SELECT returns the token's, its
-        client's and its user's columns (the same joins as
-        :meth:`validate_bearer_token`: a token whose client is gone is not found), and
-        the :class:`~flask_oauth_provider.sqla_bearer.AccessTokenRecord` turns them into
-        the client, user and token objects only when a view asks for them. Whether the
-        token is active is the caller's check (with :meth:`now`).
+        For ``require_oauth`` (RFC 6750 §2). The SELECT joins the client as
+        :meth:`validate_bearer_token` does (a token whose client is gone is not found)
+        and returns the token's client id, scope, expiry, revocation time and ids;
+        ``wide`` adds every column of the token, its client and its user, so that the
+        :class:`~flask_oauth_provider.sqla_bearer.AccessTokenRecord` can give a view
+        those objects without a second statement. Whether the token is active is the
+        caller's check (with :meth:`now`).
         """
         if not token or not isinstance(token, str):
             return None
         plan = self._statement("bearer_columns", lambda: BearerPlan.build(
-            self.token_model, self.client_model, self._token_user))
-        row = self.session.execute(plan.stmt, {"digest": token_digest(token)}).first()
-        return None if row is None else AccessTokenRecord(self.session, plan, row)
+            self, self.token_model, self.client_model, self._token_user))
+        return plan.find(token_digest(token), wide)
 
     def fast_bearer_path(self) -> bool:
         """Whether :meth:`find_access_token` answers for :meth:`validate_bearer_token`:

@@ -52,6 +52,7 @@ def _make_app(test_database, store_class=SQLAlchemyStore):
                        scopes=current_token.scopes)
 
     app.extensions["test_db"] = db
+    app.extensions["test_oauth"] = oauth
     app.extensions["seen"] = seen
     return app
 
@@ -189,3 +190,43 @@ def test_a_store_subclass_that_validates_tokens_itself_is_asked(test_database, t
         with app.app_context():
             app.extensions["test_db"].session.remove()
             app.extensions["test_db"].engine.dispose()
+
+
+def test_a_view_that_reads_only_ids_gets_the_lean_select_after_its_first_call(app):
+    t = _tokens(app)
+    counter = StatementCounter(t["engine"])
+    with counter.count():
+        for _ in range(3):
+            assert _get(app, "/api/ids", t["user_token"]).status_code == 200
+    assert len(counter) == 3, counter.statements
+    first, *later = counter.statements
+    assert "sqla_user" in first  # wide: the user's columns come along
+    assert all("sqla_user" not in s and "redirect_uris" not in s for s in later)
+
+
+def test_a_view_that_starts_touching_objects_gets_them_right_and_one_select_again(app):
+    t = _tokens(app)
+    touch = {"now": False}
+
+    @app.get("/api/sometimes")
+    @app.extensions["test_oauth"].require_oauth("profile")
+    def sometimes():
+        if not touch["now"]:
+            return jsonify(sub=current_token.sub)
+        return jsonify(sub=current_token.sub, user=current_token.user.username,
+                       client=current_token.client.name)
+
+    counter = StatementCounter(t["engine"])
+    assert _get(app, "/api/sometimes", t["user_token"]).json == {"sub": str(t["user_id"])}
+    touch["now"] = True
+    expected = {"sub": str(t["user_id"]), "user": "erin", "client": "Web"}
+    with counter.count():  # a lean call: user and client loaded by key
+        assert _get(app, "/api/sometimes", t["user_token"]).json == expected
+    assert len(counter) == 3, counter.statements
+    touch["now"] = False
+    assert _get(app, "/api/sometimes", t["user_token"]).status_code == 200
+    touch["now"] = True
+    counter = StatementCounter(t["engine"])
+    with counter.count():  # from now on wide: one statement
+        assert _get(app, "/api/sometimes", t["user_token"]).json == expected
+    assert len(counter) == 1, counter.statements
