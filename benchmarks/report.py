@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import re
 import statistics
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -34,14 +32,33 @@ DOT_NOTE = (
     "(`CONN_MAX_AGE=None`), with no middleware.")
 
 
-def scrub_paths(text: str) -> str:
-    """``text`` without this machine's paths (the results file names none)."""
-    roots = [os.path.dirname(os.path.dirname(os.path.abspath(__file__))), sys.prefix,
-             sys.base_prefix, tempfile.gettempdir(), os.path.expanduser("~")]
-    out = re.sub(r"/[^\s'\"()]*?/(?:site|dist)-packages/", "", text)
-    for root in sorted({r for r in roots if r and r != "/"}, key=len, reverse=True):
-        out = out.replace(root + os.sep, "").replace(root, "…")
-    return out
+#: The repository root: a path under it is written relative to it.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: An absolute path, not part of a URL or of a relative path.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/[\w.+@~-]+(?:/[\w.+@~-]+)*/?")
+
+
+def without_machine_paths(text: str, root: str = ROOT) -> str:
+    """``text`` naming no path of the machine it ran on.
+
+    A path under the repository becomes relative to it; a path into installed packages
+    starts at ``<site-packages>``; any other path whose first directory exists here (``/tmp``,
+    ``/home``, ...) keeps only its last part, as ``<...>/name``. URL paths such as
+    ``/oauth/token`` stay: their first directory does not exist on the machine.
+    """
+    def replace(match: re.Match) -> str:
+        path = match.group(0)
+        if path == root or path.startswith(root.rstrip("/") + "/"):
+            return os.path.relpath(path, root)
+        _, site, inside = path.partition("/site-packages/")
+        if site:
+            return "<site-packages>/" + inside
+        first = path.lstrip("/").split("/", 1)[0]
+        if not os.path.isdir("/" + first):
+            return path
+        return "<...>/" + os.path.basename(path.rstrip("/"))
+
+    return _ABSOLUTE_PATH.sub(replace, text)
 
 
 @dataclass
@@ -435,7 +452,7 @@ def render(res: Results) -> str:
         parts.append(_md_table(["total %", "function", "where"],
                                [[f"{e.total_pct:.1f}", e.function, e.where] for e in by_total]))
         parts.append("")
-    return scrub_paths("\n".join(parts).rstrip() + "\n")
+    return without_machine_paths("\n".join(parts).rstrip() + "\n")
 
 
 def median(values: list[float]) -> float:

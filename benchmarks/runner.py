@@ -157,8 +157,8 @@ def run_child(app: str, label: str, db: str, path: str, args: argparse.Namespace
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=900)
     if proc.returncode != 0:
-        return {"error": "side process failed: "
-                         + report.scrub_paths(" | ".join(proc.stderr.strip().splitlines()[-3:]))}
+        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        return {"error": "side process failed: " + report.without_machine_paths(tail)}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -184,8 +184,8 @@ def run_memory(kind: str, args: argparse.Namespace, cfg: dict) -> dict:
     except subprocess.TimeoutExpired:
         return {"error": f"memory run did not end within {cfg['memory_s'] + 180} s"}
     if proc.returncode != 0:
-        return {"error": "memory run failed: "
-                         + report.scrub_paths(" | ".join(proc.stderr.strip().splitlines()[-3:]))}
+        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        return {"error": "memory run failed: " + report.without_machine_paths(tail)}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -334,12 +334,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         res.notes.append(
             f"Flask-OAuthlib {res.versions['Flask-OAuthlib'].split()[0]} does not import "
             f"with oauthlib "
-            f"{res.versions['oauthlib']}: `{report.scrub_paths(status)}` (it requires "
+            f"{res.versions['oauthlib']}: `{report.without_machine_paths(status)}` (it requires "
             "oauthlib < 3).")
         if args.flask_oauthlib_site:
             res.notes.append(
-                "It was measured in a side process with oauthlib < 3 from a side directory "
-                "(`--flask-oauthlib-site`), against a floor measured in that process; "
+                "It was measured in a side process with oauthlib < 3 from the directory "
+                "given as `--flask-oauthlib-site`, against a floor measured in that process; "
                 "on Werkzeug 3 its HTTP Basic client authentication fails and its "
                 "`require_oauth` raises on an `Authorization: Bearer` header (HTTP 500), so "
                 "its requests carry the client credentials in the body and the access "
@@ -352,8 +352,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.no_dot:
         pass
     elif dot_status() != "imports":
-        res.notes.append(f"django-oauth-toolkit not measured: `{report.scrub_paths(dot_status())}`"
-                         " (install Django and django-oauth-toolkit, the `bench` extra).")
+        res.notes.append("django-oauth-toolkit not measured: "
+                         f"`{report.without_machine_paths(dot_status())}` (install Django "
+                         "and django-oauth-toolkit, the `bench` extra).")
         args.no_dot = True
     else:
         res.notes.append(report.DOT_NOTE)

@@ -20,12 +20,11 @@ tokendeleter    ``f(token)`` (optional; else ``token.delete()``)    ignored
 grantdeleter    ``f(grant)`` (optional; else ``grant.delete()``)    ignored
 ============== ================================================== ===================
 
-Objects: a *grant* has ``client_id``, ``code``, ``user``, ``scopes``, ``redirect_uri``
-and ``expires`` (naive UTC, as Flask-OAuthlib) or ``expires_at`` (aware); a *token* has
-``access_token``, ``refresh_token``, ``client_id`` (or ``client``), ``user``,
-``scopes`` and ``expires`` / ``expires_at`` (``None``: never expires). PKCE (RFC 7636)
-needs two more grant attributes, ``code_challenge`` and ``code_challenge_method``; the
-grantsetter finds them in the ``code`` dict and on ``request``.
+The objects: clients, grants and tokens follow
+:class:`~flask_oauth_provider.core.types.Client`,
+:class:`~flask_oauth_provider.core.types.Grant` and
+:class:`~flask_oauth_provider.core.types.Token`. The grantsetter finds the PKCE values
+(RFC 7636) in the ``code`` dict and on ``request``.
 
 What the library does that Flask-OAuthlib left to the app: refresh tokens that rotate
 are deleted when their successor is saved; expiry is checked for codes and tokens; a
@@ -38,6 +37,8 @@ import datetime as _dt
 import logging
 from typing import Any, Callable, Optional
 
+from .core.request import Request
+from .core.types import Client, Grant, Token
 from .validators import ProviderValidator, _as_list
 
 log = logging.getLogger("flask_oauth_provider.callbacks")
@@ -108,12 +109,12 @@ class CallbackValidator(ProviderValidator):
 
     # -- clients --------------------------------------------------------------------
 
-    def load_client(self, client_id: Optional[str]) -> Any:
+    def load_client(self, client_id: Optional[str]) -> Optional[Client]:
         if not client_id:
             return None
         return self._call("clientgetter", client_id)
 
-    def _token_client(self, token: Any) -> Any:
+    def _token_client(self, token: Token) -> Optional[Client]:
         client = getattr(token, "client", None)
         if client is None:
             client = self.load_client(getattr(token, "client_id", None))
@@ -121,7 +122,7 @@ class CallbackValidator(ProviderValidator):
 
     # -- authorization codes (RFC 6749 §4.1) -----------------------------------------
 
-    def _grant(self, client_id: str, code: str) -> Any:
+    def _grant(self, client_id: str, code: str) -> Optional[Grant]:
         if not client_id or not code:
             return None
         grant = self._call("grantgetter", client_id=client_id, code=code)
@@ -132,7 +133,7 @@ class CallbackValidator(ProviderValidator):
             return None
         return grant
 
-    def save_authorization_code(self, client_id: str, code: dict, request: Any,
+    def save_authorization_code(self, client_id: str, code: dict, request: Request,
                                 *args: Any, **kwargs: Any) -> None:
         """Call the grantsetter; PKCE values ride along in ``code`` (RFC 7636 §4.4).
 
@@ -155,7 +156,7 @@ class CallbackValidator(ProviderValidator):
                     "code['code_challenge'] and code['code_challenge_method'] in it."
                 )
 
-    def validate_code(self, client_id: str, code: str, client: Any, request: Any,
+    def validate_code(self, client_id: str, code: str, client: Optional[Client], request: Request,
                       *args: Any, **kwargs: Any) -> bool:
         """RFC 6749 §4.1.3: the code exists, belongs to this client and has not expired.
 
@@ -169,8 +170,9 @@ class CallbackValidator(ProviderValidator):
         request.scopes = scopes_of(grant)
         return True
 
-    def confirm_redirect_uri(self, client_id: str, code: str, redirect_uri: str, client: Any,
-                             request: Any, *args: Any, **kwargs: Any) -> bool:
+    def confirm_redirect_uri(self, client_id: str, code: str, redirect_uri: str,
+                             client: Optional[Client], request: Request, *args: Any,
+                             **kwargs: Any) -> bool:
         """RFC 6749 §4.1.3: the redirect URI is the one the code was issued for."""
         grant = self._grant(client_id, code)
         if grant is None:
@@ -180,15 +182,15 @@ class CallbackValidator(ProviderValidator):
             return bool(custom(redirect_uri))
         return getattr(grant, "redirect_uri", None) == redirect_uri
 
-    def get_code_challenge(self, code: str, request: Any) -> Optional[str]:
+    def get_code_challenge(self, code: str, request: Request) -> Optional[str]:
         grant = self._grant(request.client_id, code)
         return getattr(grant, "code_challenge", None) if grant is not None else None
 
-    def get_code_challenge_method(self, code: str, request: Any) -> Optional[str]:
+    def get_code_challenge_method(self, code: str, request: Request) -> Optional[str]:
         grant = self._grant(request.client_id, code)
         return getattr(grant, "code_challenge_method", None) if grant is not None else None
 
-    def invalidate_authorization_code(self, client_id: str, code: str, request: Any,
+    def invalidate_authorization_code(self, client_id: str, code: str, request: Request,
                                       *args: Any, **kwargs: Any) -> None:
         """RFC 6749 §4.1.2: a code is used once; the grant is deleted."""
         grant = self._grant(client_id, code)
@@ -197,7 +199,7 @@ class CallbackValidator(ProviderValidator):
 
     # -- tokens (RFC 6749 §5, §6; RFC 6750) ----------------------------------------------
 
-    def save_bearer_token(self, token: dict, request: Any, *args: Any, **kwargs: Any) -> None:
+    def save_bearer_token(self, token: dict, request: Request, *args: Any, **kwargs: Any) -> None:
         """Call the tokensetter; on rotation first delete the refresh token it replaces."""
         old_refresh = getattr(request, "refresh_token", None)
         if (request.grant_type == "refresh_token" and old_refresh
@@ -208,7 +210,7 @@ class CallbackValidator(ProviderValidator):
         self._call("tokensetter", token, request, *args, **kwargs)
 
     def validate_bearer_token(self, token: Optional[str], scopes: Optional[list[str]],
-                              request: Any) -> bool:
+                              request: Request) -> bool:
         """RFC 6750 §3.1: the token exists, has not expired, and covers *every* scope.
 
         Sets ``request.access_token`` (the token object, as Flask-OAuthlib),
@@ -227,7 +229,7 @@ class CallbackValidator(ProviderValidator):
         request.scopes = granted
         return set(scopes or []) <= set(granted)
 
-    def validate_refresh_token(self, refresh_token: str, client: Any, request: Any,
+    def validate_refresh_token(self, refresh_token: str, client: Optional[Client], request: Request,
                                *args: Any, **kwargs: Any) -> bool:
         """RFC 6749 §6: the refresh token exists and was issued to this client."""
         found = self._call("tokengetter", refresh_token=refresh_token)
@@ -239,12 +241,12 @@ class CallbackValidator(ProviderValidator):
         request.user = getattr(found, "user", None)
         return True
 
-    def get_original_scopes(self, refresh_token: str, request: Any, *args: Any,
+    def get_original_scopes(self, refresh_token: str, request: Request, *args: Any,
                             **kwargs: Any) -> list[str]:
         found = self._call("tokengetter", refresh_token=refresh_token)
         return scopes_of(found) if found is not None else []
 
-    def _find_token(self, token: str, token_type_hint: Optional[str]) -> Any:
+    def _find_token(self, token: str, token_type_hint: Optional[str]) -> Optional[Token]:
         """Look the token up by the hinted type first, then the other (RFC 7009 §2.1)."""
         kinds = ["access_token", "refresh_token"]
         if token_type_hint == kinds[1]:
@@ -255,7 +257,7 @@ class CallbackValidator(ProviderValidator):
                 return found
         return None
 
-    def revoke_token(self, token: str, token_type_hint: Optional[str], request: Any,
+    def revoke_token(self, token: str, token_type_hint: Optional[str], request: Request,
                      *args: Any, **kwargs: Any) -> None:
         """RFC 7009 §2.1: delete the token if it was issued to the requesting client.
 
@@ -271,7 +273,7 @@ class CallbackValidator(ProviderValidator):
             return
         self._delete("token", found)
 
-    def introspect_token(self, token: str, token_type_hint: Optional[str], request: Any,
+    def introspect_token(self, token: str, token_type_hint: Optional[str], request: Request,
                          *args: Any, **kwargs: Any) -> Optional[dict]:
         """RFC 7662 §2.2: claims of an active token, or ``None`` (``{"active": false}``).
 
@@ -303,8 +305,9 @@ class CallbackValidator(ProviderValidator):
     def usergetter(self) -> Optional[Callable[..., Any]]:  # type: ignore[override]
         return self.callbacks.get("usergetter")
 
-    def validate_grant_type(self, client_id: str, grant_type: str, client: Any, request: Any,
-                            *args: Any, **kwargs: Any) -> bool:
+    def validate_grant_type(self, client_id: str, grant_type: str,
+                            client: Optional[Client], request: Request, *args: Any,
+                            **kwargs: Any) -> bool:
         """As :class:`ProviderValidator`, and ``password`` needs a usergetter."""
         if grant_type == "password" and not self._has("usergetter"):
             return False

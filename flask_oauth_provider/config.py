@@ -1,5 +1,7 @@
 """The provider's configuration: every ``OAUTH2_PROVIDER_*`` key, its default and its check.
 
+Each key is documented once, at its field of :class:`ProviderConfig`.
+
 ``ProviderConfig.from_mapping(app.config)`` is called once by ``init_app``; a wrong value
 raises ``ValueError`` there, saying what is allowed, instead of failing at the first request.
 """
@@ -82,25 +84,56 @@ def _positive_int(key: str, value: Any, *, allow_none: bool = False) -> Optional
 
 @dataclasses.dataclass(frozen=True)
 class ProviderConfig:
-    """The validated ``OAUTH2_PROVIDER_*`` settings of one Flask app."""
+    """The validated ``OAUTH2_PROVIDER_*`` settings of one Flask app.
 
+    Each field is the key ``OAUTH2_PROVIDER_`` + its name in upper case
+    (``token_expires_in`` is ``OAUTH2_PROVIDER_TOKEN_EXPIRES_IN``); every key is
+    optional and described here, once.
+    """
+
+    #: URL prefix of the endpoints. Default ``"/oauth"``.
     url_prefix: str = DEFAULTS["URL_PREFIX"]
+    #: The issuer identifier (RFC 8414 §2, RFC 9207): an https URL without query or
+    #: fragment. Default: the request's host URL.
     issuer: Optional[str] = None
+    #: Access token lifetime in seconds, or ``callable(request) -> int``. Default 3600.
     token_expires_in: Union[int, Callable[[Any], int]] = DEFAULTS["TOKEN_EXPIRES_IN"]
+    #: Authorization code lifetime in seconds, at most 600 (RFC 6749 §4.1.2). Default 60.
     code_expires_in: int = DEFAULTS["CODE_EXPIRES_IN"]
+    #: Refresh token lifetime in seconds, or ``None`` (never). Default 30 days.
     refresh_token_expires_in: Optional[int] = DEFAULTS["REFRESH_TOKEN_EXPIRES_IN"]
+    #: Enabled grant types. Default ``("authorization_code", "refresh_token",
+    #: "client_credentials")``; ``"implicit"`` and ``"password"`` only when listed
+    #: (RFC 9700 §2.1.2, §2.4).
     grant_types: tuple[str, ...] = DEFAULT_GRANT_TYPES
-    #: ``True``: every client must use PKCE; ``"public"``: public clients only.
+    #: ``"public"`` (default: public clients must use PKCE) or ``True`` (every client).
     pkce_required: Union[bool, str] = "public"
+    #: Accept the PKCE ``plain`` method (RFC 7636 §7.2 advises against). Default False.
     pkce_plain: bool = False
-    #: Public clients always rotate; ``True`` makes confidential clients rotate too.
+    #: Rotate confidential clients' refresh tokens too; public clients' always rotate
+    #: (RFC 9700 §4.14.2). Default True.
     rotate_refresh_tokens: bool = True
+    #: ``callable(request) -> str`` making access tokens, or its import path.
+    #: Default: 256 random bits.
     token_generator: Optional[TokenGenerator] = None
+    #: ``callable(request) -> str`` making refresh tokens, or its import path.
+    #: Default: 256 random bits.
     refresh_token_generator: Optional[TokenGenerator] = None
+    #: Template of the error page. Default ``"oauth/error.html"``.
     error_template: str = DEFAULTS["ERROR_TEMPLATE"]
+    #: Template of the consent page. Default ``"oauth/authorize.html"`` (an app may also
+    #: override that name in its own templates folder).
     authorize_template: str = DEFAULTS["AUTHORIZE_TEMPLATE"]
+    #: Accept plain http on non-loopback hosts and http redirect URIs. For development
+    #: only. Default False (http only on 127.0.0.1, ::1, localhost). Behind a proxy that
+    #: terminates TLS, wrap the app in Werkzeug's ``ProxyFix`` so that requests are seen
+    #: as https.
     insecure_transport: bool = False
+    #: Accept ``?access_token=`` on protected views (RFC 9700 §4.3.2 advises against).
+    #: Default False.
     allow_query_token: bool = False
+    #: Largest body accepted by the token, revocation and introspection endpoints, in
+    #: bytes; larger is 413. Default 65536.
     max_request_size: int = DEFAULTS["MAX_REQUEST_SIZE"]
 
     @property
@@ -126,64 +159,16 @@ class ProviderConfig:
         def get(key: str) -> Any:
             return config.get(PREFIX + key, DEFAULTS[key])
 
-        known = {PREFIX + key for key in DEFAULTS}
-        unknown = sorted(k for k in config if k.startswith(PREFIX) and k not in known)
-        if unknown:
-            raise ValueError(
-                f"Unknown configuration key(s) {', '.join(unknown)}. "
-                f"Known keys: {', '.join(sorted(known))}."
-            )
-
-        prefix = get("URL_PREFIX")
-        if not isinstance(prefix, str) or not prefix.startswith("/") or prefix.endswith("/"):
-            raise ValueError(
-                f"{PREFIX}URL_PREFIX must be a path starting with '/' and not ending with '/' "
-                f"(for example '/oauth'), not {prefix!r}."
-            )
-
-        issuer = get("ISSUER")
-        if issuer is not None:
-            if not isinstance(issuer, str) or "?" in issuer or "#" in issuer:
-                raise ValueError(
-                    f"{PREFIX}ISSUER must be an https URL with no query or fragment "
-                    f"(RFC 8414 §2), not {issuer!r}."
-                )
-            if not (issuer.startswith("https://") or get("INSECURE_TRANSPORT")
-                    or issuer.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))):
-                raise ValueError(
-                    f"{PREFIX}ISSUER must use https (RFC 8414 §2), not {issuer!r}; "
-                    f"http is allowed only on loopback or with {PREFIX}INSECURE_TRANSPORT."
-                )
-            issuer = issuer.rstrip("/")
-
+        _check_known_keys(config)
+        # Checked in this order, so that the first wrong key is the one reported.
+        prefix = _url_prefix(get("URL_PREFIX"))
+        issuer = _issuer(get("ISSUER"), get("INSECURE_TRANSPORT"))
         token_expires_in = get("TOKEN_EXPIRES_IN")
         if not callable(token_expires_in):
             token_expires_in = _positive_int("TOKEN_EXPIRES_IN", token_expires_in)
-
-        code_expires_in = _positive_int("CODE_EXPIRES_IN", get("CODE_EXPIRES_IN"))
-        if code_expires_in > MAX_CODE_EXPIRES_IN:
-            raise ValueError(
-                f"{PREFIX}CODE_EXPIRES_IN must be at most {MAX_CODE_EXPIRES_IN} seconds "
-                f"(RFC 6749 §4.1.2), not {code_expires_in!r}."
-            )
-
-        grant_types = get("GRANT_TYPES")
-        if isinstance(grant_types, str):
-            grant_types = grant_types.split()
-        grant_types = tuple(grant_types)
-        bad = [g for g in grant_types if g not in KNOWN_GRANT_TYPES]
-        if bad or not grant_types:
-            raise ValueError(
-                f"{PREFIX}GRANT_TYPES must list some of {', '.join(KNOWN_GRANT_TYPES)}; "
-                f"got {list(grant_types)!r}."
-            )
-
-        pkce_required = get("PKCE_REQUIRED")
-        if not (pkce_required is True or pkce_required == "public"):
-            raise ValueError(
-                f"{PREFIX}PKCE_REQUIRED must be True (every client) or 'public' (public clients "
-                f"only; PKCE can't be switched off for them), not {pkce_required!r}."
-            )
+        code_expires_in = _code_expires_in(get("CODE_EXPIRES_IN"))
+        grant_types = _grant_types(get("GRANT_TYPES"))
+        pkce_required = _pkce_required(get("PKCE_REQUIRED"))
 
         def flag(key: str) -> bool:
             value = get(key)
@@ -191,8 +176,7 @@ class ProviderConfig:
                 raise ValueError(f"{PREFIX}{key} must be True or False, not {value!r}.")
             return value
 
-        template_keys = ("ERROR_TEMPLATE", "AUTHORIZE_TEMPLATE")
-        for key in template_keys:
+        for key in ("ERROR_TEMPLATE", "AUTHORIZE_TEMPLATE"):
             if not isinstance(get(key), str) or not get(key):
                 raise ValueError(f"{PREFIX}{key} must be a template name, not {get(key)!r}.")
 
@@ -218,3 +202,74 @@ class ProviderConfig:
             allow_query_token=flag("ALLOW_QUERY_TOKEN"),
             max_request_size=_positive_int("MAX_REQUEST_SIZE", get("MAX_REQUEST_SIZE")),
         )
+
+
+# -- the checks of single keys ---------------------------------------------------------
+
+
+def _check_known_keys(config: Mapping[str, Any]) -> None:
+    known = {PREFIX + key for key in DEFAULTS}
+    unknown = sorted(k for k in config if k.startswith(PREFIX) and k not in known)
+    if unknown:
+        raise ValueError(
+            f"Unknown configuration key(s) {', '.join(unknown)}. "
+            f"Known keys: {', '.join(sorted(known))}."
+        )
+
+
+def _url_prefix(prefix: Any) -> str:
+    if not isinstance(prefix, str) or not prefix.startswith("/") or prefix.endswith("/"):
+        raise ValueError(
+            f"{PREFIX}URL_PREFIX must be a path starting with '/' and not ending with '/' "
+            f"(for example '/oauth'), not {prefix!r}."
+        )
+    return prefix
+
+
+def _issuer(issuer: Any, insecure_transport: Any) -> Optional[str]:
+    if issuer is None:
+        return None
+    if not isinstance(issuer, str) or "?" in issuer or "#" in issuer:
+        raise ValueError(
+            f"{PREFIX}ISSUER must be an https URL with no query or fragment "
+            f"(RFC 8414 §2), not {issuer!r}."
+        )
+    if not (issuer.startswith("https://") or insecure_transport
+            or issuer.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))):
+        raise ValueError(
+            f"{PREFIX}ISSUER must use https (RFC 8414 §2), not {issuer!r}; "
+            f"http is allowed only on loopback or with {PREFIX}INSECURE_TRANSPORT."
+        )
+    return issuer.rstrip("/")
+
+
+def _code_expires_in(value: Any) -> int:
+    code_expires_in = _positive_int("CODE_EXPIRES_IN", value)
+    if code_expires_in > MAX_CODE_EXPIRES_IN:
+        raise ValueError(
+            f"{PREFIX}CODE_EXPIRES_IN must be at most {MAX_CODE_EXPIRES_IN} seconds "
+            f"(RFC 6749 §4.1.2), not {code_expires_in!r}."
+        )
+    return code_expires_in
+
+
+def _grant_types(grant_types: Any) -> tuple[str, ...]:
+    if isinstance(grant_types, str):
+        grant_types = grant_types.split()
+    grant_types = tuple(grant_types)
+    bad = [g for g in grant_types if g not in KNOWN_GRANT_TYPES]
+    if bad or not grant_types:
+        raise ValueError(
+            f"{PREFIX}GRANT_TYPES must list some of {', '.join(KNOWN_GRANT_TYPES)}; "
+            f"got {list(grant_types)!r}."
+        )
+    return grant_types
+
+
+def _pkce_required(pkce_required: Any) -> Union[bool, str]:
+    if not (pkce_required is True or pkce_required == "public"):
+        raise ValueError(
+            f"{PREFIX}PKCE_REQUIRED must be True (every client) or 'public' (public clients "
+            f"only; PKCE can't be switched off for them), not {pkce_required!r}."
+        )
+    return pkce_required

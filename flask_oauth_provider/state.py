@@ -8,13 +8,16 @@ imports it.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Protocol
 
-from flask import current_app, g, has_app_context
+from flask import current_app, has_app_context
 
 from .config import ProviderConfig
 from .core import errors
+from .core.request import Request
 from .core.servers import Server
+from .core.validator import RequestValidator
+from .signals import send_core_signal
 
 #: The key of the provider's state in ``app.extensions``.
 EXTENSION_KEY = "oauth2_provider"
@@ -41,24 +44,44 @@ def config_in_force(assigned: Optional[ProviderConfig] = None) -> ProviderConfig
 # -- per-app state -------------------------------------------------------------------------
 
 
+class ProviderParts(Protocol):
+    """What the state, the views and the resource decorator read from the provider
+    (``OAuth2Provider``, which only the package's ``__init__`` imports): public
+    attributes, each documented where the provider sets it."""
+
+    validator: RequestValidator
+    store: Any
+    authorize_view: Optional[Callable[..., Any]]
+    token_view: Optional[Callable[..., Any]]
+    revoke_view: Optional[Callable[..., Any]]
+    consent_skipper: Optional[Callable[..., bool]]
+
+
 class ProviderState:
-    """What ``init_app`` stores in ``app.extensions["oauth2_provider"]``.
+    """What ``init_app`` stores in ``app.extensions[EXTENSION_KEY]``.
 
     Holds the app's :class:`~flask_oauth_provider.config.ProviderConfig` and the core
-    server built for it. Any other attribute is the provider's, so
-    ``app.extensions["oauth2_provider"].create_client(...)`` works.
+    server built for it; ``provider`` is the :class:`ProviderParts` the views read their
+    hooks from. Any other attribute is the provider's, so
+    ``app.extensions[EXTENSION_KEY].create_client(...)`` works.
     """
 
-    def __init__(self, provider: Any, config: ProviderConfig) -> None:
+    def __init__(self, provider: ProviderParts, config: ProviderConfig) -> None:
         self.provider = provider
         self.config = config
         self._server: Optional[Server] = None
-        self._server_validator: Any = None
+        self._server_validator: Optional[RequestValidator] = None
 
     @property
-    def validator(self) -> Any:
+    def validator(self) -> RequestValidator:
         """The validator in use (built from the callbacks when that is the way)."""
-        return self.provider._resolve_validator()
+        return self.provider.validator
+
+    @property
+    def store(self) -> Any:
+        """The :class:`~flask_oauth_provider.sqla.SQLAlchemyStore` given by
+        ``init_sqlalchemy``, or ``None`` (callbacks or a validator of the app's own)."""
+        return self.provider.store
 
     @property
     def server(self) -> Server:
@@ -83,7 +106,7 @@ def current_state() -> ProviderState:
     return state
 
 
-def build_server(validator: Any, config: ProviderConfig) -> Server:
+def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
     """The core server of one app: its grants, PKCE, expiry, generators and token rules.
 
     Grant types and response types that ``OAUTH2_PROVIDER_GRANT_TYPES`` leaves out are
@@ -98,11 +121,12 @@ def build_server(validator: Any, config: ProviderConfig) -> Server:
         config.refresh_token_generator,
         pkce_plain=config.pkce_plain,
         allow_query_token=config.allow_query_token,
+        send_signal=send_core_signal,
     )
     enabled_grants = set(config.grant_types)
     enabled_responses = set(config.response_types)
 
-    def authorization_checks(request: Any) -> dict:
+    def authorization_checks(request: Request) -> dict:
         # Runs after client and redirect URI are validated, so errors are redirected.
         check_parameters(request)
         # RFC 6749 §3.1: "Request and response parameters MUST NOT be included more
@@ -117,13 +141,11 @@ def build_server(validator: Any, config: ProviderConfig) -> Server:
             raise errors.UnsupportedResponseTypeError(request=request)
         return {}
 
-    def token_checks(request: Any) -> None:
+    def token_checks(request: Request) -> None:
         check_parameters(request)
         # RFC 6749 §5.2 unsupported_grant_type.
         if request.grant_type not in enabled_grants:
             raise errors.UnsupportedGrantTypeError(request=request)
-        if has_app_context():
-            g._oauth2_token_request = request  # for the token_issued signal
 
     server.auth_grant.custom_validators.pre_auth.append(authorization_checks)
     server.implicit_grant.custom_validators.pre_auth.append(authorization_checks)
@@ -166,7 +188,7 @@ def _without_state(error: errors.OAuth2Error) -> errors.OAuth2Error:
     return error
 
 
-def check_parameters(request: Any) -> None:
+def check_parameters(request: Request) -> None:
     """Refuse a parameter longer than its limit (RFC 6749 §5.2 / §4.1.2.1 invalid_request)."""
     for name, value in _request_params(request):
         limit = PARAMETER_LIMITS.get(name, DEFAULT_PARAMETER_LIMIT)
@@ -175,7 +197,7 @@ def check_parameters(request: Any) -> None:
                 description=f"The {name} parameter is too long.", request=request))
 
 
-def _request_params(request: Any) -> list:
+def _request_params(request: Request) -> list:
     pairs = list(getattr(request, "uri_query_params", None) or [])
     body = getattr(request, "decoded_body", None)
     if isinstance(body, list):

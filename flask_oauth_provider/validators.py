@@ -13,12 +13,8 @@ subclass implements :meth:`ProviderValidator.load_client` plus the storage metho
 :class:`~flask_oauth_provider.core.validator.RequestValidator` (``validate_code``,
 ``save_authorization_code``, ``save_bearer_token``, ``validate_bearer_token``, ...).
 
-The client object needs the attributes Flask-OAuthlib documented: ``client_id``,
-``client_secret``, ``client_type`` (``'public'`` / ``'confidential'``) or
-``is_confidential``, ``redirect_uris`` (list), ``default_redirect_uri``,
-``default_scopes`` (list); optionally ``allowed_scopes``, ``allowed_grant_types``,
-``allowed_response_types``, ``user``, ``name``, ``validate_scopes(scopes)`` and
-``validate_redirect_uri(uri)``.
+The client object follows :class:`flask_oauth_provider.core.types.Client` (the
+attributes Flask-OAuthlib documented).
 """
 
 from __future__ import annotations
@@ -27,11 +23,11 @@ import hmac
 import logging
 from typing import Any, Optional
 
-from flask import g, has_app_context
-
 from .config import ProviderConfig
 from .core.client_auth import extract_client_credentials
 from .core.redirect_uris import redirect_uri_matches, transport_allows
+from .core.request import Request
+from .core.types import Client
 from .core.utils import scope_to_list
 from .core.validator import RequestValidator
 from .state import config_in_force
@@ -51,7 +47,7 @@ def _as_list(value: Any) -> list[str]:
     return [item for item in (scope_to_list(value) or []) if item]
 
 
-def is_public_client(client: Any) -> bool:
+def is_public_client(client: Client) -> bool:
     """Whether ``client`` is a public client (RFC 6749 §2.1).
 
     ``is_confidential`` wins when present, then ``client_type``; a client that says
@@ -91,11 +87,11 @@ class ProviderValidator(RequestValidator):
 
     # -- what a subclass provides -------------------------------------------------
 
-    def load_client(self, client_id: Optional[str]) -> Any:
+    def load_client(self, client_id: Optional[str]) -> Optional[Client]:
         """Return the client with this ``client_id``, or ``None``. Subclasses implement it."""
         raise NotImplementedError("Subclasses must implement load_client(client_id).")
 
-    def client_secret_matches(self, client: Any, client_secret: str) -> bool:
+    def client_secret_matches(self, client: Optional[Client], client_secret: str) -> bool:
         """Compare a presented secret with the client's, in constant time.
 
         The default compares with ``client.client_secret`` in clear; a store that keeps
@@ -107,13 +103,13 @@ class ProviderValidator(RequestValidator):
             return False
         return hmac.compare_digest(str(stored).encode("utf-8"), client_secret.encode("utf-8"))
 
-    def is_public_client(self, client: Any) -> bool:
+    def is_public_client(self, client: Client) -> bool:
         """Whether ``client`` is public; see :func:`is_public_client`."""
         return is_public_client(client)
 
     # -- helpers ------------------------------------------------------------------
 
-    def _client_for(self, client_id: Optional[str], request: Any) -> Any:
+    def _client_for(self, client_id: Optional[str], request: Request) -> Optional[Client]:
         """The client of ``client_id``: ``request.client`` when it is that one, else loaded."""
         client = getattr(request, "client", None)
         if client is not None and (
@@ -124,7 +120,7 @@ class ProviderValidator(RequestValidator):
             return None
         return self.load_client(client_id)
 
-    def _presented_client_id(self, request: Any) -> tuple[Any, Any]:
+    def _presented_client_id(self, request: Request) -> tuple[Any, Any]:
         """Parse the client credentials once (RFC 6749 §2.3.1); the core raises on misuse."""
         # Asked two or three times per token request: kept on the request after the
         # first parse (a refusal raises again each time, nothing is kept).
@@ -139,7 +135,7 @@ class ProviderValidator(RequestValidator):
 
     # -- client authentication (RFC 6749 §2.3, §3.2.1) -----------------------------
 
-    def client_authentication_required(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+    def client_authentication_required(self, request: Request, *args: Any, **kwargs: Any) -> bool:
         """RFC 6749 §3.2.1: confidential clients must authenticate at the token endpoint.
 
         Credentials that were presented are always checked, even for a public client;
@@ -154,7 +150,7 @@ class ProviderValidator(RequestValidator):
             return True
         return not self.is_public_client(client)
 
-    def authenticate_client(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+    def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
         """Authenticate with ``client_secret_basic`` or ``client_secret_post`` (RFC 6749 §2.3.1).
 
         Sets ``request.client`` on success. Public clients have no secret and never
@@ -171,10 +167,9 @@ class ProviderValidator(RequestValidator):
             log.info("client authentication failed for a known client")
             return False
         request.client = client
-        self._client_authenticated(client, credentials.method)
         return True
 
-    def authenticate_client_id(self, client_id: str, request: Any, *args: Any,
+    def authenticate_client_id(self, client_id: str, request: Request, *args: Any,
                                **kwargs: Any) -> bool:
         """Identify a public client by ``client_id`` alone (RFC 6749 §3.2.1, method ``none``).
 
@@ -184,20 +179,12 @@ class ProviderValidator(RequestValidator):
         if client is None or not self.is_public_client(client):
             return False
         request.client = client
-        self._client_authenticated(client, "none")
         return True
-
-    def _client_authenticated(self, client: Any, method: str) -> None:
-        # Remembered for the view's signals (the revocation endpoint returns no client).
-        from .signals import send_client_authenticated
-
-        if has_app_context():
-            g._oauth2_client = client
-        send_client_authenticated(client=client, method=method)
 
     # -- the authorization request (RFC 6749 §3.1, §4.1.1) --------------------------
 
-    def validate_client_id(self, client_id: str, request: Any, *args: Any, **kwargs: Any) -> bool:
+    def validate_client_id(self, client_id: str, request: Request,
+                           *args: Any, **kwargs: Any) -> bool:
         """The client exists; sets ``request.client``."""
         client = self.load_client(client_id) if client_id else None
         if client is None:
@@ -205,7 +192,7 @@ class ProviderValidator(RequestValidator):
         request.client = client
         return True
 
-    def validate_redirect_uri(self, client_id: str, redirect_uri: str, request: Any,
+    def validate_redirect_uri(self, client_id: str, redirect_uri: str, request: Request,
                               *args: Any, **kwargs: Any) -> bool:
         """RFC 9700 §4.1.3, RFC 6749 §3.1.2.3: exact match against a registered URI.
 
@@ -224,7 +211,7 @@ class ProviderValidator(RequestValidator):
             for registered in _as_list(getattr(client, "redirect_uris", None))
         )
 
-    def get_default_redirect_uri(self, client_id: str, request: Any, *args: Any,
+    def get_default_redirect_uri(self, client_id: str, request: Request, *args: Any,
                                  **kwargs: Any) -> Optional[str]:
         """RFC 6749 §3.1.2.3: a default only when exactly one URI is registered.
 
@@ -243,8 +230,9 @@ class ProviderValidator(RequestValidator):
             return None
         return uri or None
 
-    def validate_scopes(self, client_id: str, scopes: list[str], client: Any, request: Any,
-                        *args: Any, **kwargs: Any) -> bool:
+    def validate_scopes(self, client_id: str, scopes: list[str],
+                        client: Optional[Client], request: Request, *args: Any,
+                        **kwargs: Any) -> bool:
         """RFC 6749 §3.3: the requested scopes are ones this client may ask for.
 
         ``client.validate_scopes(scopes)`` decides when present; otherwise every scope
@@ -262,14 +250,14 @@ class ProviderValidator(RequestValidator):
         allowed_set = set(_as_list(allowed))
         return bool(scopes) and all(scope in allowed_set for scope in scopes)
 
-    def get_default_scopes(self, client_id: str, request: Any, *args: Any,
+    def get_default_scopes(self, client_id: str, request: Request, *args: Any,
                            **kwargs: Any) -> list[str]:
         """RFC 6749 §3.3: the scopes used when the request names none."""
         client = self._client_for(client_id, request)
         return _as_list(getattr(client, "default_scopes", None)) if client is not None else []
 
-    def validate_response_type(self, client_id: str, response_type: str, client: Any,
-                               request: Any, *args: Any, **kwargs: Any) -> bool:
+    def validate_response_type(self, client_id: str, response_type: str, client: Optional[Client],
+                               request: Request, *args: Any, **kwargs: Any) -> bool:
         """RFC 6749 §3.1.1: the response type is enabled and allowed for this client.
 
         ``token`` (implicit) is refused unless ``implicit`` is in
@@ -285,8 +273,9 @@ class ProviderValidator(RequestValidator):
 
     # -- the token request (RFC 6749 §4, §5.2) -------------------------------------
 
-    def validate_grant_type(self, client_id: str, grant_type: str, client: Any, request: Any,
-                            *args: Any, **kwargs: Any) -> bool:
+    def validate_grant_type(self, client_id: str, grant_type: str,
+                            client: Optional[Client], request: Request, *args: Any,
+                            **kwargs: Any) -> bool:
         """RFC 6749 §5.2 ``unauthorized_client``: the grant is enabled and allowed for the client.
 
         For ``client_credentials`` the client acts for itself: ``request.user`` becomes
@@ -311,13 +300,13 @@ class ProviderValidator(RequestValidator):
             request.user = getattr(client, "user", None)
         return True
 
-    def is_pkce_required(self, client_id: str, request: Any) -> bool:
+    def is_pkce_required(self, client_id: str, request: Request) -> bool:
         """RFC 9700 §2.1.1, OAuth 2.1 §4.1.1: PKCE for public clients (or all, if configured)."""
         client = self._client_for(client_id, request)
         public = True if client is None else self.is_public_client(client)
         return self.config.pkce_required_for(public)
 
-    def rotate_refresh_token(self, request: Any) -> bool:
+    def rotate_refresh_token(self, request: Request) -> bool:
         """RFC 9700 §4.14.2, OAuth 2.1 §4.3.1: public clients' refresh tokens always rotate."""
         client = getattr(request, "client", None)
         public = True if client is None else self.is_public_client(client)
@@ -329,8 +318,9 @@ class ProviderValidator(RequestValidator):
     #: usergetter; the provider sets it from ``@oauth.usergetter``.
     usergetter: Optional[Any] = None
 
-    def validate_user(self, username: str, password: str, client: Any, request: Any,
-                      *args: Any, **kwargs: Any) -> bool:
+    def validate_user(self, username: str, password: str,
+                      client: Optional[Client], request: Request, *args: Any,
+                      **kwargs: Any) -> bool:
         """RFC 6749 §4.3.2: check the resource owner's credentials; sets ``request.user``.
 
         Without a ``usergetter`` no password is ever accepted (``invalid_grant``).
@@ -344,7 +334,7 @@ class ProviderValidator(RequestValidator):
         request.user = user
         return True
 
-    def is_origin_allowed(self, client_id: str, origin: str, request: Any, *args: Any,
+    def is_origin_allowed(self, client_id: str, origin: str, request: Request, *args: Any,
                           **kwargs: Any) -> bool:
         """No CORS at the token endpoint unless a subclass allows it."""
         return False

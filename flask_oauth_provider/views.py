@@ -1,7 +1,7 @@
 """The blueprint: authorization (consent), token, revocation, introspection, metadata.
 
 Each view adapts the Flask request with :mod:`flask_oauth_provider.http`, hands it to
-the app's core server (``app.extensions["oauth2_provider"].server``) and turns the
+the app's core server (:attr:`~flask_oauth_provider.state.ProviderState.server`) and turns the
 answer back into a response. OAuth rules live in the core; what lives here is the part
 that needs a browser: the logged-in user, the consent page, CSRF, and the headers that
 keep those pages out of frames and caches.
@@ -13,7 +13,7 @@ import logging
 from typing import Any, Optional
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, Response, current_app, g, render_template
+from flask import Blueprint, Response, current_app, render_template
 from flask import request as flask_request
 
 from . import http, signals
@@ -21,6 +21,7 @@ from .core import errors
 from .core.client_auth import extract_client_credentials
 from .core.endpoints.metadata import MetadataEndpoint
 from .core.request import Request
+from .core.types import Client
 from .core.utils import add_params_to_uri
 from .forms import ConsentForm
 from .state import ProviderState, current_state
@@ -94,30 +95,6 @@ def json_error(error: str, description: Optional[str], status: int) -> Response:
     return http.json_response(payload, status)
 
 
-def bearer_refusal(status: int, error: Optional[str], description: Optional[str] = None,
-                   scope: Optional[list[str]] = None) -> Response:
-    """A refused protected-resource request (RFC 6750 §3, §3.1), JSON body.
-
-    Without a token (``error=None``) the challenge carries no error code (RFC 6750 §3:
-    "SHOULD NOT include an error code or other error information").
-    """
-    params = []
-    if error:
-        params.append(f'error="{error}"')
-    if description:
-        params.append(f'error_description="{description}"')
-    if scope:
-        params.append(f'scope="{" ".join(scope)}"')
-    challenge = "Bearer" + (" " + ", ".join(params) if params else "")
-    payload = {"error": error or "unauthorized"}
-    if description:
-        payload["error_description"] = description
-    elif error is None:
-        payload["error_description"] = "This resource needs an OAuth 2.0 bearer token."
-    headers = {"WWW-Authenticate": challenge} if status in (400, 401, 403) else {}
-    return http.json_response(payload, status, headers)
-
-
 def current_user_or_none(required: bool = True) -> Any:
     """The logged-in Flask-Login user, or ``None``."""
     if getattr(current_app, "login_manager", None) is None:
@@ -135,23 +112,28 @@ def current_user_or_none(required: bool = True) -> Any:
     return None
 
 
+#: Set on a Flask request that was handed to the app's own view for the same URL.
+_DELEGATED_ATTRIBUTE = "oauth2_delegated"
+
+
 def app_view_for_this_url() -> Any:
     """The app's own view routed to the same URL as this blueprint view, if any.
 
     A Flask-OAuthlib app routes ``/oauth/authorize`` to its own view (decorated with
     ``authorize_handler`` and usually with its login check). The blueprint's rule was
     registered first and so wins the URL match; handing the request to the app's view
-    keeps the app's decorators in force.
+    keeps the app's decorators in force. The request is marked as handed over, so the
+    app's view calling back into the blueprint view is answered there.
     """
     rule = flask_request.url_rule
     if rule is None or rule.endpoint.split(".")[0] != blueprint.name:
         return None
-    if g.get("_oauth2_delegated"):
+    if getattr(flask_request, _DELEGATED_ATTRIBUTE, False):
         return None
     for other in current_app.url_map.iter_rules():
         if (other.rule == rule.rule and other.endpoint != rule.endpoint
                 and flask_request.method in (other.methods or ())):
-            g._oauth2_delegated = True
+            setattr(flask_request, _DELEGATED_ATTRIBUTE, True)
             view = current_app.view_functions[other.endpoint]
             return current_app.make_response(
                 current_app.ensure_sync(view)(**(flask_request.view_args or {})))
@@ -171,16 +153,10 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     (RFC 6749 §10.12). The POST also needs the form's CSRF token.
     """
     state = current_state()
-    handler = state.provider._authorize_view
-    if handler is not None:
-        delegated = app_view_for_this_url()
-        if delegated is not None:
-            return delegated
-    if not http.transport_is_secure(state.config.insecure_transport):
-        return error_page(state, "invalid_request", "This server only accepts HTTPS.")
-    if len(flask_request.query_string) > state.config.max_request_size:
-        # Nothing in it can be trusted enough to redirect to (RFC 9700 §4.11.2).
-        return error_page(state, "invalid_request", "The request is too large.")
+    handler = state.provider.authorize_view
+    refusal = _before_authorization(state, handler)
+    if refusal is not None:
+        return refusal
     # Flask-OAuthlib consent views may post the OAuth parameters back as form fields;
     # the core validates them again either way.
     oauth_args = http.extract_authorization_params(
@@ -209,25 +185,13 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
 
     core_request = info["request"]
     client = core_request.client
-    skipper = state.provider._consent_skipper
+    skipper = state.provider.consent_skipper
     if not _is_post() and skipper is not None and skipper(client, user, scopes, core_request):
         return _grant(state, oauth_args, scopes, user, client, status=302)
 
     form = ConsentForm.for_request(scopes)
     if not _is_post():
-        html = render_template(
-            state.config.authorize_template,
-            form=form,
-            client=client,
-            client_name=getattr(client, "name", None) or info["client_id"],
-            user=user,
-            user_name=getattr(user, "username", None) or getattr(user, "name", None),
-            scopes=scopes,
-            redirect_uri=info["redirect_uri"],
-            state=info.get("state"),
-            action=flask_request.full_path if flask_request.query_string else flask_request.path,
-        )
-        return page(html)
+        return _consent_page(state, form, client, user, scopes, info)
 
     if not form.validate():
         # RFC 6749 §10.12: no consent without a valid CSRF token; nothing is issued.
@@ -240,6 +204,38 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     if form.allowed and (granted or not scopes):
         return _grant(state, oauth_args, granted, user, client, status=303)
     return _deny(state, info, user, client, scopes, status=303)
+
+
+def _before_authorization(state: ProviderState, handler: Any) -> Optional[Response]:
+    """The app's own view for this URL, or a refusal of the transport or size; else None."""
+    if handler is not None:
+        delegated = app_view_for_this_url()
+        if delegated is not None:
+            return delegated
+    if not http.transport_is_secure(state.config.insecure_transport):
+        return error_page(state, "invalid_request", "This server only accepts HTTPS.")
+    if len(flask_request.query_string) > state.config.max_request_size:
+        # Nothing in it can be trusted enough to redirect to (RFC 9700 §4.11.2).
+        return error_page(state, "invalid_request", "The request is too large.")
+    return None
+
+
+def _consent_page(state: ProviderState, form: ConsentForm, client: Client, user: Any,
+                  scopes: list[str], info: dict) -> Response:
+    """The bundled consent page (its form posts back to this same URL)."""
+    html = render_template(
+        state.config.authorize_template,
+        form=form,
+        client=client,
+        client_name=getattr(client, "name", None) or info["client_id"],
+        user=user,
+        user_name=getattr(user, "username", None) or getattr(user, "name", None),
+        scopes=scopes,
+        redirect_uri=info["redirect_uri"],
+        state=info.get("state"),
+        action=flask_request.full_path if flask_request.query_string else flask_request.path,
+    )
+    return page(html)
 
 
 def _is_post() -> bool:
@@ -324,26 +320,18 @@ def _json_endpoint(call: Any) -> Response:
 @blueprint.route("/token", methods=["POST"])
 def token(*args: Any, **kwargs: Any) -> Response:
     """The token endpoint (RFC 6749 §3.2): POST, form-encoded, JSON answers."""
-    if current_state().provider._token_view is not None:
+    if current_state().provider.token_view is not None:
         delegated = app_view_for_this_url()
         if delegated is not None:
             return delegated
 
     def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
+        # The core sends token_issued (state.build_server connects its signal hook).
         extra = None
-        view = state.provider._token_view
+        view = state.provider.token_view
         if view is not None:
             extra = view(*args, **kwargs) or None
-        g._oauth2_token_request = None
-        answer = state.server.create_token_response(uri, method, body, headers, extra)
-        if answer[2] == 200:
-            issued = g.get("_oauth2_token_request")
-            if issued is not None:
-                signals.send_token_issued(
-                    client=getattr(issued, "client", None), user=getattr(issued, "user", None),
-                    scopes=getattr(issued, "scopes", None),
-                    grant_type=getattr(issued, "grant_type", None))
-        return answer
+        return state.server.create_token_response(uri, method, body, headers, extra)
 
     return _json_endpoint(call)
 
@@ -351,17 +339,15 @@ def token(*args: Any, **kwargs: Any) -> Response:
 @blueprint.route("/revoke", methods=["POST"])
 def revoke(*args: Any, **kwargs: Any) -> Response:
     """The revocation endpoint (RFC 7009 §2)."""
-    if current_state().provider._revoke_view is not None:
+    if current_state().provider.revoke_view is not None:
         delegated = app_view_for_this_url()
         if delegated is not None:
             return delegated
 
     def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
-        g._oauth2_client = None
+        # The core sends token_revoked (state.build_server connects its signal hook).
         answer = state.server.create_revocation_response(uri, method, body, headers)
-        if answer[2] == 200:
-            signals.send_token_revoked(client=g.get("_oauth2_client"), token_type_hint=None)
-        view = state.provider._revoke_view
+        view = state.provider.revoke_view
         if view is not None:
             view(*args, **kwargs)
         return answer

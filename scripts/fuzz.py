@@ -16,8 +16,10 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, os.pardir, "tests", "security"))
+#: The repository root, so that ``tests.security`` imports when run as ``python scripts/fuzz.py``.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,12 +32,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from hypothesis import HealthCheck, given, seed, settings
     from hypothesis import strategies as st
-    from sec_app import database_target, dispose_app, env_database_url
-    from sec_fuzz import FuzzWorld, check, requests_, send
+
+    from tests.helpers.database import env_database_url, make_test_database
+    from tests.security.sec_app import dispose_app
+    from tests.security.sec_fuzz import FuzzWorld, check, requests_, send
 
     deadline = time.monotonic() + args.minutes * 60
     with tempfile.TemporaryDirectory() as tmp:
-        target = database_target(env_database_url(), os.path.join(tmp, "fuzz.sqlite"))
+        target = make_test_database(env_database_url(), os.path.join(tmp, "fuzz.sqlite"))
         world = FuzzWorld.build(target)
         batch = 0
         try:

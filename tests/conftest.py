@@ -13,96 +13,23 @@ Fixtures:
     ``SQLALCHEMY_DATABASE_URI`` / ``SQLALCHEMY_ENGINE_OPTIONS``.
 ``db_engine``
     (function) an engine on it, disposed after the test. Tests create and drop their
-    own tables.
+    own tables, or use:
+``schema`` / ``tables``
+    the tables of the store's test models (``tests/helpers/sqla_models.py``): created once
+    per run / emptied after each test.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
-import uuid
-import warnings
-from typing import Any, Callable, Optional
-
 import pytest
-import sqlalchemy
 
-DATABASE_URL_ENV = "OAUTH_TEST_DATABASE_URL"
-
-
-@dataclasses.dataclass
-class TestDatabase:
-    """Where this run's tables live."""
-
-    __test__ = False  # not a test class, despite the name
-
-    url: str
-    engine_options: dict
-    cleanup: Optional[Callable[[], None]] = None
-
-    @property
-    def dialect(self) -> str:
-        """``sqlite``, ``postgresql`` or ``mysql`` (MariaDB)."""
-        return sqlalchemy.engine.make_url(self.url).get_backend_name()
-
-    def create_engine(self, **kwargs: Any) -> sqlalchemy.Engine:
-        return sqlalchemy.create_engine(self.url, **{**self.engine_options, **kwargs})
-
-    def close(self) -> None:
-        if self.cleanup is not None:
-            self.cleanup()
-            self.cleanup = None
-
-
-def _drop(admin: sqlalchemy.Engine, timeout_sql: str, drop_sql: str) -> None:
-    """Drop this run's schema/database; a connection left open elsewhere must not hang CI."""
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(timeout_sql)
-            conn.exec_driver_sql(drop_sql)
-    except sqlalchemy.exc.DBAPIError as exc:
-        warnings.warn(f"could not clean up the test database ({drop_sql}): {exc}",
-                      stacklevel=1)
-    finally:
-        admin.dispose()
-
-
-def make_test_database(server_url: Optional[str], sqlite_path: str) -> TestDatabase:
-    """A private database on ``server_url``, or the SQLite file ``sqlite_path``."""
-    if not server_url:
-        return TestDatabase(f"sqlite:///{sqlite_path}", {})
-    name = "oauth_test_" + uuid.uuid4().hex[:12]
-    admin = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    backend = sqlalchemy.engine.make_url(server_url).get_backend_name()
-    if backend == "postgresql":
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {name}")
-
-        def drop_schema() -> None:
-            _drop(admin, "SET lock_timeout = '20s'", f"DROP SCHEMA IF EXISTS {name} CASCADE")
-
-        return TestDatabase(server_url, {"connect_args": {"options": f"-csearch_path={name}"}},
-                            drop_schema)
-    if backend in ("mysql", "mariadb"):
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-        url = sqlalchemy.engine.make_url(server_url).set(database=name)
-
-        def drop_database() -> None:
-            _drop(admin, "SET SESSION lock_wait_timeout = 20", f"DROP DATABASE IF EXISTS {name}")
-
-        return TestDatabase(url.render_as_string(hide_password=False), {}, drop_database)
-    admin.dispose()
-    raise ValueError(
-        f"{DATABASE_URL_ENV}={server_url!r}: only postgresql+psycopg:// and mysql+pymysql:// "
-        "URLs are supported."
-    )
+from tests.helpers.database import TestDatabase, env_database_url, make_test_database
 
 
 @pytest.fixture(scope="session")
 def test_database(tmp_path_factory: pytest.TempPathFactory):
     database = make_test_database(
-        os.environ.get(DATABASE_URL_ENV),
+        env_database_url(),
         str(tmp_path_factory.mktemp("db") / "oauth-test.sqlite"),
     )
     try:
@@ -118,3 +45,31 @@ def db_engine(test_database: TestDatabase):
         yield engine
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def schema(test_database):
+    """The tables of ``tests.helpers.sqla_models``, created once per run (DDL is slow on
+    MariaDB)."""
+    from tests.helpers.sqla_models import Base
+
+    engine = test_database.create_engine()
+    Base.metadata.create_all(engine)
+    try:
+        yield
+    finally:
+        Base.metadata.drop_all(engine)
+        engine.dispose()
+
+
+@pytest.fixture
+def tables(db_engine, schema):
+    """Empty tables for one test: every row is deleted afterwards."""
+    from tests.helpers.sqla_models import Base
+
+    try:
+        yield
+    finally:
+        with db_engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())

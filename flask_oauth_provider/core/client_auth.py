@@ -18,11 +18,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from urllib.parse import unquote_plus
 
 from . import errors
 from .log import logger
+from .request import Request
 
 __all__ = [
     "ClientCredentials",
@@ -93,7 +94,7 @@ def parse_basic_authorization(header: str) -> tuple[str, str] | None:
     return client_id, client_secret
 
 
-def _single_body_value(request: Any, name: str) -> str | None:
+def _single_body_value(request: Request, name: str) -> str | None:
     values = [value for key, value in (request.decoded_body or []) if key == name]
     if len(values) > 1:
         # RFC 6749 §3.2: request parameters MUST NOT be included more than once.
@@ -104,7 +105,7 @@ def _single_body_value(request: Any, name: str) -> str | None:
     return values[0]
 
 
-def extract_client_credentials(request: Any) -> ClientCredentials:
+def extract_client_credentials(request: Request) -> ClientCredentials:
     """Return the client credentials presented with ``request`` (RFC 6749 §2.3.1).
 
     * ``Authorization: Basic`` -> method ``client_secret_basic``; an empty
@@ -154,7 +155,7 @@ def extract_client_credentials(request: Any) -> ClientCredentials:
     return ClientCredentials(body_id, None, METHOD_NONE)
 
 
-def bind_authenticated_client(request: Any, method: str | None = None) -> None:
+def bind_authenticated_client(request: Request, method: str | None = None) -> None:
     """Tie ``request.client_id`` to the client that authenticated (RFC 6749 §3.2.1).
 
     Called right after ``authenticate_client`` or ``authenticate_client_id`` returned

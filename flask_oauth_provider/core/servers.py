@@ -9,6 +9,9 @@ plus two keyword-only switches of ours:
   NOT be used"; RFC 9700 §2.1.1 recommends S256.
 * ``allow_query_token=False``: the resource endpoint reads ``?access_token=`` only
   when true (RFC 6750 §2.3; OAuth 2.1 §5.1 and RFC 9700 §4.3.2 advise against it).
+* ``send_signal=None``: ``callable(name, request)``, called by the endpoints and grants
+  when a token is issued or revoked and when a client authenticates
+  (:mod:`~flask_oauth_provider.core.signals`); by default nothing is sent.
 
 Other keyword arguments are accepted and ignored, as oauthlib does (its ``Server``
 forwards them to the device-code grant, which this core does not implement).
@@ -28,6 +31,7 @@ from .grants.client_credentials import ClientCredentialsGrant
 from .grants.implicit import ImplicitGrant
 from .grants.refresh_token import RefreshTokenGrant
 from .grants.resource_owner_password_credentials import ResourceOwnerPasswordCredentialsGrant
+from .signals import SendSignal
 from .tokens import BearerToken
 
 ExpiresIn = Optional[Union[int, Callable[[Any], int]]]
@@ -35,6 +39,21 @@ Generator = Optional[Callable[[Any], str]]
 
 #: The token type name of RFC 6750 §1.
 _BEARER = "Bearer"
+
+_GRANT_ATTRIBUTES = ("auth_grant", "implicit_grant", "password_grant", "credentials_grant",
+                     "refresh_grant")
+
+
+def _connect_signals(server: Any, send_signal: Optional[SendSignal]) -> None:
+    """Give the server and each of its grants the signal hook (when there is one)."""
+    if send_signal is None:
+        return
+    server.send_signal = send_signal
+    for name in _GRANT_ATTRIBUTES:
+        grant = getattr(server, name, None)
+        if grant is not None:
+            grant.send_signal = send_signal
+
 
 __all__ = [
     "Server",
@@ -58,7 +77,7 @@ class Server(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpoint, ResourceE
     def __init__(self, request_validator: Any, token_expires_in: ExpiresIn = None,
                  token_generator: Generator = None, refresh_token_generator: Generator = None,
                  *args: Any, pkce_plain: bool = False, allow_query_token: bool = False,
-                 **kwargs: Any) -> None:
+                 send_signal: Optional[SendSignal] = None, **kwargs: Any) -> None:
         self.auth_grant = AuthorizationCodeGrant(request_validator, pkce_plain=pkce_plain)
         self.implicit_grant = ImplicitGrant(request_validator)
         self.password_grant = ResourceOwnerPasswordCredentialsGrant(request_validator)
@@ -83,6 +102,7 @@ class Server(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpoint, ResourceE
                                   allow_query_token=allow_query_token)
         RevocationEndpoint.__init__(self, request_validator)
         IntrospectEndpoint.__init__(self, request_validator)
+        _connect_signals(self, send_signal)
 
 
 class WebApplicationServer(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpoint,
@@ -93,7 +113,7 @@ class WebApplicationServer(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpo
     def __init__(self, request_validator: Any, token_generator: Generator = None,
                  token_expires_in: ExpiresIn = None, refresh_token_generator: Generator = None,
                  *, pkce_plain: bool = False, allow_query_token: bool = False,
-                 **kwargs: Any) -> None:
+                 send_signal: Optional[SendSignal] = None, **kwargs: Any) -> None:
         self.auth_grant = AuthorizationCodeGrant(request_validator, pkce_plain=pkce_plain)
         self.refresh_grant = RefreshTokenGrant(request_validator)
         self.bearer = BearerToken(request_validator, token_generator, token_expires_in,
@@ -111,6 +131,7 @@ class WebApplicationServer(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpo
                                   allow_query_token=allow_query_token)
         RevocationEndpoint.__init__(self, request_validator)
         IntrospectEndpoint.__init__(self, request_validator)
+        _connect_signals(self, send_signal)
 
 
 class MobileApplicationServer(AuthorizationEndpoint, IntrospectEndpoint, ResourceEndpoint,
@@ -122,7 +143,7 @@ class MobileApplicationServer(AuthorizationEndpoint, IntrospectEndpoint, Resourc
     def __init__(self, request_validator: Any, token_generator: Generator = None,
                  token_expires_in: ExpiresIn = None, refresh_token_generator: Generator = None,
                  *, pkce_plain: bool = False, allow_query_token: bool = False,
-                 **kwargs: Any) -> None:
+                 send_signal: Optional[SendSignal] = None, **kwargs: Any) -> None:
         self.implicit_grant = ImplicitGrant(request_validator)
         self.bearer = BearerToken(request_validator, token_generator, token_expires_in,
                                   refresh_token_generator)
@@ -136,6 +157,7 @@ class MobileApplicationServer(AuthorizationEndpoint, IntrospectEndpoint, Resourc
                                     supported_token_types=["access_token"])
         IntrospectEndpoint.__init__(self, request_validator,
                                     supported_token_types=["access_token"])
+        _connect_signals(self, send_signal)
 
 
 class LegacyApplicationServer(TokenEndpoint, IntrospectEndpoint, ResourceEndpoint,
@@ -146,7 +168,7 @@ class LegacyApplicationServer(TokenEndpoint, IntrospectEndpoint, ResourceEndpoin
     def __init__(self, request_validator: Any, token_generator: Generator = None,
                  token_expires_in: ExpiresIn = None, refresh_token_generator: Generator = None,
                  *, pkce_plain: bool = False, allow_query_token: bool = False,
-                 **kwargs: Any) -> None:
+                 send_signal: Optional[SendSignal] = None, **kwargs: Any) -> None:
         self.password_grant = ResourceOwnerPasswordCredentialsGrant(request_validator)
         self.refresh_grant = RefreshTokenGrant(request_validator)
         self.bearer = BearerToken(request_validator, token_generator, token_expires_in,
@@ -160,6 +182,7 @@ class LegacyApplicationServer(TokenEndpoint, IntrospectEndpoint, ResourceEndpoin
                                   allow_query_token=allow_query_token)
         RevocationEndpoint.__init__(self, request_validator)
         IntrospectEndpoint.__init__(self, request_validator)
+        _connect_signals(self, send_signal)
 
 
 class BackendApplicationServer(TokenEndpoint, IntrospectEndpoint, ResourceEndpoint,
@@ -170,7 +193,7 @@ class BackendApplicationServer(TokenEndpoint, IntrospectEndpoint, ResourceEndpoi
     def __init__(self, request_validator: Any, token_generator: Generator = None,
                  token_expires_in: ExpiresIn = None, refresh_token_generator: Generator = None,
                  *, pkce_plain: bool = False, allow_query_token: bool = False,
-                 **kwargs: Any) -> None:
+                 send_signal: Optional[SendSignal] = None, **kwargs: Any) -> None:
         self.credentials_grant = ClientCredentialsGrant(request_validator)
         self.bearer = BearerToken(request_validator, token_generator, token_expires_in,
                                   refresh_token_generator)
@@ -185,3 +208,4 @@ class BackendApplicationServer(TokenEndpoint, IntrospectEndpoint, ResourceEndpoi
                                     supported_token_types=["access_token"])
         IntrospectEndpoint.__init__(self, request_validator,
                                     supported_token_types=["access_token"])
+        _connect_signals(self, send_signal)

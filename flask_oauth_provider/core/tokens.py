@@ -17,6 +17,7 @@ import secrets
 import warnings
 from typing import Any, Callable, Union
 
+from .request import Request
 from .utils import list_to_scope, scope_to_list
 
 __all__ = [
@@ -87,7 +88,7 @@ class OAuth2Token(dict):
         return sorted((self._new_scope or set()) - (self._old_scope or set()))
 
 
-def random_token_generator(request: Any, refresh_token: bool = False) -> str:
+def random_token_generator(request: Request, refresh_token: bool = False) -> str:
     """Return a new random token: 32 bytes from :mod:`secrets`, base64url (43 characters).
 
     RFC 6749 §10.10 / RFC 6819 §5.1.4.2.2: tokens must not be guessable.
@@ -95,7 +96,7 @@ def random_token_generator(request: Any, refresh_token: bool = False) -> str:
     return secrets.token_urlsafe(32)
 
 
-def _header_token(request: Any) -> tuple[bool, str | None]:
+def _header_token(request: Request) -> tuple[bool, str | None]:
     """``(has_authorization_header, bearer_token_or_None)``."""
     headers = getattr(request, "headers", None) or {}
     authorization = headers.get("Authorization")
@@ -108,7 +109,7 @@ def _header_token(request: Any) -> tuple[bool, str | None]:
     return True, None
 
 
-def _body_token(request: Any) -> str | None:
+def _body_token(request: Request) -> str | None:
     method = (getattr(request, "http_method", "") or "").upper()
     if method not in _BODY_METHODS:
         return None
@@ -120,7 +121,7 @@ def _body_token(request: Any) -> str | None:
     return values[0] if len(values) == 1 and values[0] else None
 
 
-def _query_token(request: Any) -> str | None:
+def _query_token(request: Request) -> str | None:
     if not getattr(request, "allow_query_token", False):
         return None
     pairs = getattr(request, "uri_query_params", None) or []
@@ -128,7 +129,7 @@ def _query_token(request: Any) -> str | None:
     return values[0] if len(values) == 1 and values[0] else None
 
 
-def bearer_token_locations(request: Any) -> list[str]:
+def bearer_token_locations(request: Request) -> list[str]:
     """Where the request carries a bearer token: a list of ``"header"``, ``"body"``,
     ``"query"`` (the query only counts when ``request.allow_query_token`` is set).
 
@@ -146,7 +147,7 @@ def bearer_token_locations(request: Any) -> list[str]:
     return locations
 
 
-def get_token_from_header(request: Any) -> str | None:
+def get_token_from_header(request: Request) -> str | None:
     """Return the bearer access token of a resource request, or ``None``.
 
     Looks in, per RFC 6750 §2: the ``Authorization: Bearer`` header (any case of
@@ -170,13 +171,13 @@ class TokenBase:
 
     __slots__ = ()
 
-    def __call__(self, request: Any, refresh_token: bool = False) -> Any:
+    def __call__(self, request: Request, refresh_token: bool = False) -> Any:
         raise NotImplementedError("Subclasses must implement this method.")
 
-    def validate_request(self, request: Any) -> bool:
+    def validate_request(self, request: Request) -> bool:
         raise NotImplementedError("Subclasses must implement this method.")
 
-    def estimate_type(self, request: Any) -> int:
+    def estimate_type(self, request: Request) -> int:
         raise NotImplementedError("Subclasses must implement this method.")
 
 
@@ -206,7 +207,8 @@ class BearerToken(TokenBase):
         self.refresh_token_generator = refresh_token_generator or self.token_generator
         self.expires_in = expires_in if expires_in is not None else DEFAULT_EXPIRES_IN
 
-    def create_token(self, request: Any, refresh_token: bool = False, **kwargs: Any) -> OAuth2Token:
+    def create_token(self, request: Request,
+                     refresh_token: bool = False, **kwargs: Any) -> OAuth2Token:
         """Build the token response of RFC 6749 §5.1 (it is not saved here).
 
         Keys, in order: ``access_token``, ``expires_in`` (also set as
@@ -249,7 +251,7 @@ class BearerToken(TokenBase):
         token.update(getattr(request, "extra_credentials", None) or {})
         return OAuth2Token(token)
 
-    def validate_request(self, request: Any) -> bool:
+    def validate_request(self, request: Request) -> bool:
         """Ask the validator about the request's bearer token (RFC 6750 §2).
 
         Calls ``validate_bearer_token(token, request.scopes, request)``, with
@@ -260,7 +262,7 @@ class BearerToken(TokenBase):
             token, getattr(request, "scopes", None), request
         )
 
-    def estimate_type(self, request: Any) -> int:
+    def estimate_type(self, request: Request) -> int:
         """How likely the request carries a Bearer token: 9 for an
         ``Authorization: Bearer`` header, 5 for a body (or allowed query)
         ``access_token``, else 0."""

@@ -4,7 +4,7 @@ Same 28 methods, signatures and defaults as
 ``oauthlib.oauth2.rfc6749.RequestValidator``, so a validator written for
 oauthlib works unchanged here.  Seven methods have a default; the other 21
 raise ``NotImplementedError``.  Each docstring says who calls the method, when
-(in the order of the flow graph of ``creating-a-provider``), what it returns and
+(in the order each grant's docstring lists), what it returns and
 what it must set on the request.
 
 General rules for implementers:
@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .request import Request
+
 __all__ = ["RequestValidator"]
 
 _MUST_IMPLEMENT = "Subclasses must implement this method."
@@ -36,7 +38,7 @@ class RequestValidator:
 
     # ------------------------------------------------------------------ clients
 
-    def client_authentication_required(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+    def client_authentication_required(self, request: Request, *args: Any, **kwargs: Any) -> bool:
         """Whether the client of a token, revocation or introspection request must authenticate.
 
         Called by the authorization-code, password and refresh-token grants and by
@@ -49,7 +51,7 @@ class RequestValidator:
         """
         return True
 
-    def authenticate_client(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+    def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
         """Authenticate the client of a token, revocation or introspection request.
 
         Called when :meth:`client_authentication_required` is True, and always by
@@ -63,7 +65,7 @@ class RequestValidator:
         raise NotImplementedError(_MUST_IMPLEMENT)
 
     def authenticate_client_id(
-        self, client_id: str, request: Any, *args: Any, **kwargs: Any
+        self, client_id: str, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
         """Identify a public client that does not authenticate (RFC 6749 §3.2.1).
 
@@ -73,7 +75,8 @@ class RequestValidator:
         """
         raise NotImplementedError(_MUST_IMPLEMENT)
 
-    def validate_client_id(self, client_id: str, request: Any, *args: Any, **kwargs: Any) -> bool:
+    def validate_client_id(self, client_id: str, request: Request,
+                           *args: Any, **kwargs: Any) -> bool:
         """Whether ``client_id`` names a known, active client.
 
         Called first by the authorization endpoint (code and implicit grants, RFC
@@ -85,7 +88,7 @@ class RequestValidator:
     # ---------------------------------------------------------- redirect URIs
 
     def validate_redirect_uri(
-        self, client_id: str, redirect_uri: str, request: Any, *args: Any, **kwargs: Any
+        self, client_id: str, redirect_uri: str, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
         """Whether ``redirect_uri`` is registered for the client (RFC 6749 §3.1.2.2-3).
 
@@ -98,7 +101,7 @@ class RequestValidator:
         raise NotImplementedError(_MUST_IMPLEMENT)
 
     def get_default_redirect_uri(
-        self, client_id: str, request: Any, *args: Any, **kwargs: Any
+        self, client_id: str, request: Request, *args: Any, **kwargs: Any
     ) -> str | None:
         """The redirect URI to use when the request carries none (RFC 6749 §3.1.2.3).
 
@@ -115,7 +118,7 @@ class RequestValidator:
         code: str,
         redirect_uri: str,
         client: Any,
-        request: Any,
+        request: Request,
         *args: Any,
         **kwargs: Any,
     ) -> bool:
@@ -136,7 +139,7 @@ class RequestValidator:
         client_id: str,
         response_type: str,
         client: Any,
-        request: Any,
+        request: Request,
         *args: Any,
         **kwargs: Any,
     ) -> bool:
@@ -148,7 +151,8 @@ class RequestValidator:
         raise NotImplementedError(_MUST_IMPLEMENT)
 
     def validate_grant_type(
-        self, client_id: str, grant_type: str, client: Any, request: Any, *args: Any, **kwargs: Any
+        self, client_id: str, grant_type: str, client: Any, request: Request,
+        *args: Any, **kwargs: Any
     ) -> bool:
         """Whether the client may use ``grant_type`` at the token endpoint.
 
@@ -164,7 +168,7 @@ class RequestValidator:
         client_id: str,
         scopes: list[str],
         client: Any,
-        request: Any,
+        request: Request,
         *args: Any,
         **kwargs: Any,
     ) -> bool:
@@ -178,7 +182,7 @@ class RequestValidator:
         raise NotImplementedError(_MUST_IMPLEMENT)
 
     def get_default_scopes(
-        self, client_id: str, request: Any, *args: Any, **kwargs: Any
+        self, client_id: str, request: Request, *args: Any, **kwargs: Any
     ) -> list[str]:
         """The scopes to use when the request has no ``scope`` parameter (RFC 6749 §3.3).
 
@@ -187,7 +191,7 @@ class RequestValidator:
         raise NotImplementedError(_MUST_IMPLEMENT)
 
     def get_original_scopes(
-        self, refresh_token: str, request: Any, *args: Any, **kwargs: Any
+        self, refresh_token: str, request: Request, *args: Any, **kwargs: Any
     ) -> list[str]:
         """The scopes granted with ``refresh_token`` (RFC 6749 §6).
 
@@ -197,7 +201,8 @@ class RequestValidator:
         raise NotImplementedError(_MUST_IMPLEMENT)
 
     def is_within_original_scope(
-        self, request_scopes: list[str], refresh_token: str, request: Any, *args: Any, **kwargs: Any
+        self, request_scopes: list[str], refresh_token: str, request: Request,
+        *args: Any, **kwargs: Any
     ) -> bool:
         """Second chance for a refresh request whose scopes are not all original ones.
 
@@ -210,7 +215,7 @@ class RequestValidator:
     # ------------------------------------------------------- authorization codes
 
     def save_authorization_code(
-        self, client_id: str, code: dict[str, Any], request: Any, *args: Any, **kwargs: Any
+        self, client_id: str, code: dict[str, Any], request: Request, *args: Any, **kwargs: Any
     ) -> None:
         """Store a new authorization code.
 
@@ -224,7 +229,7 @@ class RequestValidator:
         raise NotImplementedError(_MUST_IMPLEMENT)
 
     def validate_code(
-        self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
+        self, client_id: str, code: str, client: Any, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
         """Whether ``code`` is valid, unexpired, unused and issued to ``client`` (RFC 6749 §4.1.3).
 
@@ -237,12 +242,12 @@ class RequestValidator:
         raise NotImplementedError(_MUST_IMPLEMENT)
 
     def invalidate_authorization_code(
-        self, client_id: str, code: str, request: Any, *args: Any, **kwargs: Any
+        self, client_id: str, code: str, request: Request, *args: Any, **kwargs: Any
     ) -> None:
         """Mark ``code`` used, after its tokens were saved (RFC 6749 §4.1.2: single use)."""
         raise NotImplementedError(_MUST_IMPLEMENT)
 
-    def is_pkce_required(self, client_id: str, request: Any) -> bool:
+    def is_pkce_required(self, client_id: str, request: Request) -> bool:
         """Whether the client must use PKCE (RFC 7636 §4.4.1, OAuth 2.1 §4.1.1).
 
         Called by the code grant at the authorization endpoint (missing challenge
@@ -251,7 +256,7 @@ class RequestValidator:
         """
         return False
 
-    def get_code_challenge(self, code: str, request: Any) -> str | None:
+    def get_code_challenge(self, code: str, request: Request) -> str | None:
         """The ``code_challenge`` stored with ``code``, or None (RFC 7636 §4.6).
 
         Called by the code grant at the token endpoint after :meth:`validate_code`.
@@ -259,7 +264,7 @@ class RequestValidator:
         """
         return None
 
-    def get_code_challenge_method(self, code: str, request: Any) -> str | None:
+    def get_code_challenge_method(self, code: str, request: Request) -> str | None:
         """The ``code_challenge_method`` stored with ``code``: ``S256`` or ``plain``.
 
         Called after :meth:`get_code_challenge` returned a challenge.
@@ -268,12 +273,13 @@ class RequestValidator:
 
     # ---------------------------------------------------------------- tokens
 
-    def save_token(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> None:
+    def save_token(self, token: dict[str, Any], request: Request,
+                   *args: Any, **kwargs: Any) -> None:
         """Store a newly issued token; by default calls :meth:`save_bearer_token`."""
         return self.save_bearer_token(token, request, *args, **kwargs)
 
     def save_bearer_token(
-        self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any
+        self, token: dict[str, Any], request: Request, *args: Any, **kwargs: Any
     ) -> Any:
         """Store a new bearer token (RFC 6750).
 
@@ -287,7 +293,7 @@ class RequestValidator:
         raise NotImplementedError(_MUST_IMPLEMENT)
 
     def validate_bearer_token(
-        self, token: str | None, scopes: list[str] | None, request: Any
+        self, token: str | None, scopes: list[str] | None, request: Request
     ) -> bool:
         """Whether ``token`` is a valid, unexpired access token covering ``scopes`` (RFC 6750).
 
@@ -298,7 +304,7 @@ class RequestValidator:
         raise NotImplementedError(_MUST_IMPLEMENT)
 
     def validate_refresh_token(
-        self, refresh_token: str, client: Any, request: Any, *args: Any, **kwargs: Any
+        self, refresh_token: str, client: Any, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
         """Whether ``refresh_token`` is valid and was issued to ``client`` (RFC 6749 §6).
 
@@ -308,7 +314,7 @@ class RequestValidator:
         """
         raise NotImplementedError(_MUST_IMPLEMENT)
 
-    def rotate_refresh_token(self, request: Any) -> bool:
+    def rotate_refresh_token(self, request: Request) -> bool:
         """Whether a refresh issues a new refresh token (True) or returns the old one.
 
         Called by ``BearerToken.create_token`` during a refresh.  Public clients
@@ -317,7 +323,7 @@ class RequestValidator:
         return True
 
     def revoke_token(
-        self, token: str, token_type_hint: str | None, request: Any, *args: Any, **kwargs: Any
+        self, token: str, token_type_hint: str | None, request: Request, *args: Any, **kwargs: Any
     ) -> None:
         """Revoke ``token`` (RFC 7009 §2.1), after the client was authenticated.
 
@@ -328,7 +334,7 @@ class RequestValidator:
         raise NotImplementedError(_MUST_IMPLEMENT)
 
     def introspect_token(
-        self, token: str, token_type_hint: str | None, request: Any, *args: Any, **kwargs: Any
+        self, token: str, token_type_hint: str | None, request: Request, *args: Any, **kwargs: Any
     ) -> dict[str, Any] | None:
         """Describe ``token`` for the introspection endpoint (RFC 7662 §2.2).
 
@@ -341,7 +347,7 @@ class RequestValidator:
     # ------------------------------------------------------------------- users
 
     def validate_user(
-        self, username: str, password: str, client: Any, request: Any, *args: Any, **kwargs: Any
+        self, username: str, password: str, client: Any, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
         """Check resource-owner credentials for the password grant (RFC 6749 §4.3.2).
 
@@ -353,7 +359,7 @@ class RequestValidator:
     # -------------------------------------------------------------------- CORS
 
     def is_origin_allowed(
-        self, client_id: str, origin: str, request: Any, *args: Any, **kwargs: Any
+        self, client_id: str, origin: str, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
         """Whether to send ``Access-Control-Allow-Origin: origin`` on a token response.
 

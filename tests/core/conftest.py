@@ -4,7 +4,7 @@ The validator is self-contained (it decodes client credentials itself and only r
 request attributes that ``oauthlib.common.Request`` has too), so the differential
 tests can hand the same class to oauthlib's server and to ours.
 
-Clients (the setup of oauthlib-interface.md §6):
+Clients (the setup the differential tests give oauthlib's servers and ours alike):
 
 * ``conf``: confidential, secret ``conf-secret``, two redirect URIs (so no default),
   every grant and response type.
@@ -25,11 +25,18 @@ import time
 import types
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
-from urllib.parse import parse_qs, unquote_plus, urlsplit
+from urllib.parse import unquote_plus
 
 import pytest
 
 from flask_oauth_provider.core.validator import RequestValidator
+from tests.helpers import (
+    FORM,
+    RFC7636_CHALLENGE,
+    RFC7636_VERIFIER,
+    basic_auth,
+    location_params,
+)
 
 CONF_CB = "https://client.example/cb"
 CONF_CB2 = "https://client.example/cb2"
@@ -62,15 +69,6 @@ class Client:
 @dataclass
 class User:
     username: str
-
-
-def basic_auth(client_id: str, secret: str) -> Dict[str, str]:
-    """An ``Authorization: Basic`` header (RFC 6749 §2.3.1, no special characters)."""
-    raw = f"{client_id}:{secret}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
-
-
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class RecordingValidator(RequestValidator):
@@ -360,13 +358,6 @@ def counting_generator(prefix: str):
     return generate
 
 
-def location_params(location: str) -> Dict[str, str]:
-    """The parameters of a redirect ``Location``: fragment if any, else query."""
-    parts = urlsplit(location)
-    raw = parts.fragment or parts.query
-    return {key: values[0] for key, values in parse_qs(raw, keep_blank_values=True).items()}
-
-
 def body_json(body: str) -> Dict[str, Any]:
     return json.loads(body)
 
@@ -382,9 +373,7 @@ KIT = types.SimpleNamespace(
     INTROSPECT="https://as.example/introspect", RESOURCE="https://rs.example/api",
     CONF_BASIC=basic_auth("conf", "conf-secret"),
     LIMITED_BASIC=basic_auth("limited", "limited-secret"),
-    # RFC 7636 Appendix B
-    VERIFIER="dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
-    CHALLENGE="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    VERIFIER=RFC7636_VERIFIER, CHALLENGE=RFC7636_CHALLENGE,
 )
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-from urllib.parse import quote_plus
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,17 +13,15 @@ from flask_oauth_provider.core.client_auth import (
     parse_basic_authorization,
 )
 from flask_oauth_provider.core.request import Request
+from tests.helpers import SPECIAL_ID, SPECIAL_SECRET, basic_header, basic_raw
 
 TOKEN_URI = "https://as.example/token"
 
-# RFC 6749 §2.3.1 example (security-checklist §2.2).
+# The example of RFC 6749 §2.3.1.
 RFC_ID = "s6BhdRkqt3"
 RFC_SECRET = "7Fjfp0ZBr1KtDRbnfVdmIw"
 RFC_BASIC = "Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3"
 
-# security-checklist §2.3 (openid/AppAuth-Android#337).
-SPECIAL_ID = "1PpG/Q 1"
-SPECIAL_SECRET = "z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw="
 SPECIAL_BASIC = (
     "Basic MVBwRyUyRlErMTp6JTJGdFo5VndGWnFBcG1JUSUyQlpIMUk1cExrJTJGdUI0dWQlM0FYMiUy"
     "RjhiTCUyQndmRlR0MXJGdyUzRA=="
@@ -34,12 +29,6 @@ SPECIAL_BASIC = (
 SPECIAL_BASIC_UNENCODED = (
     "Basic MVBwRy9RIDE6ei90WjlWd0ZacUFwbUlRK1pIMUk1cExrL3VCNHVkOlgyLzhiTCt3ZkZUdDFyRnc9"
 )
-
-
-def basic(client_id: str, secret: str, encode: bool = True) -> str:
-    if encode:
-        client_id, secret = quote_plus(client_id, safe=""), quote_plus(secret, safe="")
-    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
 def token_request(body: str = "grant_type=client_credentials", authorization: str | None = None):
@@ -75,17 +64,18 @@ def test_basic_without_form_encoding_does_not_yield_the_secret():
 
 
 def test_basic_splits_on_the_first_colon():
-    assert parse_basic_authorization(basic("id", "a:b:c", encode=False)) == ("id", "a:b:c")
+    assert parse_basic_authorization(basic_header("id", "a:b:c", encode=False)) == ("id", "a:b:c")
 
 
 def test_basic_tolerates_over_encoding():
-    # security-checklist §2.3: oauth4webapi escapes "_" and "-".
-    header = "Basic " + base64.b64encode(b"client:0jQKm%5FheHj4Ba7%2DIPX").decode()
+    # Over-encoding (oauth4webapi escapes "_" and "-"): RFC 6749 Appendix B decoding
+    # accepts any percent-escape.
+    header = basic_raw(b"client:0jQKm%5FheHj4Ba7%2DIPX")
     assert parse_basic_authorization(header) == ("client", "0jQKm_heHj4Ba7-IPX")
 
 
 def test_basic_appendix_b_characters_round_trip():
-    assert parse_basic_authorization(basic("c", " %&+£€")) == ("c", " %&+£€")
+    assert parse_basic_authorization(basic_header("c", " %&+£€")) == ("c", " %&+£€")
 
 
 @pytest.mark.parametrize("scheme", ["basic", "BASIC", "bAsIc"])
@@ -95,12 +85,12 @@ def test_basic_scheme_is_case_insensitive(scheme):
 
 
 def test_basic_without_padding_is_accepted():
-    header = basic("ab", "c", encode=False).rstrip("=")
+    header = basic_header("ab", "c", encode=False).rstrip("=")
     assert parse_basic_authorization(header) == ("ab", "c")
 
 
 def test_basic_empty_secret_gives_no_secret():
-    credentials = extract_client_credentials(token_request(authorization=basic("pub", "")))
+    credentials = extract_client_credentials(token_request(authorization=basic_header("pub", "")))
     assert credentials == ClientCredentials("pub", None, "client_secret_basic")
 
 
@@ -121,11 +111,11 @@ def test_parse_basic_returns_none_for_other_schemes():
         "Basic",
         "Basic ",
         "Basic !!!notbase64",
-        "Basic " + base64.b64encode(b"no-colon").decode(),
-        "Basic " + base64.b64encode(b":secret-without-id").decode(),
-        "Basic " + base64.b64encode(b"id:%zz").decode(),
-        "Basic " + base64.b64encode(b"id:%FF").decode(),
-        "Basic " + base64.b64encode(b"\xff\xfe:x").decode(),
+        basic_raw(b"no-colon"),
+        basic_raw(b":secret-without-id"),
+        basic_raw(b"id:%zz"),
+        basic_raw(b"id:%FF"),
+        basic_raw(b"\xff\xfe:x"),
         "Basic abc def",
         "Basic a",
     ],
@@ -239,7 +229,7 @@ def test_authorization_header_name_is_case_insensitive():
 @given(st.text(min_size=1), st.text(min_size=1))
 def test_form_encoded_basic_credentials_round_trip(client_id, secret):
     # RFC 6749 §2.3.1: whatever the characters, encoding then decoding is lossless.
-    assert parse_basic_authorization(basic(client_id, secret)) == (client_id, secret)
+    assert parse_basic_authorization(basic_header(client_id, secret)) == (client_id, secret)
 
 
 @given(st.text())

@@ -1,6 +1,6 @@
 """Differential tests: the same requests into oauthlib's servers and ours.
 
-Each case of oauthlib-interface.md §6 runs against ``oauthlib.oauth2.<X>Server`` and
+Each case below runs against ``oauthlib.oauth2.<X>Server`` and
 our ``<X>Server``, each with a fresh ``RecordingValidator`` seeded the same way. The
 outcomes (status, error code and description, token fields, normalised ``Location``,
 the relevant headers, or the raised error) must be equal, and so must the sequence of
@@ -24,6 +24,7 @@ oauth2 = pytest.importorskip("oauthlib.oauth2")
 
 from flask_oauth_provider.core import servers as our_servers  # noqa: E402
 from flask_oauth_provider.core.endpoints import MetadataEndpoint  # noqa: E402
+from tests.helpers import FORM  # noqa: E402
 
 AUTHORIZE = "https://as.example/authorize"
 TOKEN = "https://as.example/token"
@@ -34,7 +35,6 @@ CB = quote("https://client.example/cb", safe="")
 PUB_CB = quote("https://public.example/cb", safe="")
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 COMPARED_HEADERS = ("Content-Type", "Cache-Control", "Pragma", "WWW-Authenticate",
                     "Access-Control-Allow-Origin")
 

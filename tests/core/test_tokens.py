@@ -16,9 +16,9 @@ from flask_oauth_provider.core.tokens import (
     random_token_generator,
 )
 from flask_oauth_provider.core.validator import RequestValidator
+from tests.helpers import FORM
 
 API = "https://rs.example/api"
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def token_request(**attrs):
@@ -160,7 +160,7 @@ def test_oauth2token_without_scope_inherits_old_scope():
 
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
 def test_header_token_scheme_is_case_insensitive(scheme):
-    # RFC 6750 §2.1; security-checklist BR-06.
+    # RFC 6750 §2.1 (BR-06 of tests/security).
     request = Request(API, headers={"Authorization": f"{scheme} mF_9.B5f-4.1JqM"})
     assert get_token_from_header(request) == "mF_9.B5f-4.1JqM"
 
@@ -202,7 +202,7 @@ def test_body_token_with_non_form_content_type_is_ignored():
 
 
 def test_query_token_is_ignored_by_default():
-    # RFC 9700 §2.5 / OAuth 2.1 §5.1.1; security-checklist BR-05.
+    # RFC 9700 §2.5 / OAuth 2.1 §5.1.1 (BR-05 of tests/security).
     request = Request(API + "?access_token=query-token")
     assert get_token_from_header(request) is None
 

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flask_oauth_provider.core import redirect_uris, utils
+from tests.helpers import RFC7636_CHALLENGE, RFC7636_VERIFIER
 
 REG = "https://client.example/cb"
 
@@ -240,7 +241,7 @@ def test_redirect_uri_matches_identical_string_with_query():
     ],
 )
 def test_redirect_uri_matches_rejects_mutations_of_registered_uri(requested):
-    # security-checklist RU-01 / RU-03 (RFC 9700 §4.1.3: simple string comparison).
+    # RFC 9700 §4.1.3: simple string comparison (RU-01 / RU-03 of tests/security).
     assert not redirect_uris.redirect_uri_matches(REG, requested)
 
 
@@ -260,7 +261,7 @@ def test_path_confusion_list_has_all_twenty_payloads():
 
 @pytest.mark.parametrize("suffix", PATH_CONFUSION_SUFFIXES)
 def test_redirect_uri_matches_rejects_path_confusion_payloads(suffix):
-    # security-checklist §2.4 (OAuch RedirectUriConfusionTest).
+    # Redirect URI confusion (RFC 9700 §4.1.1; OAuch's RedirectUriConfusionTest).
     assert not redirect_uris.redirect_uri_matches(REG, REG + suffix)
 
 
@@ -312,7 +313,7 @@ def test_redirect_uri_matches_lets_loopback_port_vary(registered, requested):
     ],
 )
 def test_redirect_uri_matches_loopback_only_port_may_differ(requested):
-    # security-checklist RU-03: scheme, host, path and query stay exact.
+    # RFC 8252 §7.3 (RU-03 of tests/security): scheme, host, path and query stay exact.
     assert not redirect_uris.redirect_uri_matches("http://127.0.0.1/cb", requested)
 
 
@@ -369,8 +370,6 @@ def test_safe_string_equals_uses_compare_digest():
 
 # ----------------------------------------------------------------------- PKCE
 
-RFC7636_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-RFC7636_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
 def test_pkce_s256_rfc7636_appendix_b_vector():
@@ -397,7 +396,7 @@ def test_verify_code_verifier_s256_accepts_rfc7636_vector():
 
 
 def test_verify_code_verifier_s256_rejects_challenge_sent_as_verifier():
-    # security-checklist PK-08: the plain-downgrade attack.
+    # RFC 9700 §2.1.1 / RFC 7636 §7.2 (PK-08 of tests/security): the plain-downgrade attack.
     assert not utils.verify_code_verifier(RFC7636_CHALLENGE, RFC7636_CHALLENGE, "S256")
 
 
@@ -425,7 +424,7 @@ def test_verify_code_verifier_rejects_non_ascii_verifier():
 
 
 def test_verify_code_verifier_compares_in_constant_time():
-    # security-checklist PK-12.
+    # PK-12 of tests/security.
     with mock.patch("hmac.compare_digest", wraps=hmac.compare_digest) as compare:
         utils.verify_code_verifier(RFC7636_VERIFIER, RFC7636_CHALLENGE, "S256")
     assert compare.called
@@ -454,7 +453,7 @@ def test_is_valid_code_verifier_accepts_43_to_128_unreserved(verifier):
     ],
 )
 def test_is_valid_code_verifier_rejects_bad_shapes(verifier):
-    # security-checklist PK-09 (RFC 7636 §4.1).
+    # RFC 7636 §4.1 (PK-09 of tests/security).
     assert not utils.is_valid_code_verifier(verifier)
 
 

@@ -13,7 +13,9 @@ import uuid
 import pytest
 import requests
 import sqlalchemy
-from e2e_support import LiveServer, log_in, submit, text_of
+
+from tests.e2e.e2e_support import log_in, submit, text_of
+from tests.helpers import LiveServer
 
 DEMO_USER = ("demo", "demo")
 

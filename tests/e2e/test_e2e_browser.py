@@ -14,12 +14,14 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
+
+from tests.helpers import query_params
 
 CHROMIUM = os.environ.get("OAUTH_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
@@ -94,7 +96,7 @@ def test_browser_logs_in_consents_and_exchanges_the_code(page, server, demo_clie
 
     page.click("input[name=allow]")
     page.wait_for_url(redirect_uri + "?*")
-    params = parse_qs(urlsplit(page.url).query)
+    params = query_params(page.url)
     assert params["state"] == [state]
     assert params["iss"] == [server.url]
     assert page.inner_text("#code") == params["code"][0]

@@ -6,19 +6,16 @@ real socket; the resource owner's part (log in, consent) goes through the real p
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
-from e2e_support import consent, submit
 from oauthlib.oauth2 import BackendApplicationClient
 from requests_oauthlib import OAuth2Session
 
-
-def query_of(location: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(location).query)
-
+from tests.e2e.e2e_support import consent, submit
+from tests.helpers import query_params
 
 # -- authorization code + PKCE (RFC 6749 §4.1, RFC 7636) ------------------------------------
 
@@ -43,8 +40,8 @@ def test_code_flow_with_pkce_through_login_and_consent_pages_requests_oauthlib(
     assert answer.status_code in (302, 303)
     location = answer.headers["Location"]
     assert location.startswith(creds["redirect_uri"] + "?")
-    assert query_of(location)["state"] == [state]
-    assert query_of(location)["iss"] == [server.url]  # RFC 9207
+    assert query_params(location)["state"] == [state]
+    assert query_params(location)["iss"] == [server.url]  # RFC 9207
 
     token = oauth.fetch_token(server.url + "/oauth/token", authorization_response=location,
                               client_secret=creds["client_secret"])
@@ -82,7 +79,7 @@ def test_code_without_its_pkce_verifier_is_refused(server, browser, demo_client_
                             token_endpoint_auth_method="none")
     url, _ = client.create_authorization_url(server.url + "/oauth/authorize",
                                              code_verifier=generate_token(64))
-    code = query_of(consent(browser, url))["code"][0]
+    code = query_params(consent(browser, url))["code"][0]
 
     answer = requests.post(server.url + "/oauth/token", data={
         "grant_type": "authorization_code", "code": code, "client_id": demo_client_id,
@@ -114,9 +111,9 @@ def test_deny_sends_access_denied_with_state(server, browser, demo_client_id):
                                                  code_verifier=generate_token(64))
     location = consent(browser, url, button="deny")
 
-    assert query_of(location)["error"] == ["access_denied"]
-    assert query_of(location)["state"] == [state]
-    assert "code" not in query_of(location)
+    assert query_params(location)["error"] == ["access_denied"]
+    assert query_params(location)["state"] == [state]
+    assert "code" not in query_params(location)
 
 
 # -- client credentials (RFC 6749 §4.4) ------------------------------------------------------

@@ -11,7 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
-from e2e_support import consent, forms_of, log_in, submit
+
+from tests.e2e.e2e_support import consent, log_in, submit
+from tests.helpers import forms_of
 
 
 def test_migration_creates_exactly_the_models_tables(example_app):

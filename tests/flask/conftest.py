@@ -6,14 +6,9 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-from flask_support import create_app  # noqa: E402
+from tests.flask.flask_support import create_app
 
 
 @pytest.fixture(params=["callbacks", "validator"])

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import re
 import secrets
 from typing import Any, Optional
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from flask import Flask, jsonify, redirect, request
 from flask_login import LoginManager, UserMixin, login_user, logout_user
@@ -20,13 +19,12 @@ from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_oauth_provider import OAuth2Provider, current_token
 from flask_oauth_provider.core import RequestValidator
 from flask_oauth_provider.core.redirect_uris import redirect_uri_matches
+from tests.helpers import RFC7636_CHALLENGE, RFC7636_VERIFIER, basic_auth, location_values
 
 REG = "https://client.example/cb"
 REG2 = "https://client.example/other"
 LOOPBACK_REG = "http://127.0.0.1/cb"
 SCOPES = ["profile", "read", "write"]
-VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
 def utcnow() -> dt.datetime:
@@ -381,7 +379,7 @@ def authorize_url(client_id: str = "C1", redirect_uri: Optional[str] = REG,
     if state is not None:
         params["state"] = state
     if pkce:
-        params["code_challenge"] = CHALLENGE
+        params["code_challenge"] = RFC7636_CHALLENGE
         params["code_challenge_method"] = "S256"
     params.update(extra)
     return "/oauth/authorize?" + urlencode(params)
@@ -391,11 +389,6 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     assert match, html
     return match.group(1)
-
-
-def query(location: str) -> dict[str, list[str]]:
-    parts = urlsplit(location)
-    return parse_qs(parts.query or parts.fragment)
 
 
 def consent(client: Any, url: str, allow: bool = True, scopes: Optional[list[str]] = None,
@@ -415,18 +408,11 @@ def consent(client: Any, url: str, allow: bool = True, scopes: Optional[list[str
 def get_code(client: Any, url: Optional[str] = None) -> str:
     response = consent(client, url or authorize_url())
     assert response.status_code == 303, response.get_data(as_text=True)
-    return query(response.headers["Location"])["code"][0]
-
-
-def basic(client_id: str, secret: str) -> dict[str, str]:
-    from urllib.parse import quote_plus
-
-    raw = f"{quote_plus(client_id)}:{quote_plus(secret)}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+    return location_values(response.headers["Location"])["code"][0]
 
 
 def exchange(client: Any, code: str, client_id: str = "C1", secret: Optional[str] = "C1-secret",
-             redirect_uri: Optional[str] = REG, verifier: Optional[str] = VERIFIER) -> Any:
+             redirect_uri: Optional[str] = REG, verifier: Optional[str] = RFC7636_VERIFIER) -> Any:
     data = {"grant_type": "authorization_code", "code": code}
     if redirect_uri is not None:
         data["redirect_uri"] = redirect_uri
@@ -434,7 +420,7 @@ def exchange(client: Any, code: str, client_id: str = "C1", secret: Optional[str
         data["code_verifier"] = verifier
     headers = {}
     if secret is not None:
-        headers = basic(client_id, secret)
+        headers = basic_auth(client_id, secret)
     else:
         data["client_id"] = client_id
     return client.post("/oauth/token", data=data, headers=headers)
@@ -446,8 +432,3 @@ def access_token(client: Any, scope: str = "profile read", username: str = "alic
     response = exchange(client, code)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.json["access_token"]
-
-
-def s256(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

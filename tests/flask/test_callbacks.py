@@ -5,23 +5,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from flask_support import (
+
+from flask_oauth_provider.callbacks import CallbackValidator
+from tests.flask.flask_support import (
     REG,
     Store,
     access_token,
     authorize_url,
-    basic,
     consent,
     create_app,
     exchange,
     get_code,
     login,
-    query,
 )
+from tests.helpers import basic_auth, location_values
 
-from flask_oauth_provider.callbacks import CallbackValidator
-
-C1 = basic("C1", "C1-secret")
+C1 = basic_auth("C1", "C1-secret")
 
 
 def test_missing_required_callbacks_are_named():
@@ -93,7 +92,7 @@ def test_rotated_refresh_token_is_deleted(cb_client):
 def test_refresh_token_of_another_client_is_refused(cb_client):
     login(cb_client)
     refresh = exchange(cb_client, get_code(cb_client)).json["refresh_token"]
-    response = cb_client.post("/oauth/token", headers=basic("C2", "C2-secret"),
+    response = cb_client.post("/oauth/token", headers=basic_auth("C2", "C2-secret"),
                               data={"grant_type": "refresh_token", "refresh_token": refresh})
     assert response.json["error"] == "invalid_grant"
 
@@ -108,7 +107,7 @@ def test_token_without_expiry_never_expires(cb_app, cb_client):
 def test_pkce_challenge_reaches_the_grantsetter_but_not_the_redirect(cb_app, cb_client):
     login(cb_client)
     response = consent(cb_client, authorize_url())
-    code = query(response.headers["Location"])["code"][0]
+    code = location_values(response.headers["Location"])["code"][0]
     assert "code_challenge" not in response.headers["Location"]
     assert cb_app.store.grants[code].code_challenge_method == "S256"
 

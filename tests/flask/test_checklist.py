@@ -1,4 +1,5 @@
-"""Security checklist items (security-checklist.md) that concern the Flask layer, by ID.
+"""The security requirements that concern the Flask layer, by the IDs of tests/security (its
+package docstring lists them).
 
 RU: redirect URIs, AZ: authorization endpoint, CA: client authentication, BR: bearer
 resource protection. Each runs with the callback storage and with a custom validator.
@@ -6,26 +7,32 @@ resource protection. Each runs with the callback storage and with a custom valid
 
 from __future__ import annotations
 
-import base64
 import re
 from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
-from flask_support import (
+
+from tests.flask.flask_support import (
     REG,
     REG2,
-    VERIFIER,
     access_token,
     authorize_url,
-    basic,
     consent,
     create_app,
     csrf_token,
     exchange,
     get_code,
     login,
-    query,
+)
+from tests.helpers import (
+    RFC7636_VERIFIER,
+    SPECIAL_ID,
+    SPECIAL_SECRET,
+    basic_auth,
+    basic_raw,
+    bearer,
+    location_values,
 )
 
 
@@ -98,7 +105,7 @@ def test_RU_05_query_of_the_registered_redirect_uri_is_kept(app, client):
                                              redirect_uri="https://c.example/cb?tenant=a"))
     location = response.headers["Location"]
     assert location.startswith("https://c.example/cb?tenant=a&code=")
-    assert query(location)["state"] == ["xyz"]
+    assert location_values(location)["state"] == ["xyz"]
 
 
 def test_RU_07_unknown_client_with_evil_redirect_is_not_redirected(client):
@@ -189,19 +196,19 @@ def test_AZ_02_duplicate_parameter_is_invalid_request(client, param, value):
     if response.status_code == 400:
         assert "Location" not in response.headers
     else:
-        assert query(response.headers["Location"])["error"] == ["invalid_request"]
+        assert location_values(response.headers["Location"])["error"] == ["invalid_request"]
 
 
 def test_AZ_02_empty_state_is_treated_as_absent(client):
     login(client)
     response = consent(client, authorize_url(state=""))
-    assert "state" not in query(response.headers["Location"])
+    assert "state" not in location_values(response.headers["Location"])
 
 
 def test_AZ_03_unknown_response_type_is_redirected_as_unsupported(client):
     login(client)
     response = client.get(authorize_url(response_type="foo"))
-    assert query(response.headers["Location"]) == {
+    assert location_values(response.headers["Location"]) == {
         "error": ["unsupported_response_type"], "state": ["xyz"],
         "iss": ["http://localhost"]}
 
@@ -209,9 +216,9 @@ def test_AZ_03_unknown_response_type_is_redirected_as_unsupported(client):
 def test_AZ_04_state_is_echoed_exactly_on_success_and_denial(client):
     state = "a b&c=d#e+ü"
     login(client)
-    assert query(consent(client, authorize_url(state=state)).headers["Location"])[
+    assert location_values(consent(client, authorize_url(state=state)).headers["Location"])[
         "state"] == [state]
-    assert query(consent(client, authorize_url(state=state), allow=False).headers[
+    assert location_values(consent(client, authorize_url(state=state), allow=False).headers[
         "Location"])["state"] == [state]
 
 
@@ -222,7 +229,7 @@ def test_AZ_05_iss_is_in_every_authorization_response(client):
     error = client.get(authorize_url(scope="admin"))
     metadata = client.get("/.well-known/oauth-authorization-server").json
     for response in (success, denial, error):
-        assert query(response.headers["Location"])["iss"] == [metadata["issuer"]]
+        assert location_values(response.headers["Location"])["iss"] == [metadata["issuer"]]
     assert metadata["authorization_response_iss_parameter_supported"] is True
 
 
@@ -266,7 +273,7 @@ def test_AZ_07_tampered_hidden_fields_do_not_change_the_grant(client):
                        code_challenge="A" * 43)
     location = response.headers["Location"]
     assert location.startswith(REG + "?")
-    token = exchange(client, query(location)["code"][0], verifier=VERIFIER)
+    token = exchange(client, location_values(location)["code"][0], verifier=RFC7636_VERIFIER)
     assert token.json["scope"] == "profile"
 
 
@@ -309,8 +316,6 @@ def test_AZ_12_consent_page_escapes_the_client_name(app, client):
 # -- CA: client authentication -------------------------------------------------------------
 
 
-SPECIAL_ID = "1PpG/Q 1"
-SPECIAL_SECRET = "z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw="
 
 
 def client_credentials(client, headers=None, **data):
@@ -327,20 +332,19 @@ def test_CA_01_basic_credentials_are_form_urldecoded(client):
 def test_CA_01_over_encoded_basic_credentials_are_accepted(app, client):
     app.store.add_client("0jQKm_heHj4Ba7-IPX", "s3cr3t-value", [REG], ["read"])
     raw = b"0jQKm%5FheHj4Ba7%2DIPX:s3cr3t-value"
-    header = {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+    header = {"Authorization": basic_raw(raw)}
     assert client_credentials(client, header).status_code == 200
 
 
 def test_CA_01_unencoded_basic_credentials_are_refused(client):
     raw = f"{SPECIAL_ID}:{SPECIAL_SECRET}".encode()
-    response = client_credentials(client, {"Authorization": "Basic " +
-                                           base64.b64encode(raw).decode()})
+    response = client_credentials(client, {"Authorization": basic_raw(raw)})
     assert response.status_code == 401
     assert response.json["error"] == "invalid_client"
 
 
 def test_CA_01_bad_basic_credentials_are_challenged_with_basic(client):
-    response = client_credentials(client, basic("C1", "wrong"))
+    response = client_credentials(client, basic_auth("C1", "wrong"))
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Basic")
 
@@ -358,7 +362,7 @@ def test_CA_02_credentials_in_the_query_string_are_refused(client):
 
 
 def test_CA_03_two_authentication_methods_are_invalid_request(cb_client):
-    response = client_credentials(cb_client, basic("C1", "C1-secret"),
+    response = client_credentials(cb_client, basic_auth("C1", "C1-secret"),
                                   client_secret="C1-secret")
     assert response.status_code == 400
     assert response.json["error"] == "invalid_request"
@@ -397,22 +401,18 @@ def test_CA_07_secrets_are_compared_in_constant_time(cb_client):
     import hmac
 
     with mock.patch("hmac.compare_digest", wraps=hmac.compare_digest) as spy:
-        assert client_credentials(cb_client, basic("C1", "C1-secret")).status_code == 200
+        assert client_credentials(cb_client, basic_auth("C1", "C1-secret")).status_code == 200
     assert spy.called
 
 
 def test_CA_10_unknown_client_and_wrong_secret_look_the_same(client):
-    unknown = client_credentials(client, basic("nobody", "x"))
-    wrong = client_credentials(client, basic("C1", "x"))
+    unknown = client_credentials(client, basic_auth("nobody", "x"))
+    wrong = client_credentials(client, basic_auth("C1", "x"))
     assert unknown.status_code == wrong.status_code == 401
     assert unknown.json == wrong.json
 
 
 # -- BR: bearer resource protection ----------------------------------------------------------
-
-
-def bearer(token, scheme="Bearer"):
-    return {"Authorization": f"{scheme} {token}"}
 
 
 def test_BR_01_no_credentials_is_401_with_a_challenge_without_error(client):
@@ -428,7 +428,7 @@ def test_BR_02_invalid_expired_revoked_or_malformed_token_is_invalid_token(app, 
     expired = access_token(client)
     app.store.tokengetter(access_token=expired).expires = dt.datetime(2000, 1, 1)
     revoked = access_token(client)
-    client.post("/oauth/revoke", data={"token": revoked}, headers=basic("C1", "C1-secret"))
+    client.post("/oauth/revoke", data={"token": revoked}, headers=basic_auth("C1", "C1-secret"))
     for token in ("unknown-token", expired, revoked, "a b"):
         response = client.get("/api/me", headers=bearer(token))
         assert response.status_code == 401, token

@@ -8,9 +8,10 @@ same things either way.
 from __future__ import annotations
 
 from flask import jsonify, request
-from flask_support import access_token, basic
 
 from flask_oauth_provider import current_token
+from tests.flask.flask_support import access_token
+from tests.helpers import basic_auth, bearer
 
 
 def _add_inspect_view(app):
@@ -29,7 +30,7 @@ def _add_inspect_view(app):
 def test_code_flow_token_names_its_user_and_client(app, client):
     _add_inspect_view(app)
     token = access_token(client, scope="profile read")
-    response = client.get("/api/token-info", headers={"Authorization": "Bearer " + token})
+    response = client.get("/api/token-info", headers=bearer(token))
     assert response.status_code == 200
     assert response.json == {"user": "alice", "client": "C1", "client_id": "C1", "sub": "1",
                              "scopes": ["profile", "read"], "oauth_client": "C1",
@@ -38,11 +39,11 @@ def test_code_flow_token_names_its_user_and_client(app, client):
 
 def test_client_credentials_token_names_its_client(app, client):
     _add_inspect_view(app)
-    issued = client.post("/oauth/token", headers=basic("C2", "C2-secret"),
+    issued = client.post("/oauth/token", headers=basic_auth("C2", "C2-secret"),
                          data={"grant_type": "client_credentials", "scope": "profile"})
     assert issued.status_code == 200, issued.get_data(as_text=True)
     token = issued.json["access_token"]
-    response = client.get("/api/token-info", headers={"Authorization": "Bearer " + token})
+    response = client.get("/api/token-info", headers=bearer(token))
     assert response.status_code == 200
     assert response.json == {"user": None, "client": "C2", "client_id": "C2", "sub": None,
                              "scopes": ["profile"], "oauth_client": "C2",

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from flask_support import (
+
+from tests.flask.flask_support import (
     REG,
     access_token,
     authorize_url,
-    basic,
     create_app,
     exchange,
     get_code,
     login,
 )
+from tests.helpers import basic_auth
 
-C1 = basic("C1", "C1-secret")
+C1 = basic_auth("C1", "C1-secret")
 
 
 def test_token_endpoint_issues_a_token_for_a_code(client):
@@ -133,14 +134,14 @@ def test_revocation_revokes_the_access_token(client):
 def test_revocation_of_another_clients_token_does_nothing(client):
     token = access_token(client)
     response = client.post("/oauth/revoke", data={"token": token},
-                           headers=basic("C2", "C2-secret"))
+                           headers=basic_auth("C2", "C2-secret"))
     assert response.status_code == 200
     assert client.get("/api/me", headers={"Authorization": "Bearer " + token}).status_code == 200
 
 
 def test_revocation_needs_client_authentication(client):
     response = client.post("/oauth/revoke", data={"token": "x"},
-                           headers=basic("C1", "wrong"))
+                           headers=basic_auth("C1", "wrong"))
     assert response.status_code == 401
     assert response.json["error"] == "invalid_client"
 

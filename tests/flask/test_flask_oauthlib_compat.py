@@ -10,15 +10,14 @@ template, ``token_handler``, ``revoke_handler`` and ``request.oauth`` are Flask-
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask, jsonify, redirect, render_template_string, request, session
 from flask_sqlalchemy import SQLAlchemy
 
 from flask_oauth_provider import OAuth2Provider  # was: from flask_oauthlib.provider import ...
+from tests.helpers import basic_auth, query_params
 
 REDIRECT = "http://localhost:8000/authorized"
 
@@ -244,7 +243,7 @@ def client():
     return create_flask_oauthlib_app().test_client()
 
 
-BASIC = {"Authorization": "Basic " + base64.b64encode(b"dev:dev-secret").decode()}
+BASIC = basic_auth("dev", "dev-secret")
 AUTHORIZE = ("/oauth/authorize?client_id=dev&response_type=code&scope=email&state=s1"
              "&redirect_uri=" + REDIRECT)
 
@@ -259,7 +258,7 @@ def code_flow(client):
         "client_id": "dev", "scope": "email", "response_type": "code",
         "redirect_uri": REDIRECT, "state": "s1", "confirm": "yes"})
     assert response.status_code in (302, 303)
-    params = parse_qs(urlsplit(response.headers["Location"]).query)
+    params = query_params(response.headers["Location"])
     assert params["state"] == ["s1"]
     token = client.post("/oauth/token", headers=BASIC, data={
         "grant_type": "authorization_code", "code": params["code"][0],
@@ -285,7 +284,7 @@ def test_documented_app_keeps_its_login_check_on_the_consent_view(client):
 def test_documented_app_denial_redirects_with_access_denied(client):
     client.post("/", data={"username": "alice"})
     response = client.post(AUTHORIZE, data={"confirm": "no"})
-    params = parse_qs(urlsplit(response.headers["Location"]).query)
+    params = query_params(response.headers["Location"])
     assert params["error"] == ["access_denied"] and params["state"] == ["s1"]
 
 
@@ -303,8 +302,7 @@ def test_documented_app_refresh_and_revoke(client):
 
 def test_documented_app_refuses_a_bad_client_secret(client):
     response = client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                           headers={"Authorization": "Basic " +
-                                    base64.b64encode(b"dev:wrong").decode()})
+                           headers=basic_auth("dev", "wrong"))
     assert response.status_code == 401
 
 
@@ -313,7 +311,7 @@ def test_decorators_above_authorize_handler_stay_in_force():
     # login decorator) must still be the one that runs.
     import functools
 
-    from flask_support import Store, authorize_url
+    from tests.flask.flask_support import Store, authorize_url
 
     app = Flask(__name__)
     app.config["SECRET_KEY"] = "x"
@@ -342,4 +340,34 @@ def test_hidden_fields_posted_to_the_full_authorization_url_are_not_duplicates(c
     response = client.post(AUTHORIZE, data={
         "client_id": "dev", "scope": "email", "response_type": "code",
         "redirect_uri": REDIRECT, "state": "s1", "confirm": "yes"})
-    assert "code" in parse_qs(urlsplit(response.headers["Location"]).query)
+    assert "code" in query_params(response.headers["Location"], keep_blank=False)
+
+
+def test_authorize_delegation_holds_for_each_request_of_one_app_context():
+    # The hand-over to the app's own view is per request: a second request in the same
+    # app context (one flask.g) still goes through the app's decorators.
+    import functools
+
+    from tests.flask.flask_support import Store, authorize_url
+
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = "x"
+    oauth = OAuth2Provider(app)
+    Store().register(oauth)
+
+    def require_login(f):
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            return "please log in", 401
+        return wrapper
+
+    @app.route("/oauth/authorize", methods=["GET", "POST"])
+    @require_login
+    @oauth.authorize_handler
+    def authorize(*args, **kwargs):
+        return "consent page" if request.method == "GET" else True
+
+    client = app.test_client()
+    with app.app_context():
+        assert client.get(authorize_url()).status_code == 401
+        assert client.get(authorize_url()).status_code == 401

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from flask_support import Store, access_token
 
 from flask_oauth_provider import OAuth2Provider, signals
 from flask_oauth_provider.config import DEFAULTS, PREFIX
 from flask_oauth_provider.state import ProviderState
+from tests.flask.flask_support import Store, access_token
 
 
 def test_init_app_stores_the_state_in_app_extensions():
@@ -202,7 +202,7 @@ def test_login_is_required_for_the_consent_page_without_flask_login():
     store.register(oauth)
     oauth.init_app(app)
     app.testing = False
-    from flask_support import authorize_url
+    from tests.flask.flask_support import authorize_url
 
     with pytest.raises(RuntimeError, match="Flask-Login"):
         with app.test_request_context(authorize_url()):
@@ -236,3 +236,16 @@ def test_flask_oauthlib_subclass_way_of_giving_callbacks():
         "/oauth/token", data={"grant_type": "client_credentials", "scope": "read"},
         headers={"Authorization": "Basic QzE6QzEtc2VjcmV0"})
     assert response.status_code == 200
+
+
+def test_token_revoked_signal_carries_the_token_type_hint_and_the_client(app, client):
+    # RFC 7009 §2.1: the hint the client sent is what receivers see.
+    tok = access_token(client)
+    revoked = []
+    with signals.token_revoked.connected_to(lambda s, **kw: revoked.append(kw), app):
+        client.post("/oauth/revoke", data={"token": tok, "token_type_hint": "access_token"},
+                    headers={"Authorization": "Basic QzE6QzEtc2VjcmV0"})
+        client.post("/oauth/revoke", data={"token": "unknown"},
+                    headers={"Authorization": "Basic QzE6QzEtc2VjcmV0"})
+    assert [(r["client"].client_id, r["token_type_hint"]) for r in revoked] == [
+        ("C1", "access_token"), ("C1", None)]

@@ -5,13 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import jsonify, request
-from flask_support import access_token, create_app
 
 from flask_oauth_provider import current_token
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": "Bearer " + token}
+from tests.flask.flask_support import access_token, create_app
+from tests.helpers import bearer
 
 
 def test_valid_token_with_the_scope_gets_200_and_current_token(client):
@@ -190,3 +187,14 @@ def test_view_can_still_read_its_json_body(app, client):
 
     token = access_token(client)
     assert client.post("/api/json", json={"name": "y"}, headers=bearer(token)).data == b"y"
+
+
+def test_current_token_does_not_leak_into_a_later_request_of_the_same_app_context(app, client):
+    # Two requests sharing one app context (and so one flask.g): the second, sent
+    # without a token to an optional view, must not see the first one's token.
+    token = access_token(client, scope="profile")
+    with app.app_context():
+        assert client.get("/api/me", headers=bearer(token)).status_code == 200
+        response = client.get("/api/optional")
+    assert response.status_code == 200
+    assert response.json == {"user": None}

@@ -6,28 +6,22 @@ Every test here is black-box: it speaks HTTP to the app built in ``sec_app.py``.
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import Any, Optional
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-from sec_app import (  # noqa: E402
+from tests.helpers import LiveServer
+from tests.helpers.database import TestDatabase, env_database_url, make_test_database
+from tests.security.sec_app import (
     LOOPBACK_REG,
     REG,
     REG2,
     ClientInfo,
-    DatabaseTarget,
-    ServerThread,
     clear_tables,
     create_app,
-    database_target,
     dispose_app,
-    env_database_url,
 )
-from sec_flows import SecEnv  # noqa: E402
+from tests.security.sec_flows import SecEnv
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +35,7 @@ def server_target(database_url):
     if not database_url:
         yield None
         return
-    target = database_target(database_url, "")
+    target = make_test_database(database_url, "")
     yield target
     target.close()
 
@@ -56,9 +50,9 @@ def make_env(tmp_path, server_target):
 
     def factory(target_wrapper: Any = None, **config: Any) -> SecEnv:
         if server_target is None:
-            target = database_target(None, str(tmp_path / f"sec{len(made)}.sqlite"))
+            target = make_test_database(None, str(tmp_path / f"sec{len(made)}.sqlite"))
         else:
-            target = DatabaseTarget(server_target.url, server_target.engine_options)
+            target = TestDatabase(server_target.url, server_target.engine_options)
         if target_wrapper is not None:
             target = target_wrapper(target)
         try:
@@ -87,7 +81,7 @@ def env(make_env) -> SecEnv:
 
 @pytest.fixture
 def c1(env) -> ClientInfo:
-    """A confidential client with a secret (the checklist's C1)."""
+    """A confidential client with a secret."""
     return env.clients.create(name="C1", redirect_uris=[REG, REG2],
                               grant_types=["authorization_code", "refresh_token",
                                            "client_credentials"])
@@ -118,6 +112,6 @@ def n1(env) -> ClientInfo:
 
 @pytest.fixture
 def live_server(env):
-    server = ServerThread(env.app)
+    server = LiveServer(env.app).start()
     yield server
     server.stop()

@@ -1,24 +1,18 @@
 """The application the security suite attacks, and the helpers that drive it over HTTP.
 
 Importable on its own (no pytest): ``scripts/fuzz.py`` and the gunicorn workers of the race
-tests build the same app from here.  Everything goes through the public API of DESIGN.md:
+tests build the same app from here.  Everything goes through the public API (docs/api.rst):
 ``OAuth2Provider`` + ``init_sqlalchemy`` with the bundled mixin models, Flask-Login for the
 resource owner, and ``require_oauth`` on a few API views.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html.parser
 import json
-import os
 import re
 import secrets
-import threading
-import uuid
 from typing import Any, Optional
-from urllib.parse import parse_qs, parse_qsl, quote_plus, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import sqlalchemy
 from flask import Flask, jsonify, redirect, request
@@ -30,8 +24,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from flask_oauth_provider import OAuth2Provider, current_token
 from flask_oauth_provider.sqla import AuthorizationCodeMixin, ClientMixin, TokenMixin
+from tests.helpers import Form, basic_auth, forms_of
+from tests.helpers.database import TestDatabase
 
-#: Registered redirect URIs used throughout (the checklist's ``REG``).
+#: Registered redirect URIs used throughout.
 REG = "https://client.example/cb"
 REG2 = "https://client.example/other"
 LOOPBACK_REG = "http://127.0.0.1/cb"
@@ -75,70 +71,10 @@ class Token(db.Model, TokenMixin):
 
 
 # --------------------------------------------------------------------------------------------
-# Database targets
-
-
-class DatabaseTarget:
-    """Where an app's tables live: a SQLite file, or a private schema/database on a server.
-
-    ``OAUTH_TEST_DATABASE_URL`` selects PostgreSQL or MariaDB; each target gets its own schema
-    (PostgreSQL) or database (MariaDB) so concurrent runs never see each other's rows.
-    """
-
-    def __init__(self, url: str, engine_options: dict[str, Any], cleanup: Any = None):
-        self.url = url
-        self.engine_options = engine_options
-        self._cleanup = cleanup
-
-    @property
-    def dialect(self) -> str:
-        return self.url.split(":", 1)[0].split("+", 1)[0]
-
-    def close(self) -> None:
-        if self._cleanup is not None:
-            self._cleanup()
-            self._cleanup = None
-
-
-def database_target(server_url: Optional[str], sqlite_path: str) -> DatabaseTarget:
-    """Build a private :class:`DatabaseTarget` on ``server_url`` or, if None, a SQLite file."""
-    if not server_url:
-        return DatabaseTarget(f"sqlite:///{sqlite_path}", {})
-    import sqlalchemy
-
-    name = "sec_" + uuid.uuid4().hex[:12]
-    admin = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    if server_url.startswith("postgresql"):
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {name}")
-        options = {"connect_args": {"options": f"-csearch_path={name}"}}
-
-        def cleanup() -> None:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
-            admin.dispose()
-
-        return DatabaseTarget(server_url, options, cleanup)
-    if server_url.startswith("mysql") or server_url.startswith("mariadb"):
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-        url = sqlalchemy.engine.make_url(server_url).set(database=name)
-
-        def cleanup() -> None:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-            admin.dispose()
-
-        return DatabaseTarget(url.render_as_string(hide_password=False), {}, cleanup)
-    admin.dispose()
-    raise ValueError(f"unsupported OAUTH_TEST_DATABASE_URL {server_url!r}")
-
-
-# --------------------------------------------------------------------------------------------
 # The app
 
 
-def create_app(target: DatabaseTarget, **oauth_config: Any) -> Flask:
+def create_app(target: TestDatabase, **oauth_config: Any) -> Flask:
     """A provider app on ``target``; ``oauth_config`` keys omit the ``OAUTH2_PROVIDER_`` prefix."""
     app = Flask("sec_app")
     app.config.update(
@@ -248,98 +184,19 @@ def dispose_app(app: Flask, drop: bool = True) -> None:
 # Small protocol helpers
 
 
-def pkce_pair(verifier: Optional[str] = None) -> tuple[str, str]:
-    """A PKCE verifier and its S256 challenge (RFC 7636 §4.2)."""
-    verifier = verifier or secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode("utf-8")).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def basic_auth(client_id: str, secret: str, encode: bool = True) -> dict[str, str]:
-    """``Authorization: Basic`` per RFC 6749 §2.3.1 (form-urlencode each part, then base64)."""
-    if encode:
-        client_id, secret = quote_plus(client_id, safe=""), quote_plus(secret, safe="")
-    raw = f"{client_id}:{secret}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
-
-
-def bearer(token: str, scheme: str = "Bearer") -> dict[str, str]:
-    return {"Authorization": f"{scheme} {token}"}
-
-
-def location_params(location: str) -> dict[str, str]:
-    """Query (or, if none, fragment) parameters of a redirect ``Location``; repeats refused."""
-    parts = urlsplit(location)
-    pairs = parse_qsl(parts.query or parts.fragment, keep_blank_values=True)
-    keys = [k for k, _ in pairs]
-    assert len(keys) == len(set(keys)), f"repeated parameter in {location!r}"
-    return dict(pairs)
-
-
-def fragment_params(location: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(location).fragment, keep_blank_values=True)
-
-
-def query_params(location: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(location).query, keep_blank_values=True)
-
-
-class _FormParser(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[dict[str, Any]] = []
-        self._button: Optional[dict[str, Any]] = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, Optional[str]]]) -> None:
-        a = {k: (v if v is not None else "") for k, v in attrs}
-        if tag == "form":
-            self.forms.append({"action": a.get("action", ""), "method": a.get("method", "get"),
-                               "fields": [], "submits": []})
-        elif not self.forms:
-            return
-        elif tag == "input":
-            kind = a.get("type", "text").lower()
-            if kind in ("submit", "image"):
-                self.forms[-1]["submits"].append(
-                    {"name": a.get("name"), "value": a.get("value", ""), "text": a.get("value", "")}
-                )
-            else:
-                self.forms[-1]["fields"].append({
-                    "type": kind, "name": a.get("name"), "value": a.get("value", ""),
-                    "checked": "checked" in a,
-                })
-        elif tag == "button" and a.get("type", "submit").lower() == "submit":
-            self._button = {"name": a.get("name"), "value": a.get("value", ""), "text": ""}
-            self.forms[-1]["submits"].append(self._button)
-        elif tag in ("select", "textarea") and a.get("name"):
-            self.forms[-1]["fields"].append(
-                {"type": tag, "name": a.get("name"), "value": "", "checked": True}
-            )
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "button":
-            self._button = None
-
-    def handle_data(self, data: str) -> None:
-        if self._button is not None:
-            self._button["text"] += data
-
-
 APPROVE_WORDS = re.compile(r"allow|approve|authori[sz]e|accept|grant|confirm|yes", re.I)
 DENY_WORDS = re.compile(r"deny|cancel|reject|decline|refuse|\bno\b", re.I)
 
 
-def consent_form(html_text: str) -> dict[str, Any]:
+def consent_form(html_text: str) -> Form:
     """The consent page's POST form (the one with a submit matching Allow)."""
-    parser = _FormParser()
-    parser.feed(html_text)
-    for form in parser.forms:
-        if form["method"].lower() == "post" and form["submits"]:
+    for form in forms_of(html_text):
+        if form.method == "post" and form.buttons:
             return form
     raise AssertionError("no POST form on the consent page:\n" + html_text[:2000])
 
 
-def consent_data(form: dict[str, Any], approve: bool = True,
+def consent_data(form: Form, approve: bool = True,
                  overrides: Optional[list[tuple[str, str]]] = None,
                  drop: tuple[str, ...] = (),
                  uncheck: tuple[str, ...] = ()) -> list[tuple[str, str]]:
@@ -348,25 +205,23 @@ def consent_data(form: dict[str, Any], approve: bool = True,
     ``drop`` leaves out fields by name, ``uncheck`` leaves out checkboxes by value.
     """
     data: list[tuple[str, str]] = []
-    for field in form["fields"]:
-        if not field["name"] or field["name"] in drop:
+    for field in form.controls:
+        if not field.successful or field.name in drop:
             continue
-        if field["type"] in ("checkbox", "radio") and (
-            not field["checked"] or field["value"] in uncheck
-        ):
+        if field.type in ("checkbox", "radio") and field.value in uncheck:
             continue
-        data.append((field["name"], field["value"]))
+        data.append((field.name, field.value))
     words = APPROVE_WORDS if approve else DENY_WORDS
     chosen = None
-    for sub in form["submits"]:
-        label = " ".join(str(sub.get(k) or "") for k in ("name", "value", "text"))
+    for sub in form.buttons:
+        label = " ".join(str(part or "") for part in (sub.name, sub.value, sub.text))
         if words.search(label) and not (approve and DENY_WORDS.search(label)):
             chosen = sub
             break
     if chosen is None:
-        raise AssertionError(f"no {'allow' if approve else 'deny'} button in {form['submits']}")
-    if chosen.get("name"):
-        data.append((chosen["name"], chosen["value"]))
+        raise AssertionError(f"no {'allow' if approve else 'deny'} button in {form.buttons}")
+    if chosen.name:
+        data.append((chosen.name, chosen.value))
     data.extend(overrides or [])
     return data
 
@@ -450,25 +305,3 @@ def assert_oauth_error(response: Any, allowed: Optional[set[str]] = None) -> dic
 
 def urlencoded(pairs: Any) -> str:
     return urlencode(pairs)
-
-
-class ServerThread:
-    """A real HTTP server (werkzeug ``make_server``) on 127.0.0.1, random port, in a thread."""
-
-    def __init__(self, app: Flask):
-        from werkzeug.serving import make_server
-
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.port = self.server.server_port
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
-
-
-def env_database_url() -> Optional[str]:
-    return os.environ.get("OAUTH_TEST_DATABASE_URL") or None

@@ -10,16 +10,15 @@ from __future__ import annotations
 from typing import Any, Optional
 from urllib.parse import urlencode
 
-import sec_app
-from sec_app import (
+from tests.helpers import location_params, pkce_pair
+from tests.security import sec_app
+from tests.security.sec_app import (
     ALICE_PASSWORD,
     REG,
     ClientInfo,
     Clients,
     consent_data,
     consent_form,
-    location_params,
-    pkce_pair,
 )
 
 PREFIX = "/oauth"
@@ -94,7 +93,7 @@ class SecEnv:
         """Submit the consent form of ``page`` the way a browser would."""
         http = http or self.http
         form = consent_form(page.get_data(as_text=True))
-        action = form["action"] or (page.request.full_path if query is None else None)
+        action = form.action or (page.request.full_path if query is None else None)
         if query is not None:
             action = AUTHORIZE + "?" + query
         elif action.startswith("?"):

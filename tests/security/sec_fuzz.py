@@ -17,7 +17,6 @@ Invariants (issue 7, RFC 6749 §5.2):
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from dataclasses import dataclass, field
@@ -26,7 +25,9 @@ from urllib.parse import urlencode
 
 from hypothesis import event
 from hypothesis import strategies as st
-from sec_app import (
+
+from tests.helpers import basic_auth, basic_raw, location_params, pkce_pair
+from tests.security.sec_app import (
     ALICE_PASSWORD,
     ERROR_TEXT,
     LOOPBACK_REG,
@@ -34,12 +35,9 @@ from sec_app import (
     REG2,
     SCOPES,
     Clients,
-    basic_auth,
     consent_data,
     consent_form,
     create_app,
-    location_params,
-    pkce_pair,
 )
 
 AUTHORIZE = "/oauth/authorize"
@@ -96,7 +94,7 @@ class FuzzWorld:
                            "code_challenge": challenge, "code_challenge_method": "S256"})
         page = browser.get(AUTHORIZE + "?" + query)
         form = consent_form(page.get_data(as_text=True))
-        answer = browser.post(form["action"] or AUTHORIZE + "?" + query,
+        answer = browser.post(form.action or AUTHORIZE + "?" + query,
                               data=urlencode(consent_data(form)),
                               content_type="application/x-www-form-urlencoded")
         code = location_params(answer.headers["Location"])["code"]
@@ -183,7 +181,7 @@ def authorization_header(draw: Any, world: FuzzWorld, path: str) -> Optional[str
         return "Bearer " + world.access_token
     if choice == 3:
         raw = draw(st.binary(max_size=60))
-        return "Basic " + base64.b64encode(raw).decode()
+        return basic_raw(raw)
     if choice == 4:
         return "Basic " + draw(header_text)
     if choice == 5:

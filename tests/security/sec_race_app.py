@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 
-from sec_app import DatabaseTarget, create_app
+from tests.helpers.database import TestDatabase
+from tests.security.sec_app import create_app
 
 _options = {}
 if os.environ.get("SEC_RACE_SEARCH_PATH"):
     _options = {"connect_args": {"options": "-csearch_path=" + os.environ["SEC_RACE_SEARCH_PATH"]}}
 
-app = create_app(DatabaseTarget(os.environ["SEC_RACE_DATABASE_URL"], _options))
+app = create_app(TestDatabase(os.environ["SEC_RACE_DATABASE_URL"], _options))
 
 
 @app.get("/_pid")

@@ -1,4 +1,4 @@
-"""Checklist §1.B: the authorization endpoint and the consent page (AZ-01 .. AZ-12).
+"""The authorization endpoint and the consent page (AZ-01 .. AZ-12).
 
 RFC 6749 §3.1, §4.1.2, §10.12, §10.13; RFC 9207; RFC 9700 §4.16; OAuth 2.1 §3.1.
 """
@@ -9,8 +9,10 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from sec_app import REG, consent_form, location_params
-from sec_flows import AUTHORIZE, METADATA
+
+from tests.helpers import fragment_params, location_params
+from tests.security.sec_app import ALICE_PASSWORD, REG, consent_form
+from tests.security.sec_flows import AUTHORIZE, METADATA
 
 THIRD_PARTY = re.compile(r"""<(script|img|link|iframe)[^>]+(src|href)\s*=\s*["']?(https?:)?//""",
                          re.I)
@@ -159,8 +161,8 @@ def test_AZ_07_consent_post_without_csrf_token_issues_no_code(env, c1):
     env.login()
     page, _ = env.consent_page(c1)
     form = consent_form(page.get_data(as_text=True))
-    csrf_names = tuple(f["name"] for f in form["fields"] if "csrf" in (f["name"] or "").lower())
-    assert csrf_names, form["fields"]
+    csrf_names = tuple(f.name for f in form.controls if "csrf" in (f.name or "").lower())
+    assert csrf_names, form.controls
     response = env.post_consent(page, drop=csrf_names)
     assert response.status_code in (400, 403), response.status_code
     assert "code=" not in response.headers.get("Location", "")
@@ -171,8 +173,8 @@ def test_AZ_07_csrf_token_of_another_session_is_refused(env, c1):
     env.login("bob", http=other)
     other_page, _ = env.consent_page(c1, http=other)
     other_form = consent_form(other_page.get_data(as_text=True))
-    stolen = [(f["name"], f["value"]) for f in other_form["fields"]
-              if "csrf" in (f["name"] or "").lower()]
+    stolen = [(f.name, f.value) for f in other_form.controls
+              if "csrf" in (f.name or "").lower()]
     env.login()
     page, _ = env.consent_page(c1)
     response = env.post_consent(page, drop=tuple(n for n, _ in stolen), overrides=stolen)
@@ -325,7 +327,7 @@ def test_AZ_03_client_not_registered_for_the_code_flow_gets_unauthorized_client(
 
 def test_AZ_07_session_cookie_is_samesite_and_httponly(env):
     response = env.fresh_browser().post("/login", data={
-        "username": "alice", "password": __import__("sec_app").ALICE_PASSWORD + "alice"})
+        "username": "alice", "password": ALICE_PASSWORD + "alice"})
     cookie = response.headers.get("Set-Cookie", "")
     assert "SameSite=Lax" in cookie or "SameSite=Strict" in cookie, cookie
     assert "HttpOnly" in cookie, cookie
@@ -354,7 +356,7 @@ def test_AZ_05_iss_in_the_fragment_of_an_implicit_response(make_env):
     env = make_env(GRANT_TYPES=["authorization_code", "implicit"])
     client = env.clients.create(public=True, grant_types=["implicit"])
     response, _ = env.authorize(client, response_type="token", pkce=False)
-    fragment = __import__("sec_app").fragment_params(response.headers["Location"])
+    fragment = fragment_params(response.headers["Location"])
     issuer_value = env.http.get(METADATA).get_json()["issuer"]
     assert fragment["iss"] == [issuer_value]
     assert "iss=" not in response.headers["Location"].split("#")[0]

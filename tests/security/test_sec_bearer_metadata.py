@@ -1,4 +1,4 @@
-"""Checklist §1.K bearer resources (BR-01 .. BR-08) and §1.L metadata (MD-01 .. MD-06).
+"""Bearer-protected resources (BR-01 .. BR-08) and server metadata (MD-01 .. MD-06).
 
 RFC 6750 §2, §3; OAuth 2.1 §5; RFC 8414 §2, §3; RFC 9207 §3.
 """
@@ -10,8 +10,9 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from sec_app import Token
-from sec_flows import AUTHORIZE, INTROSPECT, METADATA, REVOKE, TOKEN
+
+from tests.security.sec_app import Token
+from tests.security.sec_flows import AUTHORIZE, INTROSPECT, METADATA, REVOKE, TOKEN
 
 AUTH_PARAM = re.compile(r'([a-zA-Z_]+)="([^"]*)"')
 

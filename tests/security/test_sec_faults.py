@@ -21,10 +21,11 @@ from typing import Any, Optional
 
 import pytest
 import sqlalchemy
-from sec_app import AuthorizationCode, DatabaseTarget, Token, assert_oauth_error, db
-from sec_flows import INTROSPECT, METADATA, REVOKE, TOKEN
 
 from flask_oauth_provider import OAuth2Provider
+from tests.helpers.database import TestDatabase
+from tests.security.sec_app import AuthorizationCode, Token, assert_oauth_error, db
+from tests.security.sec_flows import INTROSPECT, METADATA, REVOKE, TOKEN
 
 
 class TcpProxy:
@@ -133,7 +134,7 @@ class Outage:
 def outage_env(make_env, database_url):
     proxy: Optional[TcpProxy] = None
 
-    def through_proxy(target: DatabaseTarget) -> DatabaseTarget:
+    def through_proxy(target: TestDatabase) -> TestDatabase:
         nonlocal proxy
         url = sqlalchemy.engine.make_url(target.url)
         proxy = TcpProxy(url.host or "127.0.0.1", url.port or {"postgresql": 5432}.get(
@@ -145,7 +146,7 @@ def outage_env(make_env, database_url):
             relay.close()
             target.close()
 
-        return DatabaseTarget(proxied.render_as_string(hide_password=False),
+        return TestDatabase(proxied.render_as_string(hide_password=False),
                               target.engine_options, cleanup)
 
     env = make_env(target_wrapper=through_proxy if database_url else None)

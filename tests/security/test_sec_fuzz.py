@@ -14,15 +14,17 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sec_app import database_target, dispose_app, env_database_url
-from sec_fuzz import FuzzWorld, check, requests_, send
+
+from tests.helpers.database import env_database_url, make_test_database
+from tests.security.sec_app import dispose_app
+from tests.security.sec_fuzz import FuzzWorld, check, requests_, send
 
 EXAMPLES = int(os.environ.get("SEC_FUZZ_EXAMPLES", "1000"))
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    target = database_target(env_database_url(),
+    target = make_test_database(env_database_url(),
                              str(tmp_path_factory.mktemp("fuzz") / "fuzz.sqlite"))
     built = FuzzWorld.build(target)
     yield built

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import pytest
 import requests
-from sec_app import TOKEN_ERRORS, assert_oauth_error, location_params
-from sec_flows import INTROSPECT, REVOKE, TOKEN
 
-
-def error_of(response):
-    return (response.get_json() or {}).get("error")
+from tests.helpers import error_of, location_params
+from tests.security.sec_app import TOKEN_ERRORS, assert_oauth_error
+from tests.security.sec_flows import INTROSPECT, REVOKE, TOKEN
 
 
 @pytest.mark.parametrize("path", [TOKEN, REVOKE, INTROSPECT])

@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sec_app import ALICE_PASSWORD, basic_auth, pkce_pair
-from sec_flows import INTROSPECT
 
 from flask_oauth_provider.core import set_debug
+from tests.helpers import basic_auth, pkce_pair
+from tests.security.sec_app import ALICE_PASSWORD
+from tests.security.sec_flows import INTROSPECT
 
 
 class Capture(logging.Handler):

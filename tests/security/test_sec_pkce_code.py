@@ -1,4 +1,4 @@
-"""Checklist §1.C PKCE (PK-01 .. PK-12) and §1.D authorization codes (AC-01 .. AC-07).
+"""PKCE (PK-01 .. PK-12) and authorization codes (AC-01 .. AC-07).
 
 RFC 7636 §4.3-§4.6, §7.2; RFC 6749 §4.1.2, §4.1.3, §10.5, §10.10; RFC 9700 §2.1.1, §4.8;
 OAuth 2.1 §4.1.
@@ -13,15 +13,13 @@ import threading
 
 import pytest
 import requests
-from sec_app import REG, AuthorizationCode, location_params, pkce_pair
-from sec_flows import METADATA, TOKEN
+
+from tests.helpers import error_of, location_params, pkce_pair
+from tests.security.sec_app import REG, AuthorizationCode
+from tests.security.sec_flows import METADATA, TOKEN
 
 RFC7636_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 RFC7636_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-
-
-def error_of(response):
-    return (response.get_json() or {}).get("error")
 
 
 def redirected_error(response):
@@ -214,7 +212,7 @@ def test_AC_03_replay_with_wrong_verifier_does_not_revoke(env, p1):
 def test_AC_03_replay_with_wrong_client_secret_does_not_revoke(env, c1):
     grant = env.get_code(c1)
     first = env.exchange(c1, grant).get_json()
-    from sec_app import basic_auth
+    from tests.helpers import basic_auth
 
     replay = env.exchange(c1, grant, headers=basic_auth(c1.client_id, "wrong-secret"))
     assert replay.status_code == 401

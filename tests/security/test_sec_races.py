@@ -1,4 +1,4 @@
-"""Races on a real multi-process server (AC-07, RT-04; DESIGN.md "Storage").
+"""Races on a real multi-process server (AC-07, RT-04): single-use codes and refresh tokens.
 
 gunicorn with 4 sync workers on 127.0.0.1 over PostgreSQL: 50 concurrent redemptions of
 one authorization code give exactly one 200 and 49 ``invalid_grant``; 50 concurrent uses
@@ -22,10 +22,13 @@ import time
 import pytest
 import requests
 import sqlalchemy
-from sec_app import REG, create_app, database_target, dispose_app, env_database_url
-from sec_flows import SecEnv
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from tests.helpers.database import env_database_url, make_test_database
+from tests.security.sec_app import REG, create_app, dispose_app
+from tests.security.sec_flows import SecEnv
+
+#: The repository root: the gunicorn workers import ``tests.security.sec_race_app`` from it.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORKERS = 4
 CONCURRENCY = 50
 
@@ -42,7 +45,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def race_env(tmp_path_factory):
-    target = database_target(env_database_url(), "")
+    target = make_test_database(env_database_url(), "")
     app = create_app(target)
     yield SecEnv(app, target)
     dispose_app(app)
@@ -59,12 +62,12 @@ def gunicorn(race_env, tmp_path_factory):
     env["SEC_RACE_DATABASE_URL"] = race_env.target.url
     options = race_env.target.engine_options.get("connect_args", {}).get("options", "")
     env["SEC_RACE_SEARCH_PATH"] = options.replace("-csearch_path=", "")
-    env["PYTHONPATH"] = HERE + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--worker-class",
              "sync", "--bind", f"fd://{listener.fileno()}", "--timeout", "60",
-             "--chdir", HERE, "sec_race_app:app"],
+             "--chdir", ROOT, "tests.security.sec_race_app:app"],
             pass_fds=(listener.fileno(),), stdout=log, stderr=subprocess.STDOUT, env=env,
         )
     listener.close()
@@ -147,7 +150,7 @@ def test_concurrent_client_credentials_on_four_workers_all_succeed(race_env, gun
     tokens = {r.json()["access_token"] for r in responses}
     assert len(tokens) == CONCURRENCY
     with race_env.app.app_context():
-        from sec_app import Token, db
+        from tests.security.sec_app import Token, db
 
         stored = db.session.scalar(sqlalchemy.select(sqlalchemy.func.count()).select_from(Token))
     assert stored >= CONCURRENCY

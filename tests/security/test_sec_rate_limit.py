@@ -14,7 +14,8 @@ from urllib.parse import unquote_plus
 
 import pytest
 from flask import jsonify, request
-from sec_app import basic_auth
+
+from tests.helpers import basic_auth
 
 flask_limiter = pytest.importorskip("flask_limiter")
 

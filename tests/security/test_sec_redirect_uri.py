@@ -1,4 +1,4 @@
-"""Checklist §1.A: redirect URI validation and open redirectors (RU-01 .. RU-13).
+"""Redirect URI validation and open redirectors (RU-01 .. RU-13).
 
 RFC 6749 §3.1.2, RFC 9700 §2.1 / §4.1.3 / §4.11.2, RFC 8252 §7.3, OAuth 2.1 §2.3.
 """
@@ -8,7 +8,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
-from sec_app import LOOPBACK_REG, REG, REG2, location_params
+
+from tests.helpers import location_params
+from tests.security.sec_app import LOOPBACK_REG, REG, REG2
 
 EVIL = "https://evil.example/cb"
 

@@ -1,4 +1,4 @@
-"""Checklist §1.G refresh tokens (RT-01 .. RT-10) and §1.H grant types (GR-01 .. GR-04).
+"""Refresh tokens (RT-01 .. RT-10) and grant types (GR-01 .. GR-04).
 
 RFC 6749 §4.2-§4.4, §6, §10.4; RFC 9700 §2.2.2, §2.4, §4.14.2; OAuth 2.1 §4.3.
 """
@@ -11,22 +11,11 @@ import threading
 
 import pytest
 import requests
-from sec_app import (
-    ALICE_PASSWORD,
-    REG,
-    Token,
-    User,
-    db,
-    fragment_params,
-    location_params,
-    query_params,
-)
-from sec_flows import METADATA, TOKEN
 from werkzeug.security import check_password_hash
 
-
-def error_of(response):
-    return (response.get_json() or {}).get("error")
+from tests.helpers import error_of, fragment_params, location_params, query_params
+from tests.security.sec_app import ALICE_PASSWORD, REG, Token, User, db
+from tests.security.sec_flows import METADATA, TOKEN
 
 
 def test_RT_01_refresh_token_of_another_confidential_client_is_invalid_grant(env, c1, c2):

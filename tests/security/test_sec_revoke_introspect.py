@@ -1,4 +1,4 @@
-"""Checklist §1.I revocation (RV-01 .. RV-07) and §1.J introspection (IN-01 .. IN-08).
+"""Revocation (RV-01 .. RV-07) and introspection (IN-01 .. IN-08).
 
 RFC 7009 §2.1, §2.2, §5; RFC 7662 §2.1-§2.3, §4.
 """
@@ -9,13 +9,10 @@ import datetime
 import time
 
 import pytest
-from sec_app import Token, basic_auth
-from sec_flows import INTROSPECT, METADATA, REVOKE
 
-
-def error_of(response):
-    return (response.get_json() or {}).get("error")
-
+from tests.helpers import basic_auth, error_of
+from tests.security.sec_app import Token
+from tests.security.sec_flows import INTROSPECT, METADATA, REVOKE
 
 INACTIVE = {"active": False}
 

@@ -1,11 +1,10 @@
-"""Checklist §1.E token endpoint (TE-01 .. TE-08) and §1.F client authentication (CA-01 .. CA-10).
+"""The token endpoint (TE-01 .. TE-08) and client authentication (CA-01 .. CA-10).
 
 RFC 6749 §2.3, §3.2, §5.1, §5.2, Appendix B; OAuth 2.1 §2.4, §3.2.
 """
 
 from __future__ import annotations
 
-import base64
 import hmac
 import json
 import re
@@ -13,25 +12,15 @@ from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy
-from sec_app import (
-    TOKEN_ERRORS,
-    assert_oauth_error,
-    basic_auth,
-    db,
-)
-from sec_flows import TOKEN
 
-# RFC 6749 Appendix B / AppAuth-Android#337 vector (checklist §2.3).
-SPECIAL_ID = "1PpG/Q 1"
-SPECIAL_SECRET = "z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw="
+from tests.helpers import SPECIAL_ID, SPECIAL_SECRET, basic_auth, basic_raw, error_of
+from tests.security.sec_app import TOKEN_ERRORS, assert_oauth_error, db
+from tests.security.sec_flows import TOKEN
+
 SPECIAL_BASIC = ("Basic MVBwRyUyRlErMTp6JTJGdFo5VndGWnFBcG1JUSUyQlpIMUk1cExrJTJGdUI0dWQlM0FYMiUy"
                  "RjhiTCUyQndmRlR0MXJGdyUzRA==")
 SPECIAL_BASIC_RAW = ("Basic MVBwRy9RIDE6ei90WjlWd0ZacUFwbUlRK1pIMUk1cExrL3VCNHVkOlgyLzhiTCt3ZkZ"
                      "UdDFyRnc9")
-
-
-def error_of(response):
-    return (response.get_json() or {}).get("error")
 
 
 def assert_no_store(response):
@@ -86,7 +75,7 @@ def test_TE_03_scope_is_returned_when_narrower_than_requested(env, c1):
     env.login()
     page, verifier = env.consent_page(c1, scope="profile read")
     response = env.post_consent(page, uncheck=("read",))
-    from sec_app import location_params
+    from tests.helpers import location_params
 
     code = location_params(response.headers["Location"])["code"]
     token = env.token({"grant_type": "authorization_code", "code": code,
@@ -167,14 +156,13 @@ def test_TE_08_json_body_is_invalid_request(env, c1):
 
 @pytest.fixture
 def special(env):
-    """A client whose id and secret are the checklist's special-character vector.
+    """A client whose id and secret are ``SPECIAL_ID`` / ``SPECIAL_SECRET`` of tests.helpers.
 
     ``create_client`` generates both, so the row is rewritten (the store keeps the
     secret's SHA-256 digest, ``flask_oauth_provider.sqla.token_digest``).
     """
-    from sec_app import Client
-
     from flask_oauth_provider.sqla import token_digest
+    from tests.security.sec_app import Client
 
     info = env.clients.create(grant_types=["client_credentials"])
     with env.app.app_context():
@@ -195,7 +183,7 @@ def test_CA_01_basic_credentials_are_form_urldecoded(env, special):
 
 def test_CA_01_over_encoded_basic_credentials_are_accepted(env, special):
     over = "1PpG%2FQ+1:" + "".join(f"%{b:02X}" for b in SPECIAL_SECRET.encode())
-    header = "Basic " + base64.b64encode(over.encode()).decode()
+    header = basic_raw(over)
     response = env.token({"grant_type": "client_credentials"}, {"Authorization": header})
     assert response.status_code == 200, response.get_data(as_text=True)
 
@@ -214,9 +202,8 @@ def test_CA_01_secret_containing_a_colon_is_split_on_the_first_colon(env, c1):
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("header", ["Basic", "Basic !!!notbase64", "Basic " +
-                                    base64.b64encode(b"nocolon").decode(), "Basic " +
-                                    base64.b64encode(b"\xff\xfe:\xff").decode(), "Basic a=b=c"])
+@pytest.mark.parametrize("header", ["Basic", "Basic !!!notbase64", basic_raw(b"nocolon"),
+                                    basic_raw(b"\xff\xfe:\xff"), "Basic a=b=c"])
 def test_CA_01_malformed_basic_header_is_invalid_client(env, c1, header):
     response = env.token({"grant_type": "client_credentials"}, {"Authorization": header})
     assert response.status_code in (400, 401)

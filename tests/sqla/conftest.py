@@ -1,35 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from sqla_models import MODELS, Base, User
-from sqla_support import REDIRECT, REDIRECT2, Flow, StatementCounter
 from sqlalchemy.orm import Session
 
 from flask_oauth_provider.core import Server
 from flask_oauth_provider.sqla import SQLAlchemyStore
-
-
-@pytest.fixture(scope="session")
-def schema(test_database):
-    """The test models' tables, created once per run (DDL is slow on MariaDB)."""
-    engine = test_database.create_engine()
-    Base.metadata.create_all(engine)
-    try:
-        yield
-    finally:
-        Base.metadata.drop_all(engine)
-        engine.dispose()
-
-
-@pytest.fixture
-def tables(db_engine, schema):
-    """Empty tables for one test: every row is deleted afterwards."""
-    try:
-        yield
-    finally:
-        with db_engine.begin() as conn:
-            for table in reversed(Base.metadata.sorted_tables):
-                conn.execute(table.delete())
+from tests.helpers.sqla_models import MODELS, User
+from tests.sqla.sqla_support import REDIRECT, REDIRECT2, Flow, StatementCounter
 
 
 @pytest.fixture

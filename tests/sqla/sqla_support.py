@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
-import secrets
 from typing import Any, Optional
-from urllib.parse import parse_qs, quote_plus, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from sqlalchemy import event
 
-from flask_oauth_provider.core.utils import pkce_s256
+from tests.helpers import FORM, basic_auth, pkce_pair, query_params
 
 AS = "https://as.example"
 REDIRECT = "https://client.example/cb"
 REDIRECT2 = "https://client.example/other"
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def basic(client_id: str, secret: str) -> dict:
-    raw = f"{quote_plus(client_id)}:{quote_plus(secret)}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
 
 
 class Flow:
@@ -37,14 +29,14 @@ class Flow:
         if self.secret is None:
             params["client_id"] = self.client_id
             return dict(FORM)
-        return {**FORM, **basic(self.client_id, self.secret)}
+        return {**FORM, **basic_auth(self.client_id, self.secret)}
 
     def authorize(self, user: Any, scopes: tuple = ("profile",), *,
                   redirect_uri: Optional[str] = REDIRECT,
                   verifier: Optional[str] = None) -> tuple[str, str]:
-        verifier = verifier or secrets.token_urlsafe(48)
+        verifier, challenge = pkce_pair(verifier)
         params = {"response_type": "code", "client_id": self.client_id, "state": "s",
-                  "scope": " ".join(scopes), "code_challenge": pkce_s256(verifier),
+                  "scope": " ".join(scopes), "code_challenge": challenge,
                   "code_challenge_method": "S256"}
         if redirect_uri is not None:
             params["redirect_uri"] = redirect_uri
@@ -52,7 +44,7 @@ class Flow:
             f"{AS}/authorize?{urlencode(params)}", scopes=list(scopes),
             credentials={"user": user})
         assert status == 302, headers
-        query = parse_qs(urlsplit(headers["Location"]).query)
+        query = query_params(headers["Location"], keep_blank=False)
         assert "code" in query, headers["Location"]
         return query["code"][0], verifier
 

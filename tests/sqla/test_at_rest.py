@@ -1,9 +1,10 @@
-"""No secret, code or token in clear in any table (RFC 6819 §5.1.4.1.3, checklist CA-08)."""
+"""No secret, code or token in clear in any table (RFC 6819 §5.1.4.1.3; CA-08 of tests/security)."""
 
 from __future__ import annotations
 
-from sqla_models import Base
 from sqlalchemy import select
+
+from tests.helpers.sqla_models import Base
 
 
 def _every_cell(session):

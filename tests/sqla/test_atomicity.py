@@ -10,13 +10,13 @@ import multiprocessing
 import os
 
 import pytest
-from sqla_models import MODELS, AuthorizationCode, Token
-from sqla_support import Flow, call_api
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from flask_oauth_provider.core import Server
 from flask_oauth_provider.sqla import SQLAlchemyStore
+from tests.helpers.sqla_models import MODELS, AuthorizationCode, Token
+from tests.sqla.sqla_support import Flow, call_api
 
 RACERS = 6
 
@@ -130,8 +130,8 @@ def test_racing_refreshes_of_one_rotating_token_issue_exactly_one(test_database,
 
 
 def test_revocation_is_seen_by_a_session_that_does_not_expire_on_commit(db_engine, tables):
-    from sqla_models import User
-    from sqla_support import REDIRECT
+    from tests.helpers.sqla_models import User
+    from tests.sqla.sqla_support import REDIRECT
 
     with Session(db_engine, expire_on_commit=False) as session:
         store = SQLAlchemyStore(session, **MODELS)
@@ -150,8 +150,8 @@ def test_revocation_is_seen_by_a_session_that_does_not_expire_on_commit(db_engin
 
 
 def test_replay_is_detected_by_a_session_that_does_not_expire_on_commit(db_engine, tables):
-    from sqla_models import User
-    from sqla_support import REDIRECT
+    from tests.helpers.sqla_models import User
+    from tests.sqla.sqla_support import REDIRECT
 
     with Session(db_engine, expire_on_commit=False) as session:
         store = SQLAlchemyStore(session, **MODELS)

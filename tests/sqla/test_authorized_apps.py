@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from sqla_models import AuthorizationCode, Token
-from sqla_support import call_api
 from sqlalchemy import func, select
+
+from tests.helpers.sqla_models import AuthorizationCode, Token
+from tests.sqla.sqla_support import call_api
 
 
 def test_authorized_applications_lists_clients_with_live_grants(confidential, public, store,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-from sqla_support import call_api
+from tests.helpers import FORM
+from tests.sqla.sqla_support import call_api
 
 
 def test_protected_call_sets_token_client_user_and_scopes(confidential, server, alice):
@@ -72,7 +73,7 @@ def test_client_cannot_revoke_another_clients_token(confidential, other_confiden
 
 
 def test_public_client_cannot_revoke_another_public_clients_token(public, store, server, alice):
-    from sqla_support import REDIRECT, Flow
+    from tests.sqla.sqla_support import REDIRECT, Flow
 
     client, _ = store.create_client(name="Other native", redirect_uris=[REDIRECT], public=True,
                                     scopes=["profile"])
@@ -117,7 +118,7 @@ def test_introspection_of_another_clients_token_is_inactive(confidential, other_
 
 
 def test_resource_server_may_introspect_any_token(confidential, store, server, alice):
-    from sqla_support import Flow
+    from tests.sqla.sqla_support import Flow
 
     client, secret = store.create_client(name="API", grant_types=["client_credentials"],
                                          resource_server=True)
@@ -149,5 +150,5 @@ def test_public_client_cannot_introspect(public, alice):
     _, response, status = public.server.create_introspect_response(
         "https://as.example/introspect", "POST",
         f"token={body['access_token']}&client_id={public.client_id}",
-        {"Content-Type": "application/x-www-form-urlencoded"})
+        FORM)
     assert status in (400, 401) or json.loads(response) == {"active": False}

@@ -7,10 +7,10 @@ import json
 import pytest
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqla_models import MODELS, User
 
 from flask_oauth_provider import OAuth2Provider
 from flask_oauth_provider.cli import oauth_cli
+from tests.helpers.sqla_models import MODELS, User
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_delete_unknown_client_fails(runner):
 
 
 def _issue_client_credentials_token(app, store, client_id, secret):
-    from sqla_support import Flow
+    from tests.sqla.sqla_support import Flow
 
     with app.app_context():
         server = app.extensions["oauth2_provider"].server

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from sqla_models import AuthorizationCode, Token
-from sqla_support import REDIRECT, REDIRECT2, call_api
 from sqlalchemy import select
+
+from tests.helpers.sqla_models import AuthorizationCode, Token
+from tests.sqla.sqla_support import REDIRECT, REDIRECT2, call_api
 
 
 def test_code_exchange_issues_working_tokens(confidential, server, alice):
@@ -132,11 +133,11 @@ def test_client_id_lookup_is_exact(confidential, store):
 
 
 def test_implicit_grant_token_is_stored_without_refresh_token(store, server, session, alice):
-    from urllib.parse import parse_qs, urlencode, urlsplit
-
-    from sqla_models import Token
+    from urllib.parse import urlencode
 
     from flask_oauth_provider.config import ProviderConfig
+    from tests.helpers import fragment_params
+    from tests.helpers.sqla_models import Token
 
     store.config = ProviderConfig(grant_types=("authorization_code", "implicit"))
     client, _ = store.create_client(name="SPA", redirect_uris=[REDIRECT], public=True,
@@ -147,7 +148,7 @@ def test_implicit_grant_token_is_stored_without_refresh_token(store, server, ses
         "https://as.example/authorize?" + urlencode(params), scopes=["profile"],
         credentials={"user": alice})
     assert status == 302
-    fragment = parse_qs(urlsplit(headers["Location"]).fragment)
+    fragment = fragment_params(headers["Location"])
     assert "refresh_token" not in fragment
     assert call_api(server, fragment["access_token"][0])[0] is True
     row = session.scalars(select(Token)).one()

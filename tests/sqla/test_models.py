@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Optional
 
 import pytest
-from sqla_models import AuthorizationCode, Client, Token
-from sqla_support import REDIRECT, Flow, call_api
 from sqlalchemy import ForeignKey, Integer, String, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,6 +15,8 @@ from flask_oauth_provider.sqla import (
     SQLAlchemyStore,
     TokenMixin,
 )
+from tests.helpers.sqla_models import AuthorizationCode, Client, Token
+from tests.sqla.sqla_support import REDIRECT, Flow, call_api
 
 
 def _indexed_columns(model):
@@ -114,8 +114,9 @@ def test_alembic_autogenerate_renders_the_tables_without_importing_this_package(
     pytest.importorskip("alembic")
     from alembic.autogenerate import produce_migrations, render_python_code
     from alembic.migration import MigrationContext
-    from sqla_models import Base
     from sqlalchemy import create_engine
+
+    from tests.helpers.sqla_models import Base
 
     engine = create_engine("sqlite://")  # an empty database: every table is new
     with engine.connect() as conn:

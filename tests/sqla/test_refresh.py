@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime
 
-from sqla_models import Token
-from sqla_support import call_api
 from sqlalchemy import select
 
 from flask_oauth_provider.config import ProviderConfig
+from tests.helpers.sqla_models import Token
+from tests.sqla.sqla_support import call_api
 
 
 def test_refresh_issues_a_new_access_token(confidential, server, alice):

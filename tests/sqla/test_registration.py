@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqla_models import Client
 from sqlalchemy import func, select
 
 from flask_oauth_provider.config import ProviderConfig
 from flask_oauth_provider.sqla import check_redirect_uri
+from tests.helpers.sqla_models import Client
 
 ACCEPTED = [
     "https://client.example/cb",
@@ -112,7 +112,7 @@ def test_client_may_belong_to_a_user(store, alice):
 
 
 def test_delete_client_removes_its_codes_and_tokens(store, confidential, session, alice):
-    from sqla_models import AuthorizationCode, Token
+    from tests.helpers.sqla_models import AuthorizationCode, Token
 
     confidential.login(alice)
     confidential.authorize(alice)

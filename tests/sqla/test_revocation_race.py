@@ -9,13 +9,13 @@ from __future__ import annotations
 import threading
 import time
 
-from sqla_models import MODELS
-from sqla_support import call_api
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from flask_oauth_provider.core import Server
 from flask_oauth_provider.sqla import SQLAlchemyStore
+from tests.helpers.sqla_models import MODELS
+from tests.sqla.sqla_support import call_api
 
 
 def _wait_until_blocked(engine, timeout: float = 5.0) -> None:

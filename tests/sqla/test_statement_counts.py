@@ -7,9 +7,8 @@ SELECT, token+user SELECT, conditional UPDATE, token INSERT).
 
 from __future__ import annotations
 
-from sqla_support import call_api
-
 from flask_oauth_provider.config import ProviderConfig
+from tests.sqla.sqla_support import call_api
 
 
 def test_protected_call_costs_one_statement(confidential, server, alice, statements):

@@ -25,6 +25,8 @@ from typing import Any, Callable, Dict, Iterable, Optional, TypeVar
 
 from .. import errors
 from ..client_auth import bind_authenticated_client
+from ..request import Request
+from ..signals import CLIENT_AUTHENTICATED, SendSignal, no_signal
 
 log = logging.getLogger("flask_oauth_provider.core.endpoints")
 
@@ -75,7 +77,7 @@ def unavailable_response() -> tuple:
     return json_headers(), UNAVAILABLE_BODY, 503
 
 
-def parse_error_description(request: Any) -> str:
+def parse_error_description(request: Request) -> str:
     """A fixed, client-safe description for a request with a ``parse_error``.
 
     The Request's own text may quote the offending input, which is not echoed back
@@ -86,7 +88,7 @@ def parse_error_description(request: Any) -> str:
     return "Unable to parse the request body"
 
 
-def get_parse_error(request: Any) -> Optional[str]:
+def get_parse_error(request: Request) -> Optional[str]:
     """``request.parse_error`` without tripping over a Request that lacks it."""
     try:
         value = request.parse_error
@@ -97,6 +99,9 @@ def get_parse_error(request: Any) -> Optional[str]:
 
 class BaseEndpoint:
     """State and request checks shared by all endpoints (oauthlib's names)."""
+
+    #: ``send_signal(name, request)``: the server's signal hook (``core.signals``).
+    send_signal: SendSignal = staticmethod(no_signal)
 
     def __init__(self) -> None:
         self._available = True
@@ -197,6 +202,7 @@ class BaseEndpoint:
         elif not validator.authenticate_client_id(request.client_id, request):
             log.debug("Client identification failed at %s.", type(self).__name__)
             raise errors.InvalidClientError(request=request)
+        self.send_signal(CLIENT_AUTHENTICATED, request)
         bind_authenticated_client(request)
 
     def _raise_on_unsupported_token(self, request) -> None:
@@ -227,7 +233,7 @@ class TokenManagementEndpoint(BaseEndpoint):
         self.request_validator = request_validator
         self.supported_token_types = tuple(supported_token_types or self.valid_token_types)
 
-    def _validate_token_management_request(self, request: Any) -> None:
+    def _validate_token_management_request(self, request: Request) -> None:
         """POST only, no URI query, a parseable form body, ``token`` present, the client
         authenticated, and a supported ``token_type_hint`` (RFC 7009 §2.1, §2.2.1;
         RFC 7662 §2.1)."""

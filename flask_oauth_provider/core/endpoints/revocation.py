@@ -7,6 +7,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from .. import errors
 from ..request import Request
+from ..signals import TOKEN_REVOKED
 from .base import TokenManagementEndpoint, catch_errors_and_unavailability, error_response
 
 log = logging.getLogger("flask_oauth_provider.core.endpoints")
@@ -45,6 +46,7 @@ class RevocationEndpoint(TokenManagementEndpoint):
             log.debug("Revocation request refused: %s.", e.error)
             return error_response(e)
         self.request_validator.revoke_token(request.token, request.token_type_hint, request)
+        self.send_signal(TOKEN_REVOKED, request)
         return {}, "", 200
 
     def validate_revocation_request(self, request: Request) -> None:

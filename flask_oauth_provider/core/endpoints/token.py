@@ -15,6 +15,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from .. import errors
 from ..request import Request
+from ..signals import TOKEN_ISSUED
 from ..utils import scope_to_list
 from .base import BaseEndpoint, catch_errors_and_unavailability, error_response, json_headers
 
@@ -94,6 +95,8 @@ class TokenEndpoint(BaseEndpoint):
                   type(handler).__name__)
         response_headers, response_body, status = handler.create_token_response(
             request, self.default_token_type)
+        if status == 200:
+            self.send_signal(TOKEN_ISSUED, request)
         # RFC 6749 §5.1 / §5.2: JSON, "Cache-Control: no-store", "Pragma: no-cache"
         # on every answer, whatever the grant put there.
         return json_headers(response_headers), response_body, status

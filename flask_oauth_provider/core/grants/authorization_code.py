@@ -7,6 +7,7 @@ import logging
 from typing import Any, Optional
 
 from .. import errors
+from ..request import Request
 from ..utils import (
     generate_token,
     is_valid_code_challenge,
@@ -62,7 +63,7 @@ class AuthorizationCodeGrant(GrantTypeBase):
 
     # -- authorization endpoint -------------------------------------------------------
 
-    def create_authorization_code(self, request: Any) -> dict:
+    def create_authorization_code(self, request: Request) -> dict:
         """A new code, with the request's ``state`` (RFC 6749 §4.1.2).
 
         The code comes from ``secrets`` and carries at least 256 bits (RFC 6749
@@ -73,7 +74,7 @@ class AuthorizationCodeGrant(GrantTypeBase):
             grant["state"] = request.state
         return grant
 
-    def create_authorization_response(self, request: Any, token_handler: Any) -> TokenResponse:
+    def create_authorization_response(self, request: Request, token_handler: Any) -> TokenResponse:
         """Issue a code by redirecting to the client (RFC 6749 §4.1.2).
 
         Fatal errors (client_id or redirect URI missing, unknown or mismatching) are
@@ -102,7 +103,7 @@ class AuthorizationCodeGrant(GrantTypeBase):
         self.request_validator.save_authorization_code(request.client_id, grant, request)
         return self.prepare_authorization_response(request, grant, {}, None, 302)
 
-    def validate_authorization_request(self, request: Any) -> tuple:
+    def validate_authorization_request(self, request: Request) -> tuple:
         """Check an authorization request; return ``(scopes, request_info)``.
 
         RFC 6749 §4.1.1 (parameters), §3.1.2 (redirect URI), §3.3 (scope);
@@ -155,7 +156,7 @@ class AuthorizationCodeGrant(GrantTypeBase):
             request_info.update(validator(request) or {})
         return request.scopes, request_info
 
-    def _validate_code_challenge(self, request: Any, request_info: dict) -> None:
+    def _validate_code_challenge(self, request: Request, request_info: dict) -> None:
         """PKCE checks of the authorization request.
 
         RFC 7636 §4.4.1: a server that requires PKCE answers a request without
@@ -191,7 +192,7 @@ class AuthorizationCodeGrant(GrantTypeBase):
 
     # -- token endpoint -----------------------------------------------------------------
 
-    def create_token_response(self, request: Any, token_handler: Any) -> TokenResponse:
+    def create_token_response(self, request: Request, token_handler: Any) -> TokenResponse:
         """Exchange a code for a token (RFC 6749 §4.1.3, §4.1.4).
 
         Success: 200 with the RFC 6749 §5.1 JSON token; errors: the §5.2 JSON body
@@ -216,7 +217,7 @@ class AuthorizationCodeGrant(GrantTypeBase):
         log.debug("Issued a token to client %r for a code.", request.client_id)
         return headers, json.dumps(token), 200
 
-    def validate_token_request(self, request: Any) -> None:
+    def validate_token_request(self, request: Request) -> None:
         """Check an access token request (RFC 6749 §4.1.3); raise an OAuth2Error if bad."""
         # RFC 6749 §4.1.3: grant_type REQUIRED, value "authorization_code".
         if request.grant_type != "authorization_code":
@@ -244,7 +245,7 @@ class AuthorizationCodeGrant(GrantTypeBase):
         for validator in self.custom_validators.post_token:
             validator(request)
 
-    def _validate_code_verifier(self, request: Any) -> None:
+    def _validate_code_verifier(self, request: Request) -> None:
         """PKCE checks of the token request.
 
         RFC 7636 §4.5/§4.6: the server recomputes the challenge from
@@ -291,7 +292,7 @@ class AuthorizationCodeGrant(GrantTypeBase):
                 request=request,
             )
 
-    def _confirm_redirect_uri(self, request: Any) -> None:
+    def _confirm_redirect_uri(self, request: Request) -> None:
         """The redirect URI of the token request must be the one bound to the code.
 
         RFC 6749 §4.1.3: ``redirect_uri`` is "REQUIRED, if the "redirect_uri"

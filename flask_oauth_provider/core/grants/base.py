@@ -1,9 +1,9 @@
 """What every grant type shares: hooks, modifiers, client authentication, redirects.
 
-The grant classes in this package follow the flow graph of the seed document
-(``creating-a-provider.txt``) call for call; the helpers here are the pieces of that
-graph that several grants draw in the same way (client authentication, redirect URI
-handling, scope defaults, the shape of a token endpoint response).
+The grant classes in this package call the validator in oauthlib's order, call for call
+(each grant's docstring lists it); the helpers here are the steps that several grants
+take in the same way (client authentication, redirect URI handling, scope defaults,
+the shape of a token endpoint response).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .. import errors
 from ..client_auth import bind_authenticated_client
+from ..request import Request
+from ..signals import CLIENT_AUTHENTICATED, SendSignal, no_signal
 from ..utils import add_params_to_uri, is_absolute_uri, is_secure_transport, scope_to_list
 from ..validator import RequestValidator
 
@@ -79,6 +81,8 @@ class GrantTypeBase:
     default_response_mode = "fragment"
     refresh_token = True
     response_types: list = ["code"]  # copied per instance in __init__
+    #: ``send_signal(name, request)``: the server's signal hook (``core.signals``).
+    send_signal: SendSignal = staticmethod(no_signal)
 
     def __init__(self, request_validator: Optional[RequestValidator] = None, **kwargs: Any) -> None:
         self.request_validator = request_validator or RequestValidator()
@@ -129,17 +133,17 @@ class GrantTypeBase:
 
     # -- entry points -------------------------------------------------------------------
 
-    def create_authorization_response(self, request: Any, token_handler: Any) -> TokenResponse:
+    def create_authorization_response(self, request: Request, token_handler: Any) -> TokenResponse:
         """Answer an authorization request: ``(headers, body, status)``."""
         raise NotImplementedError("Subclasses must implement this method.")
 
-    def create_token_response(self, request: Any, token_handler: Any) -> TokenResponse:
+    def create_token_response(self, request: Request, token_handler: Any) -> TokenResponse:
         """Answer a token request: ``(headers, body, status)``."""
         raise NotImplementedError("Subclasses must implement this method.")
 
     # -- shared checks ------------------------------------------------------------------
 
-    def add_token(self, token: dict, token_handler: Any, request: Any) -> dict:
+    def add_token(self, token: dict, token_handler: Any, request: Request) -> dict:
         """Add an access token to an authorization response of a hybrid response type."""
         if request.response_type not in (
             "token",
@@ -151,7 +155,7 @@ class GrantTypeBase:
         token.update(token_handler.create_token(request, refresh_token=False))
         return token
 
-    def validate_grant_type(self, request: Any) -> None:
+    def validate_grant_type(self, request: Request) -> None:
         """Refuse a grant type the client may not use.
 
         RFC 6749 §5.2: ``unauthorized_client`` - "The authenticated client is not
@@ -164,7 +168,7 @@ class GrantTypeBase:
             log.debug("Client %r may not use grant type %r.", request.client_id, request.grant_type)
             raise errors.UnauthorizedClientError(request=request)
 
-    def validate_scopes(self, request: Any) -> None:
+    def validate_scopes(self, request: Request) -> None:
         """Fill ``request.scopes`` (requested, else the client's defaults) and check them.
 
         RFC 6749 §3.3: "If the client omits the scope parameter when requesting
@@ -181,8 +185,8 @@ class GrantTypeBase:
         ):
             raise errors.InvalidScopeError(request=request)
 
-    def validate_client_authentication(self, request: Any) -> None:
-        """Authenticate the client at the token endpoint, as the seed's graph draws it.
+    def validate_client_authentication(self, request: Request) -> None:
+        """Authenticate the client at the token endpoint (RFC 6749 §3.2.1, §2.3).
 
         ``client_authentication_required(request)`` decides: if true,
         ``authenticate_client(request)`` (RFC 6749 §3.2.1: "Confidential clients or
@@ -200,22 +204,24 @@ class GrantTypeBase:
         else:
             self.validate_client_public(request)
 
-    def validate_client_confidential(self, request: Any) -> None:
+    def validate_client_confidential(self, request: Request) -> None:
         """``authenticate_client(request)``, or ``invalid_client`` (RFC 6749 §5.2)."""
         if not self.request_validator.authenticate_client(request):
             log.debug("Client authentication failed for client %r.", request.client_id)
             raise errors.InvalidClientError(request=request)
+        self.send_signal(CLIENT_AUTHENTICATED, request)
         bind_authenticated_client(request, "authenticate_client")
 
-    def validate_client_public(self, request: Any) -> None:
+    def validate_client_public(self, request: Request) -> None:
         """``authenticate_client_id(client_id, request)``, or ``invalid_client``."""
         if not self.request_validator.authenticate_client_id(request.client_id, request):
             log.debug("Unknown or unusable public client %r.", request.client_id)
             raise errors.InvalidClientError(request=request)
+        self.send_signal(CLIENT_AUTHENTICATED, request)
         bind_authenticated_client(request, "authenticate_client_id")
 
     def _check_duplicate_params(
-        self, request: Any, params: Iterable[str], fatal: bool = False
+        self, request: Request, params: Iterable[str], fatal: bool = False
     ) -> None:
         """Refuse a request that repeats one of ``params``.
 
@@ -235,7 +241,7 @@ class GrantTypeBase:
             if param in duplicates:
                 raise error_class(description=f"Duplicate {param} parameter.", request=request)
 
-    def _handle_redirects(self, request: Any) -> None:
+    def _handle_redirects(self, request: Request) -> None:
         """Validate the redirect URI of an authorization request, or use the default.
 
         RFC 6749 §3.1.2: the redirection URI "MUST be an absolute URI" and "MUST NOT
@@ -263,7 +269,7 @@ class GrantTypeBase:
                 raise errors.InvalidRedirectURIError(request=request)
 
     def prepare_authorization_response(
-        self, request: Any, token: dict, headers: dict, body: Any, status: int
+        self, request: Request, token: dict, headers: dict, body: Any, status: int
     ) -> TokenResponse:
         """Put ``token`` into the redirect URI, in the query or in the fragment.
 
@@ -317,7 +323,7 @@ class GrantTypeBase:
         return headers, error.json, error.status_code
 
     def _error_redirect(
-        self, request: Any, error: errors.OAuth2Error, fragment: bool
+        self, request: Request, error: errors.OAuth2Error, fragment: bool
     ) -> TokenResponse:
         """Send a non-fatal authorization error back to the validated redirect URI.
 
@@ -328,7 +334,7 @@ class GrantTypeBase:
         location = add_params_to_uri(request.redirect_uri, error.twotuples, fragment=fragment)
         return {"Location": location}, None, 302
 
-    def _create_cors_headers(self, request: Any) -> Headers:
+    def _create_cors_headers(self, request: Request) -> Headers:
         """``Access-Control-Allow-Origin`` for an allowed https ``Origin``, else nothing."""
         if "origin" not in request.headers:
             return {}

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from .. import errors
+from ..request import Request
 from .base import GrantTypeBase, TokenResponse
 
 log = logging.getLogger("flask_oauth_provider.core.grants")
@@ -25,7 +26,7 @@ class ClientCredentialsGrant(GrantTypeBase):
     ``save_token``.
     """
 
-    def create_token_response(self, request: Any, token_handler: Any) -> TokenResponse:
+    def create_token_response(self, request: Request, token_handler: Any) -> TokenResponse:
         """Issue a token to the authenticated client (RFC 6749 §4.4.3).
 
         Success: 200 with the §5.1 JSON token; errors: the §5.2 JSON body.
@@ -44,7 +45,7 @@ class ClientCredentialsGrant(GrantTypeBase):
         log.debug("Issued a client credentials token to client %r.", request.client_id)
         return headers, json.dumps(token), 200
 
-    def validate_token_request(self, request: Any) -> None:
+    def validate_token_request(self, request: Request) -> None:
         """Check the request (RFC 6749 §4.4.2); raise an OAuth2Error if bad."""
         for validator in self.custom_validators.pre_token:
             validator(request)

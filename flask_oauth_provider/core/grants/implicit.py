@@ -6,6 +6,7 @@ import logging
 from typing import Any, Optional
 
 from .. import errors
+from ..request import Request
 from .base import GrantTypeBase, TokenResponse
 
 log = logging.getLogger("flask_oauth_provider.core.grants")
@@ -26,11 +27,11 @@ class ImplicitGrant(GrantTypeBase):
     response_types = ["token"]  # copied per instance in GrantTypeBase.__init__
     grant_allows_refresh_token = False
 
-    def create_authorization_response(self, request: Any, token_handler: Any) -> TokenResponse:
+    def create_authorization_response(self, request: Request, token_handler: Any) -> TokenResponse:
         """Same as :meth:`create_token_response`: the token is the authorization response."""
         return self.create_token_response(request, token_handler)
 
-    def create_token_response(self, request: Any, token_handler: Any) -> TokenResponse:
+    def create_token_response(self, request: Request, token_handler: Any) -> TokenResponse:
         """Redirect to the client with the access token in the fragment (RFC 6749 §4.2.2).
 
         Fatal errors (client or redirect URI) are raised, never redirected
@@ -58,7 +59,7 @@ class ImplicitGrant(GrantTypeBase):
         return self.prepare_authorization_response(request, token, {}, None, 302)
 
     def prepare_authorization_response(
-        self, request: Any, token: dict, headers: dict, body: Any, status: int
+        self, request: Request, token: dict, headers: dict, body: Any, status: int
     ) -> TokenResponse:
         """Always use the fragment for the implicit grant.
 
@@ -70,11 +71,11 @@ class ImplicitGrant(GrantTypeBase):
         request.response_mode = "fragment"
         return super().prepare_authorization_response(request, token, headers, body, status)
 
-    def validate_authorization_request(self, request: Any) -> tuple:
+    def validate_authorization_request(self, request: Request) -> tuple:
         """Check an implicit authorization request; return ``(scopes, request_info)``."""
         return self.validate_token_request(request)
 
-    def validate_token_request(self, request: Any) -> tuple:
+    def validate_token_request(self, request: Request) -> tuple:
         """Check the request (RFC 6749 §4.2.1); return ``(scopes, request_info)``."""
         # Fatal checks: nothing may be redirected before client and redirect URI are
         # known good (RFC 6749 §4.2.2.1).
@@ -116,7 +117,7 @@ class ImplicitGrant(GrantTypeBase):
         return request.scopes, request_info
 
     def _run_custom_validators(
-        self, request: Any, validators: Any, request_info: Optional[dict] = None
+        self, request: Request, validators: Any, request_info: Optional[dict] = None
     ) -> dict:
         info = dict(request_info or {})
         for validator in validators:

@@ -7,6 +7,7 @@ import logging
 from typing import Any, Optional
 
 from .. import errors
+from ..request import Request
 from ..utils import scope_to_list
 from ..validator import RequestValidator
 from .base import GrantTypeBase, TokenResponse
@@ -42,7 +43,7 @@ class RefreshTokenGrant(GrantTypeBase):
             request_validator, issue_new_refresh_tokens=issue_new_refresh_tokens, **kwargs
         )
 
-    def create_token_response(self, request: Any, token_handler: Any) -> TokenResponse:
+    def create_token_response(self, request: Request, token_handler: Any) -> TokenResponse:
         """Issue a new access token for a refresh token (RFC 6749 §6).
 
         Success: 200 with the §5.1 JSON token; errors: the §5.2 JSON body.
@@ -62,7 +63,7 @@ class RefreshTokenGrant(GrantTypeBase):
         log.debug("Issued a refreshed token to client %r.", request.client_id)
         return headers, json.dumps(token), 200
 
-    def validate_token_request(self, request: Any) -> None:
+    def validate_token_request(self, request: Request) -> None:
         """Check the request (RFC 6749 §6); raise an OAuth2Error if bad.
 
         §6: the server MUST "require client authentication for confidential clients",

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from .. import errors
+from ..request import Request
 from .base import GrantTypeBase, TokenResponse
 
 log = logging.getLogger("flask_oauth_provider.core.grants")
@@ -24,7 +25,7 @@ class ResourceOwnerPasswordCredentialsGrant(GrantTypeBase):
     oauthlib does for this grant) and ``save_token``.
     """
 
-    def create_token_response(self, request: Any, token_handler: Any) -> TokenResponse:
+    def create_token_response(self, request: Request, token_handler: Any) -> TokenResponse:
         """Issue a token for the resource owner's credentials (RFC 6749 §4.3.3).
 
         Success: 200 with the §5.1 JSON token; errors: the §5.2 JSON body.
@@ -43,7 +44,7 @@ class ResourceOwnerPasswordCredentialsGrant(GrantTypeBase):
         log.debug("Issued a token to client %r for a password grant.", request.client_id)
         return headers, json.dumps(token), 200
 
-    def validate_token_request(self, request: Any) -> None:
+    def validate_token_request(self, request: Request) -> None:
         """Check the request (RFC 6749 §4.3.2); raise an OAuth2Error if bad.
 
         §4.3.2: ``grant_type``, ``username`` and ``password`` are REQUIRED; the server

@@ -8,16 +8,13 @@ import pytest
 
 from flask_oauth_provider.core import errors
 from flask_oauth_provider.core.servers import Server
+from tests.helpers import bearer
 
 
 @pytest.fixture
 def issued(validator):
     validator.add_token("at-1", client_id="conf", scopes=("read", "profile"))
     return "at-1"
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_valid_header_token_is_accepted(server, validator, kit, issued):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from grant_support import RecordingValidator
+
+from tests.core.grants.grant_support import RecordingValidator
 
 
 @pytest.fixture

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from flask_oauth_provider.core.request import Request
 from flask_oauth_provider.core.tokens import BearerToken
 from flask_oauth_provider.core.utils import scope_to_list
 from flask_oauth_provider.core.validator import RequestValidator
+from tests.helpers import FORM, split_location
 
 AUTHORIZE_URI = "https://as.example/authorize"
 TOKEN_URI = "https://as.example/token"
 REDIRECT_URI = "https://client.example/cb"
 CLIENT_ID = "client1"
 
-# RFC 7636 Appendix B.
-APPENDIX_B_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-APPENDIX_B_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
 class Client:
@@ -211,7 +209,7 @@ def token_request(
     body: dict | list, headers: dict | None = None, credentials: dict | None = None
 ) -> Request:
     """A token request as the token endpoint hands it to a grant."""
-    all_headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    all_headers = dict(FORM)
     all_headers.update(headers or {})
     request = Request(TOKEN_URI, "POST", urlencode(body), all_headers)
     request.scopes = scope_to_list(request.scope)
@@ -229,11 +227,7 @@ def bearer(validator: RequestValidator) -> BearerToken:
 
 def location_params(headers: dict) -> tuple[str, dict, dict]:
     """(uri without query/fragment, query params, fragment params) of a Location."""
-    parts = urlsplit(headers["Location"])
-    base = f"{parts.scheme}://{parts.netloc}{parts.path}"
-    query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-    fragment = {k: v[0] for k, v in parse_qs(parts.fragment, keep_blank_values=True).items()}
-    return base, query, fragment
+    return split_location(headers["Location"])
 
 
 def body(response: tuple) -> dict:

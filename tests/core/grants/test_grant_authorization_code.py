@@ -1,4 +1,6 @@
-"""AuthorizationCodeGrant: the seed graph's green (authorize) and dark green (token) flows."""
+"""AuthorizationCodeGrant (RFC 6749 §4.1, RFC 7636): the authorization request and the token
+request, in the validator call order documented in
+``flask_oauth_provider/core/grants/authorization_code.py``."""
 
 from __future__ import annotations
 
@@ -6,9 +8,11 @@ import hmac
 from unittest import mock
 
 import pytest
-from grant_support import (
-    APPENDIX_B_CHALLENGE,
-    APPENDIX_B_VERIFIER,
+
+from flask_oauth_provider.core import errors
+from flask_oauth_provider.core.grants import AuthorizationCodeGrant
+from flask_oauth_provider.core.request import Request
+from tests.core.grants.grant_support import (
     AUTHORIZE_URI,
     CLIENT_ID,
     REDIRECT_URI,
@@ -20,11 +24,7 @@ from grant_support import (
     location_params,
     token_request,
 )
-
-from flask_oauth_provider.core import errors
-from flask_oauth_provider.core.grants import AuthorizationCodeGrant
-from flask_oauth_provider.core.request import Request
-from flask_oauth_provider.core.utils import pkce_s256
+from tests.helpers import RFC7636_CHALLENGE, RFC7636_VERIFIER, s256
 
 JSON_HEADERS = {
     "Content-Type": "application/json",
@@ -249,7 +249,7 @@ def test_duplicate_authorization_parameter_is_fatal(validator, param):
 @pytest.mark.parametrize("param", ["code_challenge", "code_challenge_method"])
 def test_duplicate_pkce_parameter_is_redirected_as_invalid_request(validator, param):
     grant = AuthorizationCodeGrant(validator)
-    pkce = {"code_challenge": APPENDIX_B_CHALLENGE, "code_challenge_method": "S256"}
+    pkce = {"code_challenge": RFC7636_CHALLENGE, "code_challenge_method": "S256"}
     pairs = code_request(**pkce).uri_query_params + [(param, pkce[param])]
     request = authorization_request(pairs)
     query = redirected_error(grant.create_authorization_response(request, bearer(validator)))
@@ -401,15 +401,15 @@ def test_pkce_required_without_challenge_is_invalid_request():
 
 def test_s256_challenge_is_put_into_request_info(validator):
     grant = AuthorizationCodeGrant(validator)
-    request = code_request(code_challenge=APPENDIX_B_CHALLENGE, code_challenge_method="S256")
+    request = code_request(code_challenge=RFC7636_CHALLENGE, code_challenge_method="S256")
     _, info = grant.validate_authorization_request(request)
-    assert info["code_challenge"] == APPENDIX_B_CHALLENGE
+    assert info["code_challenge"] == RFC7636_CHALLENGE
     assert info["code_challenge_method"] == "S256"
 
 
 def test_plain_method_is_refused_by_default(validator):
     grant = AuthorizationCodeGrant(validator)
-    request = code_request(code_challenge=APPENDIX_B_VERIFIER, code_challenge_method="plain")
+    request = code_request(code_challenge=RFC7636_VERIFIER, code_challenge_method="plain")
     query = redirected_error(grant.create_authorization_response(request, bearer(validator)))
     assert query["error"] == "invalid_request"
     assert query["error_description"] == "Transform algorithm not supported."
@@ -418,14 +418,14 @@ def test_plain_method_is_refused_by_default(validator):
 def test_challenge_without_method_means_plain_and_is_refused_by_default(validator):
     """RFC 7636 §4.3: code_challenge_method defaults to plain."""
     grant = AuthorizationCodeGrant(validator)
-    request = code_request(code_challenge=APPENDIX_B_CHALLENGE)
+    request = code_request(code_challenge=RFC7636_CHALLENGE)
     query = redirected_error(grant.create_authorization_response(request, bearer(validator)))
     assert query["error_description"] == "Transform algorithm not supported."
 
 
 def test_challenge_without_method_is_plain_when_plain_is_enabled(validator):
     grant = AuthorizationCodeGrant(validator, pkce_plain=True)
-    request = code_request(code_challenge=APPENDIX_B_VERIFIER)
+    request = code_request(code_challenge=RFC7636_VERIFIER)
     _, info = grant.validate_authorization_request(request)
     assert info["code_challenge_method"] == "plain"
     assert request.code_challenge_method == "plain"
@@ -433,7 +433,7 @@ def test_challenge_without_method_is_plain_when_plain_is_enabled(validator):
 
 def test_unknown_challenge_method_is_refused_even_with_plain_enabled(validator):
     grant = AuthorizationCodeGrant(validator, pkce_plain=True)
-    request = code_request(code_challenge=APPENDIX_B_CHALLENGE, code_challenge_method="S512")
+    request = code_request(code_challenge=RFC7636_CHALLENGE, code_challenge_method="S512")
     query = redirected_error(grant.create_authorization_response(request, bearer(validator)))
     assert query["error_description"] == "Transform algorithm not supported."
 
@@ -463,18 +463,18 @@ def test_empty_challenge_is_ignored_when_pkce_is_optional(validator):
 
 def test_challenge_is_available_to_save_authorization_code(validator):
     grant = AuthorizationCodeGrant(validator)
-    request = code_request(code_challenge=APPENDIX_B_CHALLENGE, code_challenge_method="S256")
+    request = code_request(code_challenge=RFC7636_CHALLENGE, code_challenge_method="S256")
     grant.create_authorization_response(request, bearer(validator))
     saved_request = validator.args["save_authorization_code"][2]
-    assert saved_request.code_challenge == APPENDIX_B_CHALLENGE
+    assert saved_request.code_challenge == RFC7636_CHALLENGE
     assert saved_request.code_challenge_method == "S256"
 
 
 def test_challenge_does_not_appear_in_the_redirect(validator):
     grant = AuthorizationCodeGrant(validator)
-    request = code_request(code_challenge=APPENDIX_B_CHALLENGE, code_challenge_method="S256")
+    request = code_request(code_challenge=RFC7636_CHALLENGE, code_challenge_method="S256")
     headers, _, _ = grant.create_authorization_response(request, bearer(validator))
-    assert APPENDIX_B_CHALLENGE not in headers["Location"]
+    assert RFC7636_CHALLENGE not in headers["Location"]
 
 
 # --------------------------------------------------------------------- token request
@@ -781,7 +781,7 @@ def test_no_cors_header_for_origin_the_validator_refuses():
 # ----------------------------------------------------------------------- PKCE at token
 
 
-def pkce_validator(challenge=APPENDIX_B_CHALLENGE, method="S256", **returns):
+def pkce_validator(challenge=RFC7636_CHALLENGE, method="S256", **returns):
     return RecordingValidator(
         get_code_challenge=challenge, get_code_challenge_method=method, **returns
     )
@@ -790,7 +790,7 @@ def pkce_validator(challenge=APPENDIX_B_CHALLENGE, method="S256", **returns):
 def test_rfc7636_appendix_b_vector_through_the_code_grant():
     validator = RecordingValidator()
     grant = AuthorizationCodeGrant(validator)
-    authorize = code_request(code_challenge=APPENDIX_B_CHALLENGE, code_challenge_method="S256")
+    authorize = code_request(code_challenge=RFC7636_CHALLENGE, code_challenge_method="S256")
     headers, _, _ = grant.create_authorization_response(authorize, bearer(validator))
     code = location_params(headers)[1]["code"]
     stored = validator.args["save_authorization_code"][2]
@@ -798,7 +798,7 @@ def test_rfc7636_appendix_b_vector_through_the_code_grant():
     validator = pkce_validator(stored.code_challenge, stored.code_challenge_method)
     grant = AuthorizationCodeGrant(validator)
     response = grant.create_token_response(
-        exchange_request(code=code, code_verifier=APPENDIX_B_VERIFIER), bearer(validator)
+        exchange_request(code=code, code_verifier=RFC7636_VERIFIER), bearer(validator)
     )
     assert response[2] == 200
     assert body(response)["access_token"] == "access-token-1"
@@ -807,7 +807,7 @@ def test_rfc7636_appendix_b_vector_through_the_code_grant():
 
 def test_s256_verifier_at_lower_length_boundary_is_accepted():
     verifier = "a" * 43
-    validator = pkce_validator(pkce_s256(verifier))
+    validator = pkce_validator(s256(verifier))
     grant = AuthorizationCodeGrant(validator)
     response = grant.create_token_response(
         exchange_request(code_verifier=verifier), bearer(validator)
@@ -854,14 +854,14 @@ def test_challenge_sent_as_verifier_is_invalid_grant():
     validator = pkce_validator()
     grant = AuthorizationCodeGrant(validator)
     response = grant.create_token_response(
-        exchange_request(code_verifier=APPENDIX_B_CHALLENGE), bearer(validator)
+        exchange_request(code_verifier=RFC7636_CHALLENGE), bearer(validator)
     )
     assert body(response)["error"] == "invalid_grant"
 
 
 @pytest.mark.parametrize("verifier", ["abc", "a" * 42, "a" * 129, "a" * 42 + "/"])
 def test_malformed_verifier_is_invalid_grant(verifier):
-    validator = pkce_validator(challenge=pkce_s256(verifier))
+    validator = pkce_validator(challenge=s256(verifier))
     grant = AuthorizationCodeGrant(validator)
     response = grant.create_token_response(
         exchange_request(code_verifier=verifier), bearer(validator)
@@ -873,7 +873,7 @@ def test_stored_challenge_without_method_is_invalid_grant():
     validator = pkce_validator(method=None)
     grant = AuthorizationCodeGrant(validator)
     response = grant.create_token_response(
-        exchange_request(code_verifier=APPENDIX_B_VERIFIER), bearer(validator)
+        exchange_request(code_verifier=RFC7636_VERIFIER), bearer(validator)
     )
     assert body(response) == {
         "error": "invalid_grant",
@@ -885,26 +885,26 @@ def test_stored_unknown_method_is_server_error_without_detail():
     validator = pkce_validator(method="S512")
     grant = AuthorizationCodeGrant(validator)
     response = grant.create_token_response(
-        exchange_request(code_verifier=APPENDIX_B_VERIFIER), bearer(validator)
+        exchange_request(code_verifier=RFC7636_VERIFIER), bearer(validator)
     )
     assert response[2] == 500
     assert body(response) == {"error": "server_error"}
 
 
 def test_stored_plain_method_is_refused_when_plain_is_disabled():
-    validator = pkce_validator(challenge=APPENDIX_B_VERIFIER, method="plain")
+    validator = pkce_validator(challenge=RFC7636_VERIFIER, method="plain")
     grant = AuthorizationCodeGrant(validator)
     response = grant.create_token_response(
-        exchange_request(code_verifier=APPENDIX_B_VERIFIER), bearer(validator)
+        exchange_request(code_verifier=RFC7636_VERIFIER), bearer(validator)
     )
     assert body(response)["error"] == "invalid_grant"
 
 
 def test_plain_verifier_is_accepted_when_plain_is_enabled():
-    validator = pkce_validator(challenge=APPENDIX_B_VERIFIER, method="plain")
+    validator = pkce_validator(challenge=RFC7636_VERIFIER, method="plain")
     grant = AuthorizationCodeGrant(validator, pkce_plain=True)
     response = grant.create_token_response(
-        exchange_request(code_verifier=APPENDIX_B_VERIFIER), bearer(validator)
+        exchange_request(code_verifier=RFC7636_VERIFIER), bearer(validator)
     )
     assert response[2] == 200
 
@@ -914,7 +914,7 @@ def test_verifier_is_compared_in_constant_time():
     grant = AuthorizationCodeGrant(validator)
     with mock.patch("hmac.compare_digest", wraps=hmac.compare_digest) as compare:
         grant.create_token_response(
-            exchange_request(code_verifier=APPENDIX_B_VERIFIER), bearer(validator)
+            exchange_request(code_verifier=RFC7636_VERIFIER), bearer(validator)
         )
     assert compare.called
 
@@ -931,7 +931,7 @@ def test_pkce_required_but_no_challenge_stored_is_invalid_grant():
     validator = RecordingValidator(is_pkce_required=True)
     grant = AuthorizationCodeGrant(validator)
     response = grant.create_token_response(
-        exchange_request(code_verifier=APPENDIX_B_VERIFIER), bearer(validator)
+        exchange_request(code_verifier=RFC7636_VERIFIER), bearer(validator)
     )
     assert body(response) == {"error": "invalid_grant", "error_description": "Challenge not found"}
 
@@ -940,7 +940,7 @@ def test_verifier_for_code_issued_without_challenge_is_refused(validator):
     """RFC 9700 §4.8.2 PKCE downgrade (departure: oauthlib ignores the verifier)."""
     grant = AuthorizationCodeGrant(validator)
     response = grant.create_token_response(
-        exchange_request(code_verifier=APPENDIX_B_VERIFIER), bearer(validator)
+        exchange_request(code_verifier=RFC7636_VERIFIER), bearer(validator)
     )
     assert body(response)["error"] == "invalid_request"
     assert "save_bearer_token" not in validator.calls
@@ -953,7 +953,7 @@ def test_duplicate_code_verifier_is_invalid_request():
         ("grant_type", "authorization_code"),
         ("code", "code-1"),
         ("redirect_uri", REDIRECT_URI),
-        ("code_verifier", APPENDIX_B_VERIFIER),
+        ("code_verifier", RFC7636_VERIFIER),
         ("code_verifier", "b" * 43),
     ]
     response = grant.create_token_response(token_request(form), bearer(validator))

@@ -3,14 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from grant_support import (
-    CLIENT_ID,
-    REDIRECT_URI,
-    RecordingValidator,
-    authorization_request,
-    location_params,
-    token_request,
-)
 
 from flask_oauth_provider.core import errors
 from flask_oauth_provider.core.grants import (
@@ -20,6 +12,14 @@ from flask_oauth_provider.core.grants import (
     ValidatorsContainer,
 )
 from flask_oauth_provider.core.validator import RequestValidator
+from tests.core.grants.grant_support import (
+    CLIENT_ID,
+    REDIRECT_URI,
+    RecordingValidator,
+    authorization_request,
+    location_params,
+    token_request,
+)
 
 
 def test_validators_container_chains_pre_and_post_lists():

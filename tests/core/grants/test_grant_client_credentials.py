@@ -1,11 +1,12 @@
-"""ClientCredentialsGrant: the seed graph's blue flow."""
+"""ClientCredentialsGrant (RFC 6749 §4.4), in the validator call order documented in
+``flask_oauth_provider/core/grants/client_credentials.py``."""
 
 from __future__ import annotations
 
 import pytest
-from grant_support import RecordingValidator, bearer, body, hook, token_request
 
 from flask_oauth_provider.core.grants import ClientCredentialsGrant
+from tests.core.grants.grant_support import RecordingValidator, bearer, body, hook, token_request
 
 
 def credentials_request(pairs=None, **params):

@@ -1,9 +1,13 @@
-"""ImplicitGrant: the seed graph's orange flow."""
+"""ImplicitGrant (RFC 6749 §4.2), in the validator call order documented in
+``flask_oauth_provider/core/grants/implicit.py``."""
 
 from __future__ import annotations
 
 import pytest
-from grant_support import (
+
+from flask_oauth_provider.core import errors
+from flask_oauth_provider.core.grants import ImplicitGrant
+from tests.core.grants.grant_support import (
     CLIENT_ID,
     REDIRECT_URI,
     RecordingValidator,
@@ -12,9 +16,6 @@ from grant_support import (
     hook,
     location_params,
 )
-
-from flask_oauth_provider.core import errors
-from flask_oauth_provider.core.grants import ImplicitGrant
 
 
 def implicit_request(scopes=None, **params):

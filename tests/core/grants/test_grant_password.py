@@ -1,11 +1,19 @@
-"""ResourceOwnerPasswordCredentialsGrant: the seed graph's red flow."""
+"""ResourceOwnerPasswordCredentialsGrant (RFC 6749 §4.3), in the validator call order
+documented in ``flask_oauth_provider/core/grants/resource_owner_password_credentials.py``."""
 
 from __future__ import annotations
 
 import pytest
-from grant_support import CLIENT_ID, RecordingValidator, bearer, body, hook, token_request
 
 from flask_oauth_provider.core.grants import ResourceOwnerPasswordCredentialsGrant
+from tests.core.grants.grant_support import (
+    CLIENT_ID,
+    RecordingValidator,
+    bearer,
+    body,
+    hook,
+    token_request,
+)
 
 
 def password_request(pairs=None, headers=None, **params):

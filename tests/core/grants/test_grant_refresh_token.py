@@ -1,11 +1,19 @@
-"""RefreshTokenGrant: the seed graph's brown flow."""
+"""RefreshTokenGrant (RFC 6749 §6), in the validator call order documented in
+``flask_oauth_provider/core/grants/refresh_token.py``."""
 
 from __future__ import annotations
 
 import pytest
-from grant_support import CLIENT_ID, RecordingValidator, bearer, body, hook, token_request
 
 from flask_oauth_provider.core.grants import RefreshTokenGrant
+from tests.core.grants.grant_support import (
+    CLIENT_ID,
+    RecordingValidator,
+    bearer,
+    body,
+    hook,
+    token_request,
+)
 
 
 def refresh_request(pairs=None, headers=None, **params):

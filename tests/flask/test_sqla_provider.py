@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from flask import Flask, jsonify
 from flask_sqlalchemy import SQLAlchemy
-from sqla_models import MODELS, User
-from sqla_support import REDIRECT, Flow, StatementCounter, basic
 
 from flask_oauth_provider import OAuth2Provider, current_token
+from tests.helpers import basic_auth
+from tests.helpers.sqla_models import MODELS, User
+from tests.sqla.sqla_support import REDIRECT, Flow, StatementCounter
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def setup(app):
 
 
 def _exchange(client, setup):
-    return client.post("/oauth/token", headers=basic(setup["client_id"], setup["secret"]),
+    return client.post("/oauth/token", headers=basic_auth(setup["client_id"], setup["secret"]),
                        data={"grant_type": "authorization_code", "code": setup["code"],
                              "code_verifier": setup["verifier"], "redirect_uri": REDIRECT})
 
@@ -81,7 +82,7 @@ def test_refresh_over_http_costs_at_most_four_statements(app, setup):
         tokens = _exchange(client, setup).get_json()
         with counter.count():
             response = client.post(
-                "/oauth/token", headers=basic(setup["client_id"], setup["secret"]),
+                "/oauth/token", headers=basic_auth(setup["client_id"], setup["secret"]),
                 data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
     assert response.status_code == 200, response.get_json()
     assert len(counter) <= 4, counter.statements

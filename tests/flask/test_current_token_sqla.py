@@ -10,11 +10,12 @@ from __future__ import annotations
 import pytest
 from flask import Flask, jsonify, request
 from flask_sqlalchemy import SQLAlchemy
-from sqla_models import MODELS, Token, User
-from sqla_support import REDIRECT, Flow, StatementCounter, basic
 
 from flask_oauth_provider import OAuth2Provider, current_token
 from flask_oauth_provider.sqla import SQLAlchemyStore
+from tests.helpers import basic_auth, bearer
+from tests.helpers.sqla_models import MODELS, Token, User
+from tests.sqla.sqla_support import REDIRECT, Flow, StatementCounter
 
 
 def _make_app(test_database, store_class=SQLAlchemyStore):
@@ -24,10 +25,12 @@ def _make_app(test_database, store_class=SQLAlchemyStore):
                       OAUTH2_PROVIDER_ISSUER="https://as.example")
     db = SQLAlchemy()
     db.init_app(app)
-    oauth = OAuth2Provider()
-    oauth.init_sqlalchemy(db, **MODELS)
-    if store_class is not SQLAlchemyStore:
-        oauth._store = store_class(db.session, **MODELS)
+    if store_class is SQLAlchemyStore:
+        oauth = OAuth2Provider()
+        store = oauth.init_sqlalchemy(db, **MODELS)
+    else:  # a store of the app's own, given as the validator
+        store = store_class(db.session, **MODELS)
+        oauth = OAuth2Provider(validator=store)
     oauth.init_app(app)
     seen: dict = {}
 
@@ -53,6 +56,7 @@ def _make_app(test_database, store_class=SQLAlchemyStore):
 
     app.extensions["test_db"] = db
     app.extensions["test_oauth"] = oauth
+    app.extensions["test_store"] = store
     app.extensions["seen"] = seen
     return app
 
@@ -76,7 +80,7 @@ def _tokens(app):
         user = User(username="erin")
         db.session.add(user)
         db.session.commit()
-        client, secret = state.create_client(
+        client, secret = app.extensions["test_store"].create_client(
             name="Web", redirect_uris=[REDIRECT], scopes=["profile", "read"],
             grant_types=["authorization_code", "client_credentials"])
         flow = Flow(state.server, client, secret)
@@ -90,7 +94,7 @@ def _tokens(app):
 
 def _get(app, path, token):
     with app.test_client() as client:
-        return client.get(path, headers={"Authorization": f"Bearer {token}"})
+        return client.get(path, headers=bearer(token))
 
 
 def test_a_view_reading_ids_builds_no_object_and_costs_one_statement(app):
@@ -150,7 +154,7 @@ def test_revocation_is_seen_on_the_next_call(app):
     t = _tokens(app)
     assert _get(app, "/api/ids", t["user_token"]).status_code == 200
     with app.test_client() as client:
-        revoked = client.post("/oauth/revoke", headers=basic(t["client_id"], t["secret"]),
+        revoked = client.post("/oauth/revoke", headers=basic_auth(t["client_id"], t["secret"]),
                               data={"token": t["user_token"]})
     assert revoked.status_code == 200
     response = _get(app, "/api/ids", t["user_token"])

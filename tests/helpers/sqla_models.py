@@ -1,4 +1,5 @@
-"""Models the sqla tests use: the bundled mixins on a plain DeclarativeBase."""
+"""The store's test models: the bundled mixins on a plain DeclarativeBase (tests/sqla, and
+tests/flask/test_sqla_provider.py through the root conftest's ``schema`` / ``tables``)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,342 @@
+"""Protected resources (RFC 6750): the ``require_oauth`` machinery and ``current_token``.
+
+``OAuth2Provider.require_oauth`` builds its decorator with :func:`protect`; this module
+reaches the app's server through :func:`~flask_oauth_provider.state.current_state` and
+never imports the provider or the views. What a protected call finds out lives on the
+current Flask request (``flask.request.oauth`` is the core request, as in
+Flask-OAuthlib), so nothing of one request is seen by the next.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Optional, Protocol, Union
+
+from flask import Response
+from flask import request as flask_request
+from werkzeug.local import LocalProxy
+
+from . import http
+from .bearer import GENERAL_PATH, SelectWidth, check_plain_bearer
+from .callbacks import expires_at
+from .core.request import Request
+from .core.tokens import bearer_token_locations
+from .state import current_state
+
+ScopesArg = Union[str, list, tuple, Callable[[Any], Any]]
+_UNSET: Any = object()
+
+#: The attribute of the Flask request that holds its :class:`CurrentToken`.
+_CURRENT_TOKEN_ATTRIBUTE = "oauth2_current_token"  # noqa: S105 (an attribute name)
+
+
+# -- the token of the current request ------------------------------------------------------
+
+
+class CurrentToken:
+    """What ``current_token`` points at inside a view protected by ``require_oauth``.
+
+    ``scopes`` are the scopes the token was *granted* (not the ones the view required),
+    ``client_id`` the client's id, ``sub`` the user's id as text (``None`` for a
+    client's own token), ``expires_at`` the expiry (naive UTC, ``None`` = never);
+    ``user``, ``client`` and ``token`` (the stored token object) load on first use when
+    the short path found the token; ``request`` is the core request
+    (``flask.request.oauth`` refers to it too, as in Flask-OAuthlib).
+    """
+
+    __slots__ = ("scopes", "expires_at", "_record", "_values")
+
+    def __init__(self, user: Any = None, client: Any = None, scopes: Any = (),
+                 expires_at: Any = None, token: Any = None, request: Any = None, *,
+                 record: Any = None) -> None:
+        self.scopes = list(scopes or [])
+        self.expires_at = expires_at
+        self._record = record
+        self._values = {} if record is not None else {
+            "user": user, "client": client, "token": token, "request": request}
+
+    def _get(self, name: str) -> Any:
+        value = self._values.get(name, _UNSET)
+        if value is _UNSET:
+            value = self._values[name] = getattr(self._record, name)
+        return value
+
+    @property
+    def user(self) -> Any:
+        return self._get("user")
+
+    @property
+    def client(self) -> Any:
+        return self._get("client")
+
+    @property
+    def token(self) -> Any:
+        return self._get("token")
+
+    @property
+    def request(self) -> Any:
+        value = self._values.get("request", _UNSET)
+        if value is _UNSET:
+            value = self._values["request"] = _core_request(self)
+        return value
+
+    @property
+    def client_id(self) -> Optional[str]:
+        if self._record is not None:
+            return self._record.client_id
+        return getattr(self.client, "client_id", None)
+
+    @property
+    def sub(self) -> Optional[str]:
+        if self._record is not None:
+            return self._record.sub
+        user = self.user
+        get_id = getattr(user, "get_id", None)  # Flask-Login's UserMixin
+        if callable(get_id):
+            value = get_id()
+            return None if value is None else str(value)
+        return None
+
+    def __repr__(self) -> str:
+        return (f"<CurrentToken client_id={self.client_id!r} sub={self.sub!r} "
+                f"scopes={self.scopes!r}>")
+
+
+class _OAuthRequest:
+    """``flask.request.oauth`` after the short path: the core request, built on first use
+    of anything but ``user``, ``client``, ``scopes`` and ``access_token``."""
+
+    __slots__ = ("_current",)
+
+    def __init__(self, current: CurrentToken) -> None:
+        self._current = current
+
+    @property
+    def user(self) -> Any:
+        return self._current.user
+
+    @property
+    def client(self) -> Any:
+        return self._current.client
+
+    @property
+    def scopes(self) -> list[str]:
+        return self._current.scopes
+
+    @property
+    def access_token(self) -> Any:
+        return self._current.token
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._current.request, name)
+
+
+def _core_request(current: CurrentToken) -> Request:
+    """The core request of the current Flask request, as the general path would give."""
+    uri, method, body, headers = http.extract_resource_params()
+    request = Request(uri, http_method=method, body=body, headers=headers)
+    request.token_type = "Bearer"  # noqa: S105 - the token type's name
+    request.verify_error = None
+    request.user, request.client = current.user, current.client
+    request.scopes, request.access_token = list(current.scopes), current.token
+    return request
+
+
+def _get_current_token() -> Optional[CurrentToken]:
+    try:
+        return getattr(flask_request, _CURRENT_TOKEN_ATTRIBUTE, None)
+    except RuntimeError:  # outside a request: no token
+        return None
+
+
+#: The access token of the current request, set by ``require_oauth``: it has ``user``,
+#: ``client``, ``scopes`` (granted), ``expires_at`` and ``token``. It is falsy in an
+#: ``optional=True`` view called without a token (test with ``if not current_token``).
+current_token: CurrentToken = LocalProxy(_get_current_token)  # type: ignore[assignment]
+
+
+# -- refusals (RFC 6750 §3) ----------------------------------------------------------------
+
+
+def bearer_refusal(status: int, error: Optional[str], description: Optional[str] = None,
+                   scope: Optional[list[str]] = None) -> Response:
+    """A refused protected-resource request (RFC 6750 §3, §3.1), JSON body.
+
+    Without a token (``error=None``) the challenge carries no error code (RFC 6750 §3:
+    "SHOULD NOT include an error code or other error information").
+    """
+    params = []
+    if error:
+        params.append(f'error="{error}"')
+    if description:
+        params.append(f'error_description="{description}"')
+    if scope:
+        params.append(f'scope="{" ".join(scope)}"')
+    challenge = "Bearer" + (" " + ", ".join(params) if params else "")
+    payload = {"error": error or "unauthorized"}
+    if description:
+        payload["error_description"] = description
+    elif error is None:
+        payload["error_description"] = "This resource needs an OAuth 2.0 bearer token."
+    headers = {"WWW-Authenticate": challenge} if status in (400, 401, 403) else {}
+    return http.json_response(payload, status, headers)
+
+
+# -- the check ---------------------------------------------------------------------------
+
+
+class ResourceHooks(Protocol):
+    """The Flask-OAuthlib hooks a protected call runs (the provider's compat mixin)."""
+
+    before_request_funcs: list[Callable[[], Any]]
+    after_request_funcs: list[Callable[[bool, Request], tuple[bool, Request]]]
+    invalid_response_func: Optional[Callable[[Request], Any]]
+
+
+def resolve_scopes(scopes: tuple) -> list[str]:
+    """The scopes a view requires: strings, lists of strings, or one callable(request)."""
+    if len(scopes) == 1 and callable(scopes[0]):
+        scopes = (scopes[0](flask_request),)
+    required: list[str] = []
+    for item in scopes:
+        if item is None:
+            continue
+        if isinstance(item, str):
+            required.extend(item.split())
+        else:
+            for scope in item:
+                required.extend(str(scope).split())
+    return list(dict.fromkeys(required))
+
+
+def verify_token(scopes: list[str]) -> tuple[bool, Request]:
+    """``(valid, core_request)`` for the current request's bearer token and ``scopes``.
+
+    A token sent in more than one way is never valid (RFC 6750 §2).
+    """
+    uri, method, body, headers = http.extract_resource_params()
+    valid, request = current_state().server.verify_request(uri, method, body, headers, scopes)
+    if len(bearer_token_locations(request)) > 1:
+        valid = False
+    return valid, request
+
+
+def check_token(hooks: ResourceHooks, required: list[str], optional: bool) -> Any:
+    """Verify the request's token; a :class:`CurrentToken`, ``None`` or a refusal."""
+    state = current_state()
+    if not http.transport_is_secure(state.config.insecure_transport):
+        return bearer_refusal(400, "invalid_request", "HTTPS is required.")
+    uri, method, body, headers = http.extract_resource_params()
+    server = state.server
+    valid, request = server.verify_request(uri, method, body, headers, required)
+    locations = bearer_token_locations(request)
+    presented = bool(locations) or http.authorization_scheme(headers) == "bearer"
+    for after in hooks.after_request_funcs:
+        valid, request = after(valid, request)
+
+    problem: Optional[tuple] = None
+    error = getattr(request, "verify_error", None)
+    if error is not None:
+        status = error.status_code if error.status_code in (400, 500, 503) else 400
+        problem = (status, error.error or "invalid_request", None)
+    elif len(locations) > 1:
+        # RFC 6750 §2: a client MUST NOT use more than one method per request.
+        problem = (400, "invalid_request", "The access token was sent in more than one way.")
+    elif not valid:
+        if not presented:
+            if optional:
+                return None
+            problem = (401, None, None)
+        elif required and server.verify_request(uri, method, body, headers, [])[0]:
+            # The token is good without the scopes: RFC 6750 §3.1 insufficient_scope.
+            problem = (403, "insufficient_scope", None)
+        else:
+            problem = (401, "invalid_token", None)
+
+    if problem is not None:
+        return _refuse(hooks, request, required, *problem)
+    return _remember(request)
+
+
+def _refuse(hooks: ResourceHooks, request: Request, required: list[str], status: int,
+            code: Optional[str], description: Optional[str]) -> Any:
+    """The answer to a refused call: the app's ``invalid_response`` or RFC 6750 §3."""
+    if hooks.invalid_response_func is not None:
+        request.error_message = description or code or "unauthorized"
+        return hooks.invalid_response_func(request)
+    if status == 403:
+        return bearer_refusal(403, "insufficient_scope", scope=required)
+    return bearer_refusal(status, code, description)
+
+
+def _remember(request: Request) -> CurrentToken:
+    """Build the :class:`CurrentToken` and keep it on the current Flask request."""
+    token_obj = getattr(request, "access_token", None)
+    if isinstance(token_obj, str):
+        token_obj = None
+    current = CurrentToken(
+        user=getattr(request, "user", None),
+        client=getattr(request, "client", None),
+        scopes=list(getattr(request, "scopes", None) or []),
+        expires_at=expires_at(token_obj) if token_obj is not None else None,
+        token=token_obj,
+        request=request,
+    )
+    _publish(current, request)
+    return current
+
+
+def _publish(current: CurrentToken, oauth: Any) -> None:
+    """Keep ``current`` on the Flask request: ``current_token``, and ``request.oauth``."""
+    setattr(flask_request, _CURRENT_TOKEN_ATTRIBUTE, current)
+    flask_request.oauth = oauth
+
+
+def check_plain(hooks: ResourceHooks, required: list[str], wide: bool) -> Any:
+    """The short path of a protected call (see :mod:`flask_oauth_provider.bearer`): a
+    :class:`CurrentToken`, a refusal, or ``GENERAL_PATH``."""
+    if hooks.after_request_funcs or hooks.invalid_response_func is not None:
+        return GENERAL_PATH  # Flask-OAuthlib hooks see the core request
+    state = current_state()
+    validator = state.validator
+    fast = getattr(validator, "fast_bearer_path", None)
+    if fast is None or not fast() or not http.transport_is_secure(
+            state.config.insecure_transport):
+        return GENERAL_PATH
+    record = check_plain_bearer(flask_request.environ, validator, state.server, required,
+                                bearer_refusal, wide)
+    if record is GENERAL_PATH or isinstance(record, Response):
+        return record
+    current = CurrentToken(scopes=record.scopes, expires_at=record.expires_at, record=record)
+    _publish(current, _OAuthRequest(current))
+    return current
+
+
+def protect(hooks: ResourceHooks, scopes: tuple, optional: bool,
+            view: Callable[..., Any]) -> Callable[..., Any]:
+    """``view`` wrapped so that it runs only with a valid token covering every scope.
+
+    Fixed scopes are parsed once, here; the short path is tried first (see
+    :func:`check_plain`), and what the view touched tells which SELECT it gets next.
+    """
+    fixed = None if len(scopes) == 1 and callable(scopes[0]) else resolve_scopes(scopes)
+    width = SelectWidth()
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for before in hooks.before_request_funcs:
+            rv = before()
+            if rv is not None:
+                return rv
+        required = resolve_scopes(scopes) if fixed is None else list(fixed)
+        outcome = check_plain(hooks, required, width.wide)
+        if outcome is GENERAL_PATH:
+            outcome = check_token(hooks, required, optional)
+        if not isinstance(outcome, CurrentToken) and outcome is not None:
+            return outcome
+        rv = view(*args, **kwargs)
+        if outcome is not None and outcome._record is not None:
+            width.learn(outcome._record)
+        return rv
+
+    return wrapper
