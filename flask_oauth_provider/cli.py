@@ -16,32 +16,39 @@ prints a message saying what is wrong and exits with a non-zero status.
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import inspect
 
-from .sqla import SQLAlchemyStore
+from .state import EXTENSION_KEY
+
+if TYPE_CHECKING:
+    from .sqla import SQLAlchemyStore
 
 oauth_cli = AppGroup("oauth", help="Manage OAuth 2.0 clients and tokens.")
 
 
 def get_store() -> SQLAlchemyStore:
-    """The SQLAlchemy store of the current app's provider, or a clear ``ClickException``."""
-    state = current_app.extensions.get("oauth2_provider")
+    """The SQLAlchemy store of the current app's provider, or a clear ``ClickException``.
+
+    SQLAlchemy is imported here, when a command runs, so that an app with callbacks or
+    its own validator never loads it.
+    """
+    from .sqla import SQLAlchemyStore
+
+    state = current_app.extensions.get(EXTENSION_KEY)
     if state is None:
         raise click.ClickException(
             "No OAuth2Provider is registered on this app: call oauth.init_app(app)."
         )
-    store = None
-    try:
-        store = state.validator
-    except RuntimeError:
-        store = None
+    store = state.store  # from oauth.init_sqlalchemy, else the validator may be one
     if not isinstance(store, SQLAlchemyStore):
-        store = getattr(state, "_store", None)
+        try:
+            store = state.validator
+        except RuntimeError:
+            store = None
     if not isinstance(store, SQLAlchemyStore):
         raise click.ClickException(
             "The 'flask oauth' commands need the bundled SQLAlchemy storage: call "
@@ -59,7 +66,11 @@ def _split_all(values: tuple) -> list[str]:
 
 
 def _load_user(store: SQLAlchemyStore, user_id: str) -> Any:
-    rel = inspect(store.token_model).relationships.get("user")
+    from sqlalchemy import inspect
+
+    from .sqla.models import user_relationship
+
+    rel = user_relationship(store.token_model)
     if rel is None:
         raise click.ClickException(
             f"{store.token_model.__name__} has no 'user' relationship, so users are unknown."

@@ -124,7 +124,7 @@ def test_delete_client_removes_its_codes_and_tokens(store, confidential, session
 
 
 def test_client_ids_never_start_with_a_dash(monkeypatch):
-    from flask_oauth_provider import sqla
+    from flask_oauth_provider.sqla import models as sqla
 
     draws = iter(["-Bdash", "_ok"])
     monkeypatch.setattr(sqla.secrets, "token_urlsafe", lambda n: next(draws))
