@@ -29,7 +29,7 @@ FOL_SITE_ENV = "BENCH_FLASK_OAUTHLIB_SITE"
 
 FULL = {"reps": 5, "calls": 100, "sizes": (10**3, 10**5, 10**6), "scale_reps": 5,
         "scale_calls": 100, "load_s": 10, "workers": (2, 4), "load_rounds": 2,
-        "memory_blocks": 1000, "memory_s": 420}
+        "memory_blocks": 1000, "memory_s": 900}
 QUICK = {"reps": 5, "calls": 40, "sizes": (10**3, 10**4), "scale_reps": 5,
          "scale_calls": 40, "load_s": 2, "workers": (2,), "load_rounds": 1,
          "memory_blocks": 50, "memory_s": 60}
