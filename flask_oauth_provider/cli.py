@@ -8,6 +8,9 @@
     flask oauth delete-client CLIENT_ID [--yes]
     flask oauth revoke --token TOKEN | --client CLIENT_ID | --user USER_ID [--client CLIENT_ID]
     flask oauth purge [--batch-size 1000]
+    flask oauth keys rotate [--alg RS256|ES256|EdDSA]
+    flask oauth keys list [--json]
+    flask oauth keys retire KID... | --all-rotated
 
 The commands work on the store built by ``oauth.init_sqlalchemy(db, ...)``. Bad input
 prints a message saying what is wrong and exits with a non-zero status.
@@ -43,18 +46,31 @@ def get_store() -> SQLAlchemyStore:
         raise click.ClickException(
             "No OAuth2Provider is registered on this app: call oauth.init_app(app)."
         )
-    store = state.store  # from oauth.init_sqlalchemy, else the validator may be one
-    if not isinstance(store, SQLAlchemyStore):
-        try:
-            store = state.validator
-        except RuntimeError:
-            store = None
+    store = state.store  # from oauth.init_sqlalchemy, or the validator when it is one
     if not isinstance(store, SQLAlchemyStore):
         raise click.ClickException(
             "The 'flask oauth' commands need the bundled SQLAlchemy storage: call "
             "oauth.init_sqlalchemy(db, client_model=..., code_model=..., token_model=...)."
         )
+    _check_tables(store)
     return store
+
+
+def _check_tables(store: SQLAlchemyStore) -> None:
+    """A clear ``ClickException`` when the OAuth tables are not in the database yet."""
+    from sqlalchemy import inspect
+
+    missing = []
+    for model in (store.client_model, store.code_model, store.token_model):
+        table = model.__table__
+        inspector = inspect(store.session.get_bind(mapper=model))
+        if not inspector.has_table(table.name, schema=table.schema):
+            missing.append(table.name)
+    if missing:
+        raise click.ClickException(
+            f"The database has no table {', '.join(missing)}: create the tables first, with "
+            "'flask db upgrade' (Flask-Migrate) or db.create_all()."
+        )
 
 
 def _split_all(values: tuple) -> list[str]:
@@ -140,6 +156,11 @@ def create_client(name: str, redirect_uris: tuple, grant_types: tuple, scopes: t
         client, secret = store.create_client(**kwargs)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    off = [g for g in client.allowed_grant_types if g not in store.config.grant_types]
+    if off:
+        click.echo(f"Warning: this server does not accept the {' and '.join(off)} grant "
+                   "(OAUTH2_PROVIDER_GRANT_TYPES leaves it out), so the client cannot use "
+                   "it until it is enabled.", err=True)
     info = _client_dict(client)
     if as_json:
         click.echo(json.dumps({**info, "client_secret": secret}))
@@ -215,3 +236,57 @@ def purge(batch_size: int) -> None:
     """Delete expired codes and expired or revoked tokens."""
     counts = get_store().purge(batch_size=batch_size)
     click.echo(f"Deleted {counts['codes']} code(s) and {counts['tokens']} token(s).")
+
+
+# -- OpenID Connect signing keys ----------------------------------------------------------
+
+keys_cli = AppGroup("keys", help="Manage the OpenID Connect signing keys of the key store.")
+oauth_cli.add_command(keys_cli)
+
+
+def get_key_store() -> Any:
+    """The bundled key store (``init_sqlalchemy(..., key_model=...)``), or a clear error."""
+    state = current_app.extensions.get(EXTENSION_KEY)
+    key_store = getattr(getattr(state, "provider", None), "key_store", None)
+    if key_store is None:
+        raise click.ClickException(
+            "The 'flask oauth keys' commands need the key store: pass key_model=SigningKey "
+            "to oauth.init_sqlalchemy(...).")
+    return key_store
+
+
+@keys_cli.command("rotate")
+@click.option("--alg", default="RS256", show_default=True,
+              type=click.Choice(["RS256", "ES256", "EdDSA"]),
+              help="Signing algorithm of the new key.")
+def rotate_key(alg: str) -> None:
+    """Make a new active key; the previous one stops signing but stays published."""
+    public = get_key_store().rotate(alg)
+    click.echo(f"New {alg} signing key {public['kid']} is active.")
+
+
+@keys_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the keys as JSON.")
+def list_keys(as_json: bool) -> None:
+    """Every key with its state: active, rotated (still published) or retired."""
+    keys = get_key_store().list()
+    if as_json:
+        click.echo(json.dumps(keys, default=str, indent=2))
+        return
+    for key in keys:
+        click.echo(f"{key['kid']}  {key['alg']:<6} {key['state']:<8} created {key['created_at']}")
+
+
+@keys_cli.command("retire")
+@click.argument("kids", nargs=-1)
+@click.option("--all-rotated", is_flag=True, help="Retire every rotated-out key.")
+def retire_keys(kids: tuple, all_rotated: bool) -> None:
+    """Unpublish rotated-out keys (by kid, or all of them); tokens they signed stop
+    verifying. An active key cannot be retired: rotate first."""
+    if not kids and not all_rotated:
+        raise click.UsageError("Name the keys to retire, or pass --all-rotated.")
+    try:
+        retired = get_key_store().retire(list(kids) if kids else None)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Retired: " + (", ".join(retired) if retired else "nothing"))

@@ -163,12 +163,13 @@ def bearer_refusal(status: int, error: Optional[str], description: Optional[str]
     """A refused protected-resource request (RFC 6750 §3, §3.1), JSON body.
 
     Without a token (``error=None``) the challenge carries no error code (RFC 6750 §3:
-    "SHOULD NOT include an error code or other error information").
+    "SHOULD NOT include an error code or other error information"); a ``description``
+    then goes in the JSON body only.
     """
     params = []
     if error:
         params.append(f'error="{error}"')
-    if description:
+    if description and error:
         params.append(f'error_description="{description}"')
     if scope:
         params.append(f'scope="{" ".join(scope)}"')
@@ -246,7 +247,7 @@ def check_token(hooks: ResourceHooks, required: list[str], optional: bool) -> An
         if not presented:
             if optional:
                 return None
-            problem = (401, None, None)
+            problem = (401, None, _no_token_description(state.config.allow_query_token))
         elif required and server.verify_request(uri, method, body, headers, [])[0]:
             # The token is good without the scopes: RFC 6750 §3.1 insufficient_scope.
             problem = (403, "insufficient_scope", None)
@@ -258,11 +259,46 @@ def check_token(hooks: ResourceHooks, required: list[str], optional: bool) -> An
     return _remember(request)
 
 
+#: Why a token in the query string did not count (RFC 6750 §2.3; RFC 9700 §4.3.2).
+QUERY_STRING_REFUSAL = (
+    "Tokens in the query string are not accepted; send an Authorization: Bearer header.")
+
+
+def _no_token_description(query_tokens_allowed: bool) -> Optional[str]:
+    """The body's explanation of a call without a usable token: a query token is named."""
+    if not query_tokens_allowed and "access_token" in flask_request.args:
+        return QUERY_STRING_REFUSAL
+    return None
+
+
+#: Why a token was refused, in Flask-OAuthlib's words, by RFC 6750 §3.1 error code (the
+#: sentence an ``invalid_response`` handler finds in ``request.error_message`` when the
+#: validator did not give its own, such as "Bearer token is expired.").
+REFUSAL_REASONS = {
+    None: "Bearer token not found.",
+    "invalid_token": "Bearer token not found.",
+    "insufficient_scope": "Bearer token scope not valid.",
+    "invalid_request": "The request is not a valid protected resource request.",
+    "server_error": "The token could not be checked.",
+    "temporarily_unavailable": "The token could not be checked.",
+}
+
+
 def _refuse(hooks: ResourceHooks, request: Request, required: list[str], status: int,
             code: Optional[str], description: Optional[str]) -> Any:
-    """The answer to a refused call: the app's ``invalid_response`` or RFC 6750 §3."""
+    """The answer to a refused call: the app's ``invalid_response`` or RFC 6750 §3.
+
+    The handler gets the core request with ``error`` (the RFC 6750 §3.1 code, ``None``
+    when no token was sent) and ``error_message`` (a readable reason: this layer's own
+    when it has one, else the validator's, else :data:`REFUSAL_REASONS`).
+    """
     if hooks.invalid_response_func is not None:
-        request.error_message = description or code or "unauthorized"
+        verify_error = getattr(request, "verify_error", None)
+        request.error = code
+        request.error_message = (description
+                                 or getattr(verify_error, "description", None)
+                                 or getattr(request, "error_message", None)
+                                 or REFUSAL_REASONS.get(code, REFUSAL_REASONS[None]))
         return hooks.invalid_response_func(request)
     if status == 403:
         return bearer_refusal(403, "insufficient_scope", scope=required)
