@@ -78,10 +78,10 @@ def create_app(target: Target) -> Flask:
     @app.get(API_PATH)
     @oauth.require_oauth(SCOPE)
     def me() -> Any:
+        # The token's ids, as the other apps' views read them (Authlib: token.client_id,
+        # token.user_id); current_token.client / .user would load the objects.
         tok = current_token
-        return jsonify(client_id=tok.client.client_id,
-                       user_id=tok.user.id if tok.user is not None else None,
-                       scope=" ".join(tok.scopes))
+        return jsonify(client_id=tok.client_id, user_id=tok.sub, scope=" ".join(tok.scopes))
 
     app.extensions["bench_oauth"] = oauth
     return app

@@ -10,7 +10,6 @@ Flask-OAuthlib), so nothing of one request is seen by the next.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any, Callable, Optional, Protocol, Union
 
 from flask import Response
@@ -18,12 +17,14 @@ from flask import request as flask_request
 from werkzeug.local import LocalProxy
 
 from . import http
+from .bearer import GENERAL_PATH, SelectWidth, check_plain_bearer
 from .callbacks import expires_at
 from .core.request import Request
 from .core.tokens import bearer_token_locations
 from .state import current_state
 
 ScopesArg = Union[str, list, tuple, Callable[[Any], Any]]
+_UNSET: Any = object()
 
 #: The attribute of the Flask request that holds its :class:`CurrentToken`.
 _CURRENT_TOKEN_ATTRIBUTE = "oauth2_current_token"  # noqa: S105 (an attribute name)
@@ -32,22 +33,113 @@ _CURRENT_TOKEN_ATTRIBUTE = "oauth2_current_token"  # noqa: S105 (an attribute na
 # -- the token of the current request ------------------------------------------------------
 
 
-@dataclass
 class CurrentToken:
     """What ``current_token`` points at inside a view protected by ``require_oauth``.
 
-    ``scopes`` are the scopes the token was *granted* (as the validator reports them in
-    ``request.scopes``; the bundled validators do), not the ones the view required;
-    ``token`` is the stored token object the validator found; ``request`` is the core
-    request (``flask.request.oauth`` refers to it too, as in Flask-OAuthlib).
+    ``scopes`` are the scopes the token was *granted* (not the ones the view required),
+    ``client_id`` the client's id, ``sub`` the user's id as text (``None`` for a
+    client's own token), ``expires_at`` the expiry (naive UTC, ``None`` = never);
+    ``user``, ``client`` and ``token`` (the stored token object) load on first use when
+    the short path found the token; ``request`` is the core request
+    (``flask.request.oauth`` refers to it too, as in Flask-OAuthlib).
     """
 
-    user: Any
-    client: Any
-    scopes: list[str]
-    expires_at: Any
-    token: Any
-    request: Request
+    __slots__ = ("scopes", "expires_at", "_record", "_values")
+
+    def __init__(self, user: Any = None, client: Any = None, scopes: Any = (),
+                 expires_at: Any = None, token: Any = None, request: Any = None, *,
+                 record: Any = None) -> None:
+        self.scopes = list(scopes or [])
+        self.expires_at = expires_at
+        self._record = record
+        self._values = {} if record is not None else {
+            "user": user, "client": client, "token": token, "request": request}
+
+    def _get(self, name: str) -> Any:
+        value = self._values.get(name, _UNSET)
+        if value is _UNSET:
+            value = self._values[name] = getattr(self._record, name)
+        return value
+
+    @property
+    def user(self) -> Any:
+        return self._get("user")
+
+    @property
+    def client(self) -> Any:
+        return self._get("client")
+
+    @property
+    def token(self) -> Any:
+        return self._get("token")
+
+    @property
+    def request(self) -> Any:
+        value = self._values.get("request", _UNSET)
+        if value is _UNSET:
+            value = self._values["request"] = _core_request(self)
+        return value
+
+    @property
+    def client_id(self) -> Optional[str]:
+        if self._record is not None:
+            return self._record.client_id
+        return getattr(self.client, "client_id", None)
+
+    @property
+    def sub(self) -> Optional[str]:
+        if self._record is not None:
+            return self._record.sub
+        user = self.user
+        get_id = getattr(user, "get_id", None)  # Flask-Login's UserMixin
+        if callable(get_id):
+            value = get_id()
+            return None if value is None else str(value)
+        return None
+
+    def __repr__(self) -> str:
+        return (f"<CurrentToken client_id={self.client_id!r} sub={self.sub!r} "
+                f"scopes={self.scopes!r}>")
+
+
+class _OAuthRequest:
+    """``flask.request.oauth`` after the short path: the core request, built on first use
+    of anything but ``user``, ``client``, ``scopes`` and ``access_token``."""
+
+    __slots__ = ("_current",)
+
+    def __init__(self, current: CurrentToken) -> None:
+        self._current = current
+
+    @property
+    def user(self) -> Any:
+        return self._current.user
+
+    @property
+    def client(self) -> Any:
+        return self._current.client
+
+    @property
+    def scopes(self) -> list[str]:
+        return self._current.scopes
+
+    @property
+    def access_token(self) -> Any:
+        return self._current.token
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._current.request, name)
+
+
+def _core_request(current: CurrentToken) -> Request:
+    """The core request of the current Flask request, as the general path would give."""
+    uri, method, body, headers = http.extract_resource_params()
+    request = Request(uri, http_method=method, body=body, headers=headers)
+    request.token_type = "Bearer"  # noqa: S105 - the token type's name
+    request.verify_error = None
+    request.user, request.client = current.user, current.client
+    request.scopes, request.access_token = list(current.scopes), current.token
+    return request
 
 
 def _get_current_token() -> Optional[CurrentToken]:
@@ -226,14 +318,45 @@ def _remember(request: Request) -> CurrentToken:
         token=token_obj,
         request=request,
     )
+    _publish(current, request)
+    return current
+
+
+def _publish(current: CurrentToken, oauth: Any) -> None:
+    """Keep ``current`` on the Flask request: ``current_token``, and ``request.oauth``."""
     setattr(flask_request, _CURRENT_TOKEN_ATTRIBUTE, current)
-    flask_request.oauth = request
+    flask_request.oauth = oauth
+
+
+def check_plain(hooks: ResourceHooks, required: list[str], wide: bool) -> Any:
+    """The short path of a protected call (see :mod:`flask_oauth_provider.bearer`): a
+    :class:`CurrentToken`, a refusal, or ``GENERAL_PATH``."""
+    if hooks.after_request_funcs or hooks.invalid_response_func is not None:
+        return GENERAL_PATH  # Flask-OAuthlib hooks see the core request
+    state = current_state()
+    validator = state.validator
+    fast = getattr(validator, "fast_bearer_path", None)
+    if fast is None or not fast() or not http.transport_is_secure(
+            state.config.insecure_transport):
+        return GENERAL_PATH
+    record = check_plain_bearer(flask_request.environ, validator, state.server, required,
+                                bearer_refusal, wide)
+    if record is GENERAL_PATH or isinstance(record, Response):
+        return record
+    current = CurrentToken(scopes=record.scopes, expires_at=record.expires_at, record=record)
+    _publish(current, _OAuthRequest(current))
     return current
 
 
 def protect(hooks: ResourceHooks, scopes: tuple, optional: bool,
             view: Callable[..., Any]) -> Callable[..., Any]:
-    """``view`` wrapped so that it runs only with a valid token covering every scope."""
+    """``view`` wrapped so that it runs only with a valid token covering every scope.
+
+    Fixed scopes are parsed once, here; the short path is tried first (see
+    :func:`check_plain`), and what the view touched tells which SELECT it gets next.
+    """
+    fixed = None if len(scopes) == 1 and callable(scopes[0]) else resolve_scopes(scopes)
+    width = SelectWidth()
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -241,10 +364,15 @@ def protect(hooks: ResourceHooks, scopes: tuple, optional: bool,
             rv = before()
             if rv is not None:
                 return rv
-        required = resolve_scopes(scopes)
-        outcome = check_token(hooks, required, optional)
+        required = resolve_scopes(scopes) if fixed is None else list(fixed)
+        outcome = check_plain(hooks, required, width.wide)
+        if outcome is GENERAL_PATH:
+            outcome = check_token(hooks, required, optional)
         if not isinstance(outcome, CurrentToken) and outcome is not None:
             return outcome
-        return view(*args, **kwargs)
+        rv = view(*args, **kwargs)
+        if outcome is not None and outcome._record is not None:
+            width.learn(outcome._record)
+        return rv
 
     return wrapper
