@@ -14,6 +14,8 @@ from typing import Any, Callable, Optional, Union
 
 from werkzeug.utils import import_string
 
+from .core.utils import is_absolute_uri
+
 PREFIX = "OAUTH2_PROVIDER_"
 
 #: Grant types this package implements. ``implicit`` and ``password`` are deprecated by
@@ -47,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "INSECURE_TRANSPORT": False,
     "ALLOW_QUERY_TOKEN": False,
     "MAX_REQUEST_SIZE": 64 * 1024,
+    "RESOURCES": (),
 }
 
 TokenGenerator = Callable[[Any], str]
@@ -135,6 +138,19 @@ class ProviderConfig:
     #: Largest body accepted by the token, revocation and introspection endpoints, in
     #: bytes; larger is 413. Default 65536.
     max_request_size: int = DEFAULTS["MAX_REQUEST_SIZE"]
+    #: The resources (APIs) this server issues tokens for (RFC 8707): absolute URIs
+    #: without fragment, as a list, or as a mapping of each URI to the scopes it accepts
+    #: (a list or a space-separated string; ``None``: any scope). A client names them
+    #: with ``resource`` on the authorization and token requests; an unknown one is
+    #: ``invalid_target``. The first is the default audience of tokens requested without
+    #: ``resource``. Default: none, and the audience is the issuer (the provider's own API).
+    #: Kept as ``(uri, scopes or None)`` pairs.
+    resources: tuple[tuple[str, Optional[frozenset]], ...] = ()
+
+    @property
+    def resource_scopes(self) -> dict[str, Optional[frozenset]]:
+        """:attr:`resources` as a mapping: URI -> accepted scopes (``None``: any)."""
+        return dict(self.resources)
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -201,6 +217,7 @@ class ProviderConfig:
             insecure_transport=flag("INSECURE_TRANSPORT"),
             allow_query_token=flag("ALLOW_QUERY_TOKEN"),
             max_request_size=_positive_int("MAX_REQUEST_SIZE", get("MAX_REQUEST_SIZE")),
+            resources=_resources(get("RESOURCES")),
         )
 
 
@@ -264,6 +281,26 @@ def _grant_types(grant_types: Any) -> tuple[str, ...]:
             f"got {list(grant_types)!r}."
         )
     return grant_types
+
+
+def _resources(value: Any) -> tuple[tuple[str, Optional[frozenset]], ...]:
+    if isinstance(value, str):
+        value = value.split()
+    items = list(value.items()) if isinstance(value, Mapping) else [(v, None) for v in value]
+    resources = []
+    for uri, scopes in items:
+        if not is_absolute_uri(uri):
+            raise ValueError(
+                f"{PREFIX}RESOURCES must list absolute URIs without fragment "
+                f"(RFC 8707 §2), not {uri!r}.")
+        if isinstance(scopes, str):
+            scopes = scopes.split()
+        if scopes is not None and not all(isinstance(s, str) for s in scopes):
+            raise ValueError(
+                f"{PREFIX}RESOURCES: the scopes of {uri!r} must be a list of strings, a "
+                f"space-separated string or None (any scope), not {scopes!r}.")
+        resources.append((uri, None if scopes is None else frozenset(scopes)))
+    return tuple(resources)
 
 
 def _pkce_required(pkce_required: Any) -> Union[bool, str]:

@@ -82,7 +82,7 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_TOKEN_GENERATOR``, ``OAUTH2_PROVIDER_REFRESH_TOKEN_GENERATOR``,
         ``OAUTH2_PROVIDER_ERROR_TEMPLATE``, ``OAUTH2_PROVIDER_AUTHORIZE_TEMPLATE``,
         ``OAUTH2_PROVIDER_INSECURE_TRANSPORT``, ``OAUTH2_PROVIDER_ALLOW_QUERY_TOKEN``,
-        ``OAUTH2_PROVIDER_MAX_REQUEST_SIZE``.
+        ``OAUTH2_PROVIDER_MAX_REQUEST_SIZE``, ``OAUTH2_PROVIDER_RESOURCES``.
 
         Flask's own ``SESSION_COOKIE_SAMESITE`` becomes ``"Lax"`` when the app
         left it unset (the consent page's CSRF token lives in the session); set it

@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Any, Callable, Optional, Protocol
 
 from flask import current_app, has_app_context
+from flask import request as flask_request
 
 from .config import ProviderConfig
 from .core import errors
 from .core.request import Request
+from .core.resource_indicators import ResourcePolicy
 from .core.servers import Server
 from .core.validator import RequestValidator
 from .signals import send_core_signal
@@ -39,6 +41,17 @@ def config_in_force(assigned: Optional[ProviderConfig] = None) -> ProviderConfig
         if isinstance(config, ProviderConfig):
             return config
     return assigned or _DEFAULT_CONFIG
+
+
+def issuer_of(config: ProviderConfig) -> str:
+    """The issuer identifier (RFC 8414 §2): the configured one, else the app's root URL."""
+    return config.issuer or flask_request.url_root.rstrip("/")
+
+
+def default_audience(config: ProviderConfig) -> str:
+    """The audience of a token requested without ``resource`` (RFC 8707): the first
+    configured resource, else the issuer (the provider's own protected views)."""
+    return config.resources[0][0] if config.resources else issuer_of(config)
 
 
 # -- per-app state -------------------------------------------------------------------------
@@ -152,6 +165,13 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
     for grant in (server.auth_grant, server.password_grant, server.credentials_grant,
                   server.refresh_grant):
         grant.custom_validators.pre_token.append(token_checks)
+    resources = ResourcePolicy(config.resource_scopes,
+                               default_audience=lambda request: default_audience(config))
+    server.auth_grant.custom_validators.post_auth.append(resources.check_authorization)
+    server.implicit_grant.custom_validators.post_auth.append(resources.check_authorization)
+    for grant in (server.auth_grant, server.password_grant, server.credentials_grant,
+                  server.refresh_grant):
+        grant.custom_validators.post_token.append(resources.check_token)
     issue_refresh = "refresh_token" in enabled_grants
     server.auth_grant.refresh_token = issue_refresh
     server.password_grant.refresh_token = issue_refresh

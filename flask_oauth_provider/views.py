@@ -24,7 +24,7 @@ from .core.request import Request
 from .core.types import Client
 from .core.utils import add_params_to_uri
 from .forms import ConsentForm
-from .state import ProviderState, current_state
+from .state import ProviderState, current_state, issuer_of
 
 log = logging.getLogger("flask_oauth_provider.views")
 
@@ -47,7 +47,7 @@ PAGE_HEADERS = {
 
 def issuer(state: ProviderState) -> str:
     """The issuer identifier (RFC 8414 §2): the configured one, else the app's root URL."""
-    return state.config.issuer or flask_request.url_root.rstrip("/")
+    return issuer_of(state.config)
 
 
 def page(html: str, status: int = 200) -> Response:

@@ -289,6 +289,13 @@ class InvalidScopeError(OAuth2Error):
     error = "invalid_scope"
 
 
+class InvalidTargetError(OAuth2Error):
+    """``invalid_target`` (RFC 8707 §2): "The requested resource is invalid, missing,
+    unknown, or malformed." """
+
+    error = "invalid_target"
+
+
 class ServerError(OAuth2Error):
     """``server_error``: an unexpected condition.  HTTP 500 here (oauthlib: 400)."""
 
