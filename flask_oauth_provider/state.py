@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Protocol
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 from flask import request as flask_request
 
 from .config import ProviderConfig
@@ -48,10 +48,15 @@ def issuer_of(config: ProviderConfig) -> str:
     return config.issuer or flask_request.url_root.rstrip("/")
 
 
-def default_audience(config: ProviderConfig) -> str:
+def default_audience(config: ProviderConfig) -> Optional[str]:
     """The audience of a token requested without ``resource`` (RFC 8707): the first
-    configured resource, else the issuer (the provider's own protected views)."""
-    return config.resources[0][0] if config.resources else issuer_of(config)
+    configured resource, else the issuer (the provider's own protected views); ``None``
+    outside a request when no issuer is configured (a token made by a script)."""
+    if config.resources:
+        return config.resources[0][0]
+    if config.issuer or has_request_context():
+        return issuer_of(config)
+    return None
 
 
 # -- per-app state -------------------------------------------------------------------------

@@ -5,8 +5,8 @@ parameters, on the authorization request (RFC 8707 §2.1) and on the token reque
 (§2.2). :class:`ResourcePolicy` checks them against the resources this server issues
 tokens for and leaves the outcome on the request:
 
-* ``request.resources``: the audience of what is being issued (a code, a token), never
-  empty: without ``resource`` it is the grant's resources, else the default audience.
+* ``request.resources``: the audience of what is being issued (a code, a token):
+  without ``resource`` it is the grant's resources, else the default audience.
   Validators store it with the code and the token (``save_authorization_code``,
   ``save_bearer_token``), introspection reports it as ``aud`` (RFC 7662 §2.2).
 
@@ -71,17 +71,25 @@ class ResourcePolicy:
     accepts (``None``: any); an empty mapping means the server issues tokens only for
     its default audience. ``default_audience(request)`` names the audience of a token
     for which no resource was requested (the first configured resource, or the
-    server's own identifier).
+    server's own identifier), or ``None`` when there is none (then such a token has no
+    audience, and no ``resource`` is accepted).
     """
 
     def __init__(self, resources: Resources,
-                 default_audience: Callable[[Request], str]) -> None:
+                 default_audience: Callable[[Request], Optional[str]]) -> None:
         self.resources = dict(resources)
         self.default_audience = default_audience
 
     def known(self, request: Request) -> Resources:
         """The resources a request may name: the configured ones, else the default."""
-        return self.resources or {self.default_audience(request): None}
+        if self.resources:
+            return self.resources
+        default = self.default_audience(request)
+        return {default: None} if default else {}
+
+    def _default(self, request: Request) -> list[str]:
+        default = self.default_audience(request)
+        return [default] if default else []
 
     def check_authorization(self, request: Request) -> dict:
         """``post_auth`` hook: the resources of an authorization request (RFC 8707 §2.1)."""
@@ -90,7 +98,7 @@ class ResourcePolicy:
             self._check_known(request, requested, self.known(request))
             request.resources = requested
         else:
-            request.resources = [self.default_audience(request)]
+            request.resources = self._default(request)
         return {"resources": request.resources}
 
     def check_token(self, request: Request) -> None:
@@ -117,7 +125,7 @@ class ResourcePolicy:
         elif granted:
             request.resources = list(granted)
         else:
-            request.resources = [self.default_audience(request)]
+            request.resources = self._default(request)
 
     def _check_known(self, request: Request, requested: list[str], known: Resources) -> None:
         """Each resource is known, and each scope is accepted by one of them."""

@@ -1,0 +1,36 @@
+"""Resource indicators (RFC 8707): the audience kept with codes and tokens.
+
+flask-oauth-provider's mixins gained AuthorizationCodeMixin.resource and
+TokenMixin.resource / grant_resource (space-separated resource URIs). Rows written
+before get an empty value: no recorded audience (introspection then reports no aud).
+
+Revision ID: 5c1d0a7e9b42
+Revises: 32e714c85161
+Create Date: 2026-12-01 15:40:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '5c1d0a7e9b42'
+down_revision = '32e714c85161'
+branch_labels = None
+depends_on = None
+
+# Added nullable, filled, then made NOT NULL: MariaDB/MySQL TEXT columns take no default.
+COLUMNS = [('oauth_code', 'resource'), ('oauth_token', 'resource'),
+           ('oauth_token', 'grant_resource')]
+
+
+def upgrade():
+    for table, column in COLUMNS:
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column(column, sa.Text(), nullable=True))
+        op.execute(sa.text(f"UPDATE {table} SET {column} = ''"))
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column(column, existing_type=sa.Text(), nullable=False)
+
+
+def downgrade():
+    for table, column in reversed(COLUMNS):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column(column)
