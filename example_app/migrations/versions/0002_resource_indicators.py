@@ -25,7 +25,8 @@ def upgrade():
     for table, column in COLUMNS:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column(column, sa.Text(), nullable=True))
-        op.execute(sa.text(f"UPDATE {table} SET {column} = ''"))
+        rows = sa.table(table, sa.column(column, sa.Text()))
+        op.execute(rows.update().values({column: ''}))
         with op.batch_alter_table(table) as batch:
             batch.alter_column(column, existing_type=sa.Text(), nullable=False)
 
