@@ -32,6 +32,7 @@ from .callbacks import REQUIRED_CALLBACKS, CallbackValidator, missing_callbacks_
 from .compat import FlaskOAuthlibCompat
 from .config import DEFAULTS, PREFIX, ProviderConfig
 from .core.request import Request
+from .core.resource_metadata import WELL_KNOWN_PATH
 from .core.types import Client
 from .core.validator import RequestValidator
 from .resource import CurrentToken, ScopesArg, current_token, protect
@@ -68,7 +69,9 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         Routes (the prefix is ``OAUTH2_PROVIDER_URL_PREFIX``): ``GET|POST
         /oauth/authorize`` (RFC 6749 §3.1, the consent page), ``POST /oauth/token``
         (§3.2), ``POST /oauth/revoke`` (RFC 7009), ``POST /oauth/introspect`` (RFC 7662),
-        and ``GET /.well-known/oauth-authorization-server`` at the app root (RFC 8414).
+        ``GET /.well-known/oauth-authorization-server`` at the app root (RFC 8414), and
+        ``GET /.well-known/oauth-protected-resource[/path]`` (RFC 9728) for the
+        resources whose views the app serves (see ``OAUTH2_PROVIDER_RESOURCES``).
         The consent page needs Flask-Login (a ``LoginManager`` on the app) and
         ``SECRET_KEY``. Also adds the ``flask oauth`` commands (:mod:`~.cli`).
 
@@ -221,6 +224,12 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
     app.cli.add_command(oauth_cli)
     app.add_url_rule(METADATA_PATH, endpoint="oauth2_provider_metadata",
                      view_func=views.metadata, methods=["GET"])
+    # RFC 9728 §3.1: the resource's metadata, at the root and with its path appended.
+    app.add_url_rule(WELL_KNOWN_PATH, endpoint="oauth2_provider_resource_metadata",
+                     view_func=views.protected_resource_metadata, methods=["GET"])
+    app.add_url_rule(WELL_KNOWN_PATH + "/<path:suffix>",
+                     endpoint="oauth2_provider_resource_metadata_path",
+                     view_func=views.protected_resource_metadata, methods=["GET"])
     issuer_path = urlsplit(config.issuer).path.rstrip("/") if config.issuer else ""
     if issuer_path:
         # RFC 8414 §3.1: an issuer with a path component publishes its metadata at

@@ -20,8 +20,9 @@ from werkzeug.local import LocalProxy
 from . import http
 from .callbacks import expires_at
 from .core.request import Request
+from .core.resource_metadata import bearer_challenge, metadata_url
 from .core.tokens import bearer_token_locations
-from .state import current_state
+from .state import current_state, own_resource_at
 
 ScopesArg = Union[str, list, tuple, Callable[[Any], Any]]
 
@@ -67,20 +68,15 @@ current_token: CurrentToken = LocalProxy(_get_current_token)  # type: ignore[ass
 
 
 def bearer_refusal(status: int, error: Optional[str], description: Optional[str] = None,
-                   scope: Optional[list[str]] = None) -> Response:
+                   scope: Optional[list[str]] = None,
+                   resource_metadata: Optional[str] = None) -> Response:
     """A refused protected-resource request (RFC 6750 §3, §3.1), JSON body.
 
     Without a token (``error=None``) the challenge carries no error code (RFC 6750 §3:
     "SHOULD NOT include an error code or other error information").
+    ``resource_metadata`` is the URL of the resource's RFC 9728 document (§5.1).
     """
-    params = []
-    if error:
-        params.append(f'error="{error}"')
-    if description:
-        params.append(f'error_description="{description}"')
-    if scope:
-        params.append(f'scope="{" ".join(scope)}"')
-    challenge = "Bearer" + (" " + ", ".join(params) if params else "")
+    challenge = bearer_challenge(error, description, scope, resource_metadata)
     payload = {"error": error or "unauthorized"}
     if description:
         payload["error_description"] = description
@@ -172,9 +168,12 @@ def _refuse(hooks: ResourceHooks, request: Request, required: list[str], status:
     if hooks.invalid_response_func is not None:
         request.error_message = description or code or "unauthorized"
         return hooks.invalid_response_func(request)
+    own = own_resource_at(current_state().config, flask_request.path)
+    where = metadata_url(own[0]) if own is not None else None
     if status == 403:
-        return bearer_refusal(403, "insufficient_scope", scope=required)
-    return bearer_refusal(status, code, description)
+        return bearer_refusal(403, "insufficient_scope", scope=required,
+                              resource_metadata=where)
+    return bearer_refusal(status, code, description, resource_metadata=where)
 
 
 def _remember(request: Request) -> CurrentToken:

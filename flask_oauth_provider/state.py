@@ -17,6 +17,7 @@ from .config import ProviderConfig
 from .core import errors
 from .core.request import Request
 from .core.resource_indicators import ResourcePolicy
+from .core.resource_metadata import origin_of, resource_path
 from .core.servers import Server
 from .core.validator import RequestValidator
 from .signals import send_core_signal
@@ -57,6 +58,30 @@ def default_audience(config: ProviderConfig) -> Optional[str]:
     if config.issuer or has_request_context():
         return issuer_of(config)
     return None
+
+
+def own_resources(config: ProviderConfig) -> list[tuple[str, Optional[frozenset]]]:
+    """The resources whose views this app serves itself, with their scopes (RFC 9728):
+    the configured ones on the issuer's origin, else (none configured) the issuer."""
+    issuer = issuer_of(config)
+    if not config.resources:
+        return [(issuer, None)]
+    origin = origin_of(issuer)
+    return [(uri, scopes) for uri, scopes in config.resources if origin_of(uri) == origin]
+
+
+def own_resource_at(config: ProviderConfig, path: str, exact: bool = False
+                    ) -> Optional[tuple[str, Optional[frozenset]]]:
+    """The own resource a request path belongs to: the one whose path is the longest
+    prefix of ``path`` (segment-wise), or with ``exact`` the one whose path it is."""
+    path = path.rstrip("/")
+    best = None
+    for uri, scopes in own_resources(config):
+        prefix = resource_path(uri)
+        matches = path == prefix if exact else (path == prefix or path.startswith(prefix + "/"))
+        if matches and (best is None or len(prefix) > len(resource_path(best[0]))):
+            best = (uri, scopes)
+    return best
 
 
 # -- per-app state -------------------------------------------------------------------------
