@@ -381,9 +381,23 @@ def introspect() -> Response:
                 description="Introspection needs client authentication.")
             return ({"Content-Type": "application/json", **error.headers}, error.json,
                     error.status_code)
-        return state.server.create_introspect_response(uri, method, body, headers)
+        answer_headers, answer, status = state.server.create_introspect_response(
+            uri, method, body, headers)
+        return answer_headers, _with_issuer(answer, status, state), status
 
     return _json_endpoint(call)
+
+
+def _with_issuer(answer: str, status: int, state: ProviderState) -> str:
+    """An active introspection answer names its issuer (RFC 7662 §2.2 ``iss``), also when
+    the store does not know it (no ``OAUTH2_PROVIDER_ISSUER``: the app's root URL)."""
+    if status != 200:
+        return answer
+    claims = json.loads(answer)
+    if not claims.get("active") or "iss" in claims:
+        return answer
+    claims["iss"] = issuer(state)
+    return json.dumps(claims)
 
 
 def metadata() -> Response:
