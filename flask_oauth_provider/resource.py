@@ -20,6 +20,7 @@ from werkzeug.local import LocalProxy
 from . import http
 from .callbacks import expires_at
 from .core.request import Request
+from .core.resource_indicators import audience_list
 from .core.resource_metadata import bearer_challenge, metadata_url
 from .core.tokens import bearer_token_locations
 from .state import current_state, own_resource_at
@@ -49,6 +50,15 @@ class CurrentToken:
     expires_at: Any
     token: Any
     request: Request
+
+    @property
+    def client_id(self) -> Optional[str]:
+        return getattr(self.client, "client_id", None)
+
+    @property
+    def aud(self) -> list[str]:
+        """The resources the token is for (RFC 8707), when the store keeps them."""
+        return audience_list(getattr(self.token, "resources", None))
 
 
 def _get_current_token() -> Optional[CurrentToken]:
@@ -189,9 +199,15 @@ def _remember(request: Request) -> CurrentToken:
         token=token_obj,
         request=request,
     )
-    setattr(flask_request, _CURRENT_TOKEN_ATTRIBUTE, current)
+    set_current_token(current)
     flask_request.oauth = request
     return current
+
+
+def set_current_token(current: Any) -> None:
+    """Make ``current`` what :data:`current_token` points at for this Flask request
+    (the provider's :class:`CurrentToken`, or a ResourceServer's token)."""
+    setattr(flask_request, _CURRENT_TOKEN_ATTRIBUTE, current)
 
 
 def protect(hooks: ResourceHooks, scopes: tuple, optional: bool,

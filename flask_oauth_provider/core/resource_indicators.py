@@ -33,7 +33,7 @@ from .utils import is_absolute_uri
 
 log = logging.getLogger("flask_oauth_provider.core.resource_indicators")
 
-__all__ = ["ResourcePolicy", "requested_resources", "audience_claim"]
+__all__ = ["ResourcePolicy", "requested_resources", "audience_claim", "audience_list"]
 
 #: The known resources: URI -> the scopes it accepts (``None``: any scope).
 Resources = Mapping[str, Optional[frozenset]]
@@ -62,6 +62,16 @@ def audience_claim(resources: Iterable[str]) -> Any:
     if not values:
         return None
     return values[0] if len(values) == 1 else values
+
+
+def audience_list(aud: Any) -> list[str]:
+    """An ``aud`` claim read back as a list; anything but a string or a list of strings
+    is no audience at all."""
+    if isinstance(aud, str):
+        return [aud]
+    if isinstance(aud, list) and all(isinstance(item, str) for item in aud):
+        return list(aud)
+    return []
 
 
 class ResourcePolicy:
