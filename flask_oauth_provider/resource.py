@@ -166,10 +166,28 @@ def check_token(hooks: ResourceHooks, required: list[str], optional: bool) -> An
             problem = (403, "insufficient_scope", None)
         else:
             problem = (401, "invalid_token", None)
+    if (problem is None or problem[0] == 403) and _meant_for_another_resource(request):
+        problem = (401, "invalid_token", None)
 
     if problem is not None:
         return _refuse(hooks, request, required, *problem)
     return _remember(request)
+
+
+def _meant_for_another_resource(request: Request) -> bool:
+    """Whether the token's audience (RFC 8707) leaves out the resource of this view.
+
+    A view belongs to a resource of ``OAUTH2_PROVIDER_RESOURCES`` served by this app (or,
+    with none listed, to the issuer); a token that records its audience must name it
+    (RFC 9068 §4, RFC 8707 §2). Tokens without a recorded audience (stores that keep
+    none) and views outside every listed resource are not checked.
+    """
+    token = getattr(request, "access_token", None)
+    audience = audience_list(getattr(token, "resources", None)) if token is not None else []
+    if not audience:
+        return False
+    own = own_resource_at(current_state().config, flask_request.path)
+    return own is not None and own[0] not in audience
 
 
 def _refuse(hooks: ResourceHooks, request: Request, required: list[str], status: int,

@@ -15,7 +15,7 @@ from tests.resources.resources_support import (
 @pytest.fixture
 def provider_app(test_database, tables):
     app = make_provider_app(test_database, RESOURCES={
-        ORDERS: ["orders:read", "profile"], BILLING: None, MCP: "tools"})
+        ORDERS: ["orders:read", "profile"], BILLING: None, MCP: "tools profile"})
     yield app
     with app.app_context():
         db = app.extensions["test_db"]

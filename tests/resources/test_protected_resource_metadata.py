@@ -10,6 +10,7 @@ from tests.helpers import bearer
 from tests.resources.resources_support import (
     ISSUER,
     MCP,
+    ORDERS,
     Browser,
     make_provider_app,
     register_client,
@@ -24,7 +25,7 @@ def test_document_of_a_resource_with_a_path(provider_app):
     assert answer.json == {
         "resource": MCP,
         "authorization_servers": [ISSUER],
-        "scopes_supported": ["tools"],
+        "scopes_supported": ["profile", "tools"],
         "bearer_methods_supported": ["header", "body"],
     }
 
@@ -64,7 +65,7 @@ def test_insufficient_scope_names_the_scope_and_the_metadata(browser):
     token = browser.login(scope="tools", resources=(MCP,))
     answer = browser.http.get("/mcp/tools", headers=bearer(token["access_token"]))
     assert answer.status_code == 200
-    token = browser.login(scope="profile")
+    token = browser.login(scope="profile", resources=(MCP,))
     answer = browser.http.get("/mcp/tools", headers=bearer(token["access_token"]))
     assert answer.status_code == 403
     assert answer.headers["WWW-Authenticate"] == (
@@ -127,3 +128,19 @@ def test_introspection_names_the_request_issuer_when_none_is_configured(
     assert claims["aud"] == "http://localhost"
     with app.app_context():
         app.extensions["test_db"].engine.dispose()
+
+
+# -- the provider's own views check the audience (RFC 8707, RFC 9068 §4) -------------------
+
+
+def test_provider_view_refuses_a_token_for_another_resource(browser):
+    token = browser.login(scope="orders:read", resources=(ORDERS,))["access_token"]
+    answer = browser.http.get("/mcp/tools", headers=bearer(token))
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"] == (
+        f'Bearer error="invalid_token", resource_metadata="{MCP_METADATA}"')
+
+
+def test_provider_view_outside_every_resource_does_not_check_the_audience(browser):
+    token = browser.login(scope="profile", resources=(ORDERS,))["access_token"]
+    assert browser.http.get("/api/me", headers=bearer(token)).status_code == 200

@@ -43,7 +43,7 @@ def test_malformed_resource_is_invalid_target(browser, resource):
 
 
 def test_scope_no_requested_resource_accepts_is_invalid_scope(browser):
-    # ORDERS accepts orders:read and profile only; MCP only tools.
+    # ORDERS accepts orders:read and profile only; MCP tools and profile.
     answer = browser.authorize(scope="billing", resources=(ORDERS, MCP))
     assert _error(answer)["error"] == "invalid_scope"
 
