@@ -101,6 +101,7 @@ class RemoteIssuer:
     def __init__(self, issuer: str, client_id: Optional[str] = None,
                  client_secret: Optional[str] = None, timeout: float = 5.0,
                  retry_after: float = 10.0, cache: Optional[IntrospectionCache] = None,
+                 jwks_refresh_interval: float = 60.0,
                  clock: Callable[[], float] = time.time) -> None:
         self.issuer = issuer
         self.client_id = client_id
@@ -109,8 +110,11 @@ class RemoteIssuer:
         self.retry_after = retry_after
         self.cache = cache or IntrospectionCache(max_age=60, clock=clock)
         self.clock = clock
+        self.jwks_refresh_interval = jwks_refresh_interval
         self._metadata: Optional[dict] = None
         self._failed_at: Optional[float] = None
+        self._keys: Optional[list[dict]] = None
+        self._keys_fetched_at = 0.0
         self._lock = threading.Lock()
 
     # -- metadata (RFC 8414) ---------------------------------------------------------
@@ -125,18 +129,58 @@ class RemoteIssuer:
         if self._metadata is not None:
             return self._metadata
         with self._lock:
-            if self._metadata is None:
-                self._fail_fast()
-                document = self._call(lambda: self._get_json(self.metadata_url))
-                # RFC 8414 §3.3: "The "issuer" value returned MUST be identical to the
-                # authorization server's issuer identifier value".
-                if not isinstance(document, dict) or document.get("issuer") != self.issuer:
-                    self._failed_at = self.clock()
-                    log.error("The metadata at %s is not that of issuer %s.",
-                              self.metadata_url, self.issuer)
-                    raise IssuerUnavailable("metadata of another issuer, or garbage")
-                self._metadata = document
+            return self._metadata_unlocked()
+
+    def _metadata_unlocked(self) -> dict:
+        if self._metadata is None:
+            document = self._call(lambda: self._get_json(self.metadata_url))
+            # RFC 8414 §3.3: "The "issuer" value returned MUST be identical to the
+            # authorization server's issuer identifier value".
+            if not isinstance(document, dict) or document.get("issuer") != self.issuer:
+                self._failed_at = self.clock()
+                log.error("The metadata at %s is not that of issuer %s.",
+                          self.metadata_url, self.issuer)
+                raise IssuerUnavailable("metadata of another issuer, or garbage")
+            self._metadata = document
         return self._metadata
+
+    # -- the published keys (RFC 7517 §5) ---------------------------------------------------
+
+    def keys(self, kid: Optional[str] = None) -> list[dict]:
+        """The issuer's published signing keys (its ``jwks_uri``), fetched once.
+
+        When a token names a ``kid`` that is not among them (the issuer rotated its
+        keys) they are fetched again, but at most once per ``jwks_refresh_interval``
+        seconds: a flood of tokens with made-up kids cannot make this service hammer
+        the issuer. If a refetch fails, the keys known so far stay in use.
+        """
+        with self._lock:
+            known = self._keys
+            stale = (known is None or (
+                kid is not None and kid not in {key.get("kid") for key in known}
+                and self.clock() - self._keys_fetched_at >= self.jwks_refresh_interval))
+            if not stale:
+                return known or []
+            try:
+                self._keys = self._fetch_keys()
+            except IssuerUnavailable:
+                if known is None:
+                    raise
+            self._keys_fetched_at = self.clock()
+            return self._keys or []
+
+    def _fetch_keys(self) -> list[dict]:
+        url = self._metadata_unlocked().get("jwks_uri")
+        if not isinstance(url, str):
+            log.error("The issuer's metadata has no jwks_uri.")
+            raise IssuerUnavailable("no jwks_uri")
+        document = self._call(lambda: self._get_json(url))
+        keys = document.get("keys") if isinstance(document, dict) else None
+        if not isinstance(keys, list) or not all(isinstance(key, dict) for key in keys):
+            self._failed_at = self.clock()
+            log.warning("The JWK set at %s is not one (RFC 7517 §5).", url)
+            raise IssuerUnavailable("garbage JWK set")
+        return keys
 
     # -- introspection (RFC 7662) ------------------------------------------------------
 

@@ -260,3 +260,76 @@ def test_registered_once_per_app():
     ResourceServer(app, issuer="https://as.example", resource=ORDERS)
     with pytest.raises(RuntimeError, match="already registered"):
         ResourceServer(app, issuer="https://as.example", resource=ORDERS)
+
+
+# -- the issuer's published keys: fetched once, refetched on an unknown kid, rate-limited ----
+
+
+@pytest.fixture
+def key_issuer():
+    """An issuer publishing a JWK set that the test changes, counting JWKS fetches."""
+    app = Flask(__name__)
+    state = {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "AAAA", "kid": "k1"}],
+             "hits": 0, "garbage": False}
+
+    @app.get("/.well-known/oauth-authorization-server")
+    def metadata():
+        return jsonify(issuer=request.host_url.rstrip("/"),
+                       jwks_uri=request.host_url + "jwks")
+
+    @app.get("/jwks")
+    def jwks():
+        state["hits"] += 1
+        return "garbage" if state["garbage"] else jsonify(keys=state["keys"])
+
+    server = LiveServer(app).start()
+    yield server.url, state
+    server.stop()
+
+
+def _remote(url: str, clock: Clock):
+    from flask_oauth_provider.remote_issuer import RemoteIssuer
+
+    return RemoteIssuer(url, jwks_refresh_interval=60, clock=clock)
+
+
+def test_keys_are_fetched_once(key_issuer):
+    url, state = key_issuer
+    remote = _remote(url, Clock())
+    assert [key["kid"] for key in remote.keys("k1")] == ["k1"]
+    remote.keys("k1")
+    remote.keys()
+    assert state["hits"] == 1
+
+
+def test_unknown_kid_refetches_at_most_once_per_interval(key_issuer):
+    url, state = key_issuer
+    clock = Clock()
+    remote = _remote(url, clock)
+    remote.keys("k1")
+    state["keys"].append({"kty": "OKP", "crv": "Ed25519", "x": "BBBB", "kid": "k2"})
+    for forged in ("x1", "x2", "x3", "k2"):
+        remote.keys(forged)
+    assert state["hits"] == 1  # within the interval: no refetch, however many kids
+    clock.now += 61
+    assert "k2" in [key["kid"] for key in remote.keys("k2")]
+    assert state["hits"] == 2
+
+
+def test_garbage_on_refetch_keeps_the_known_keys(key_issuer):
+    url, state = key_issuer
+    clock = Clock()
+    remote = _remote(url, clock)
+    remote.keys()
+    state["garbage"] = True
+    clock.now += 61
+    assert [key["kid"] for key in remote.keys("k9")] == ["k1"]
+
+
+def test_garbage_keys_at_first_fetch_is_unavailable(key_issuer):
+    from flask_oauth_provider.remote_issuer import IssuerUnavailable
+
+    url, state = key_issuer
+    state["garbage"] = True
+    with pytest.raises(IssuerUnavailable):
+        _remote(url, Clock()).keys()
