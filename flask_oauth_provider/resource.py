@@ -83,10 +83,12 @@ def bearer_refusal(status: int, error: Optional[str], description: Optional[str]
     """A refused protected-resource request (RFC 6750 §3, §3.1), JSON body.
 
     Without a token (``error=None``) the challenge carries no error code (RFC 6750 §3:
-    "SHOULD NOT include an error code or other error information").
-    ``resource_metadata`` is the URL of the resource's RFC 9728 document (§5.1).
+    "SHOULD NOT include an error code or other error information"); a ``description``
+    then goes in the JSON body only. ``resource_metadata`` is the URL of the resource's
+    RFC 9728 document (§5.1).
     """
-    challenge = bearer_challenge(error, description, scope, resource_metadata)
+    challenge = bearer_challenge(error, description if error else None, scope,
+                                 resource_metadata)
     payload = {"error": error or "unauthorized"}
     if description:
         payload["error_description"] = description
@@ -160,7 +162,7 @@ def check_token(hooks: ResourceHooks, required: list[str], optional: bool) -> An
         if not presented:
             if optional:
                 return None
-            problem = (401, None, None)
+            problem = (401, None, _no_token_description(state.config.allow_query_token))
         elif required and server.verify_request(uri, method, body, headers, [])[0]:
             # The token is good without the scopes: RFC 6750 §3.1 insufficient_scope.
             problem = (403, "insufficient_scope", None)
@@ -188,6 +190,18 @@ def _meant_for_another_resource(request: Request) -> bool:
         return False
     own = own_resource_at(current_state().config, flask_request.path)
     return own is not None and own[0] not in audience
+
+
+#: Why a token in the query string did not count (RFC 6750 §2.3; RFC 9700 §4.3.2).
+QUERY_STRING_REFUSAL = (
+    "Tokens in the query string are not accepted; send an Authorization: Bearer header.")
+
+
+def _no_token_description(query_tokens_allowed: bool) -> Optional[str]:
+    """The body's explanation of a call without a usable token: a query token is named."""
+    if not query_tokens_allowed and "access_token" in flask_request.args:
+        return QUERY_STRING_REFUSAL
+    return None
 
 
 def _refuse(hooks: ResourceHooks, request: Request, required: list[str], status: int,
