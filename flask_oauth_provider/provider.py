@@ -37,7 +37,13 @@ from .core.request import Request
 from .core.resource_metadata import WELL_KNOWN_PATH
 from .core.types import Client
 from .core.validator import RequestValidator
-from .resource import CurrentToken, ScopesArg, current_token, protect
+from .resource import (
+    CurrentToken,
+    ScopesArg,
+    current_token,
+    protect,
+    protected_resource_metadata,
+)
 from .state import EXTENSION_KEY, ProviderState
 
 #: Where RFC 8414 §3 publishes the authorization server metadata.
@@ -240,10 +246,10 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
                      view_func=views.metadata, methods=["GET"])
     # RFC 9728 §3.1: the resource's metadata, at the root and with its path appended.
     app.add_url_rule(WELL_KNOWN_PATH, endpoint="oauth2_provider_resource_metadata",
-                     view_func=views.protected_resource_metadata, methods=["GET"])
+                     view_func=protected_resource_metadata, methods=["GET"])
     app.add_url_rule(WELL_KNOWN_PATH + "/<path:suffix>",
                      endpoint="oauth2_provider_resource_metadata_path",
-                     view_func=views.protected_resource_metadata, methods=["GET"])
+                     view_func=protected_resource_metadata, methods=["GET"])
     issuer_path = urlsplit(config.issuer).path.rstrip("/") if config.issuer else ""
     if issuer_path:
         # RFC 8414 §3.1: an issuer with a path component publishes its metadata at

@@ -10,6 +10,7 @@ Flask-OAuthlib), so nothing of one request is seen by the next.
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Protocol, Union
 
@@ -21,9 +22,9 @@ from . import http
 from .callbacks import expires_at
 from .core.request import Request
 from .core.resource_indicators import audience_list
-from .core.resource_metadata import bearer_challenge, metadata_url
+from .core.resource_metadata import bearer_challenge, metadata_document, metadata_url
 from .core.tokens import bearer_token_locations
-from .state import current_state, own_resource_at
+from .state import current_state, issuer_of, own_resource_at
 
 ScopesArg = Union[str, list, tuple, Callable[[Any], Any]]
 
@@ -259,3 +260,26 @@ def protect(hooks: ResourceHooks, scopes: tuple, optional: bool,
         return view(*args, **kwargs)
 
     return wrapper
+
+
+# -- protected resource metadata (RFC 9728) ---------------------------------------------
+
+
+def protected_resource_metadata(suffix: str = "") -> Response:
+    """Protected resource metadata (RFC 9728 §3) of a resource this app serves.
+
+    Registered at ``/.well-known/oauth-protected-resource`` and, for a resource
+    identifier with a path, at that path appended (§3.1); an unknown one is 404.
+    """
+    config = current_state().config
+    own = own_resource_at(config, "/" + suffix if suffix else "", exact=True)
+    if own is None:
+        return http.json_response({"error": "not_found", "error_description":
+                                   "No protected resource is described here."}, 404)
+    methods = ["header", "body"] + (["query"] if config.allow_query_token else [])
+    resource, scopes = own
+    document = metadata_document(resource, [issuer_of(config)], scopes, methods)
+    # RFC 9728 §3.2: a JSON document; public, like the RFC 8414 one.
+    return http.create_response(
+        {"Content-Type": "application/json", "Access-Control-Allow-Origin": "*"},
+        json.dumps(document), 200)

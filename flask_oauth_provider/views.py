@@ -23,11 +23,10 @@ from .core import errors
 from .core.client_auth import extract_client_credentials
 from .core.endpoints.metadata import MetadataEndpoint
 from .core.request import Request
-from .core.resource_metadata import metadata_document
 from .core.types import Client
 from .core.utils import add_params_to_uri
 from .forms import ConsentForm
-from .state import ProviderState, current_state, issuer_of, own_resource_at
+from .state import ProviderState, current_state, issuer_of
 
 log = logging.getLogger("flask_oauth_provider.views")
 
@@ -483,22 +482,3 @@ def metadata() -> Response:
         flask_request.url, "GET", None, {})
     return http.create_response(headers, body, status)
 
-
-def protected_resource_metadata(suffix: str = "") -> Response:
-    """Protected resource metadata (RFC 9728 §3) of a resource this app serves.
-
-    Registered at ``/.well-known/oauth-protected-resource`` and, for a resource
-    identifier with a path, at that path appended (§3.1); an unknown one is 404.
-    """
-    state = current_state()
-    config = state.config
-    own = own_resource_at(config, "/" + suffix if suffix else "", exact=True)
-    if own is None:
-        return json_error("not_found", "No protected resource is described here.", 404)
-    methods = ["header", "body"] + (["query"] if config.allow_query_token else [])
-    resource, scopes = own
-    document = metadata_document(resource, [issuer(state)], scopes, methods)
-    # RFC 9728 §3.2: a JSON document; public, like the RFC 8414 one.
-    return http.create_response(
-        {"Content-Type": "application/json", "Access-Control-Allow-Origin": "*"},
-        json.dumps(document), 200)
