@@ -27,12 +27,13 @@ from typing import Any, Optional
 
 from flask import Flask
 
-from .models import AuthorizationCode, Client, Token, User, db
+from .models import AuthorizationCode, Client, SigningKey, Token, User, db
 from .setup import init_database
 from .views import bp, login_manager, oauth
 
 #: Scopes this provider knows, with the text the pages show for each.
 SCOPES = {
+    "openid": "Sign you in to the application",
     "profile": "See your user name",
     "email": "See your email address",
 }
@@ -93,6 +94,9 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
         EXAMPLE_SCOPES=SCOPES,
         # Plain http is accepted by the provider on 127.0.0.1 / localhost only.
         OAUTH2_PROVIDER_TOKEN_EXPIRES_IN=3600,
+        # OpenID Connect: ID tokens, /oauth/userinfo, /oauth/jwks, discovery.
+        OAUTH2_PROVIDER_OPENID=True,
+        OAUTH2_PROVIDER_SCOPES=SCOPES,
     )
     if test_config:
         app.config.update(test_config)
@@ -105,7 +109,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
     login_manager.init_app(app)
     oauth.init_app(app)
     oauth.init_sqlalchemy(db, client_model=Client, code_model=AuthorizationCode,
-                          token_model=Token)
+                          token_model=Token, key_model=SigningKey)
     app.register_blueprint(bp)
 
     try:

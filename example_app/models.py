@@ -1,4 +1,5 @@
-"""The example's models: its own ``User``, and the three OAuth models built on the mixins.
+"""The example's models: its own ``User``, the three OAuth models built on the mixins, and
+the OpenID Connect signing keys (kept encrypted by the provider).
 
 The mixins of :mod:`flask_oauth_provider.sqla` bring every OAuth column; an app adds the
 primary key and the link to its own user model, as below.
@@ -14,7 +15,12 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from flask_oauth_provider.sqla import AuthorizationCodeMixin, ClientMixin, TokenMixin
+from flask_oauth_provider.sqla import (
+    AuthorizationCodeMixin,
+    ClientMixin,
+    SigningKeyMixin,
+    TokenMixin,
+)
 
 db = SQLAlchemy()
 
@@ -59,3 +65,9 @@ class Token(db.Model, TokenMixin):
     user_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True)
     user: Mapped[Optional[User]] = relationship()
+
+
+class SigningKey(db.Model, SigningKeyMixin):
+    __tablename__ = "oauth_signing_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)

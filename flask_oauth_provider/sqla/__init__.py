@@ -32,6 +32,8 @@ Where each part lives:
 - :mod:`~flask_oauth_provider.sqla.admin`: clients, revocation by the app, authorized
   applications, purging;
 - :mod:`~flask_oauth_provider.sqla.outages`: a database outage answered with 503;
+- :mod:`~flask_oauth_provider.sqla.keys`: OpenID Connect signing keys
+  (:class:`SigningKeyMixin`, ``key_model=``), sealed at rest, rotated and retired;
 - :mod:`~flask_oauth_provider.sqla.base`: the session, the models, one transaction per
   write and statements built once, which all of the store's parts share.
 """
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 from ..core.redirect_uris import check_redirect_uri
 from . import models
+from .keys import SigningKeyMixin, SigningKeyStore
 from .models import (
     AuthorizationCodeMixin,
     AuthorizedApplication,
@@ -62,6 +65,8 @@ __all__ = [
     "AuthorizedApplication",
     "ClientMixin",
     "SQLAlchemyStore",
+    "SigningKeyMixin",
+    "SigningKeyStore",
     "TokenMixin",
     "UTCDateTime",
     "check_redirect_uri",

@@ -5,17 +5,25 @@ from __future__ import annotations
 
 from typing import Optional
 
+from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from flask_oauth_provider.sqla import AuthorizationCodeMixin, ClientMixin, TokenMixin
+from flask_oauth_provider.sqla import (
+    AuthorizationCodeMixin,
+    ClientMixin,
+    SigningKeyMixin,
+    TokenMixin,
+)
 
 
 class Base(DeclarativeBase):
     pass
 
 
-class User(Base):
+class User(UserMixin, Base):
+    """Also a Flask-Login user (tests/oidc logs it in)."""
+
     __tablename__ = "sqla_user"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -50,6 +58,11 @@ class Token(Base, TokenMixin):
         ForeignKey("sqla_user.id"), nullable=True, index=True
     )
     user: Mapped[Optional[User]] = relationship(User)
+
+
+class SigningKey(Base, SigningKeyMixin):
+    __tablename__ = "sqla_signing_key"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 MODELS = {"client_model": Client, "code_model": AuthorizationCode, "token_model": Token}

@@ -5,14 +5,14 @@ TokenMixin.resource / grant_resource (space-separated resource URIs). Rows writt
 before get an empty value: no recorded audience (introspection then reports no aud).
 
 Revision ID: 5c1d0a7e9b42
-Revises: 32e714c85161
+Revises: 7c1f0e2b9a41
 Create Date: 2026-12-01 15:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '5c1d0a7e9b42'
-down_revision = '32e714c85161'
+down_revision = '7c1f0e2b9a41'
 branch_labels = None
 depends_on = None
 
