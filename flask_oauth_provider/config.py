@@ -51,6 +51,7 @@ DEFAULTS: dict[str, Any] = {
     "ALLOW_QUERY_TOKEN": False,
     "MAX_REQUEST_SIZE": 64 * 1024,
     "RESOURCES": (),
+    "ACCESS_TOKEN_FORMAT": "opaque",
     "ERROR_URI": None,
     "ERROR_ENDPOINT": None,
     "IGNORE_PUBLIC_CLIENT_SECRET": False,
@@ -184,6 +185,15 @@ class ProviderConfig:
     #: ``resource``. Default: none, and the audience is the issuer (the provider's own API).
     #: Kept as ``(uri, scopes or None)`` pairs.
     resources: tuple[tuple[str, Optional[frozenset]], ...] = ()
+    #: ``"opaque"`` (default: random strings, looked up in the store) or ``"jwt"``: JWT
+    #: access tokens (RFC 9068) signed with the active signing key, which a
+    #: ``ResourceServer`` verifies without asking the provider. A client's
+    #: ``access_token_format`` overrides it. JWTs live ``TOKEN_EXPIRES_IN`` seconds when
+    #: that is set, else 300 (a JWT stays valid at a resource server until it expires).
+    access_token_format: str = "opaque"  # noqa: S105 (a format name)
+    #: Lifetime of JWT access tokens: ``OAUTH2_PROVIDER_TOKEN_EXPIRES_IN`` when the app
+    #: sets it to a number, else 300 seconds. Not a key of its own.
+    jwt_token_expires_in: int = 300
 
     @property
     def resource_scopes(self) -> dict[str, Optional[frozenset]]:
@@ -290,6 +300,9 @@ class ProviderConfig:
             allow_query_token=flag("ALLOW_QUERY_TOKEN"),
             max_request_size=_positive_int("MAX_REQUEST_SIZE", get("MAX_REQUEST_SIZE")),
             resources=_resources(get("RESOURCES")),
+            access_token_format=_access_token_format(get("ACCESS_TOKEN_FORMAT")),
+            jwt_token_expires_in=(token_expires_in if PREFIX + "TOKEN_EXPIRES_IN" in config
+                                  and isinstance(token_expires_in, int) else 300),
             error_uri=error_uri,
             error_endpoint=error_endpoint,
             ignore_public_client_secret=flag("IGNORE_PUBLIC_CLIENT_SECRET"),
@@ -381,6 +394,12 @@ def _grant_types(grant_types: Any) -> tuple[str, ...]:
             f"got {list(grant_types)!r}."
         )
     return grant_types
+
+
+def _access_token_format(value: Any) -> str:
+    if value not in ("opaque", "jwt"):
+        raise ValueError(f"{PREFIX}ACCESS_TOKEN_FORMAT must be 'opaque' or 'jwt', not {value!r}.")
+    return value
 
 
 def _resources(value: Any) -> tuple[tuple[str, Optional[frozenset]], ...]:

@@ -19,11 +19,12 @@ from flask import request as flask_request
 from werkzeug.local import LocalProxy
 
 from . import http
+from .access_tokens import VerificationKeys, looks_like_jwt, verify_locally
 from .callbacks import expires_at
 from .core.request import Request
 from .core.resource_indicators import audience_list
 from .core.resource_metadata import bearer_challenge, metadata_document, metadata_url
-from .core.tokens import bearer_token_locations
+from .core.tokens import bearer_token_locations, get_token_from_header
 from .state import current_state, issuer_of, own_resource_at
 
 ScopesArg = Union[str, list, tuple, Callable[[Any], Any]]
@@ -169,12 +170,27 @@ def check_token(hooks: ResourceHooks, required: list[str], optional: bool) -> An
             problem = (403, "insufficient_scope", None)
         else:
             problem = (401, "invalid_token", None)
-    if (problem is None or problem[0] == 403) and _meant_for_another_resource(request):
+    if (problem is None or problem[0] == 403) and (
+            _meant_for_another_resource(request) or not _jwt_holds(state, request)):
         problem = (401, "invalid_token", None)
 
     if problem is not None:
         return _refuse(hooks, request, required, *problem)
     return _remember(request)
+
+
+def _jwt_holds(state: Any, request: Request) -> bool:
+    """A JWT access token (RFC 9068) is also verified here: signature, ``typ``, ``iss``,
+    ``exp`` and ``aud`` (:func:`~flask_oauth_provider.access_tokens.verify_locally`);
+    an opaque token has nothing more to check."""
+    token = get_token_from_header(request)
+    if not looks_like_jwt(token):
+        return True
+    keys = state.__dict__.get("jwt_verification_keys")
+    if keys is None:
+        keys = state.__dict__["jwt_verification_keys"] = VerificationKeys(state.keyring)
+    own = own_resource_at(state.config, flask_request.path)
+    return verify_locally(token, keys, issuer_of(state.config), own[0] if own else None)
 
 
 def _meant_for_another_resource(request: Request) -> bool:

@@ -12,7 +12,10 @@ The service needs no database and no copy of the provider's code paths::
     def orders():
         return {"sub": current_token.sub, "client_id": current_token.client_id}
 
-Opaque access tokens are checked at the issuer's introspection endpoint (RFC 7662) with
+JWT access tokens (RFC 9068) are verified with the issuer's published keys (its JWKS,
+fetched once and again for an unknown ``kid``, rate-limited), with no call to the issuer
+on the hot path. Opaque access tokens are checked at the issuer's introspection endpoint
+(RFC 7662) with
 the service's own client credentials (a client registered with ``resource_server=True``
 may introspect every token); active answers are cached for at most the token's remaining
 lifetime and ``cache_seconds``. The issuer's metadata (RFC 8414) is fetched once. A token
@@ -37,6 +40,7 @@ from flask import Flask, Response
 from flask import request as flask_request
 
 from . import http
+from .core import jose
 from .core.request import Request
 from .core.resource_indicators import audience_list
 from .core.resource_metadata import (
@@ -106,20 +110,25 @@ class ResourceServer:
     ``scopes_supported``: published in the RFC 9728 document. ``cache_seconds``: the
     longest an introspection answer is reused (a revoked token stays usable here at most
     that long). ``timeout`` / ``retry_after``: seconds to wait for the issuer, and to
-    wait after a failure before asking it again (calls in between get 503).
+    wait after a failure before asking it again (calls in between get 503). ``leeway``:
+    seconds of clock difference allowed on a JWT's ``exp``. ``jwks_refresh_interval``:
+    the least time between two fetches of the JWKS for unknown ``kid`` values.
     """
 
     def __init__(self, app: Optional[Flask] = None, *, issuer: str, resource: str,
                  client_id: Optional[str] = None, client_secret: Optional[str] = None,
                  scopes_supported: Optional[list[str]] = None, cache_seconds: int = 60,
-                 timeout: float = 5.0, retry_after: float = 10.0) -> None:
+                 timeout: float = 5.0, retry_after: float = 10.0, leeway: int = 30,
+                 jwks_refresh_interval: float = 60.0) -> None:
         _check_uri("issuer", issuer)
         _check_uri("resource", resource)
         self.resource = resource
         self.scopes_supported = scopes_supported
+        self.leeway = leeway
         self.issuer = RemoteIssuer(
             issuer, client_id, client_secret, timeout=timeout, retry_after=retry_after,
-            cache=IntrospectionCache(max_age=cache_seconds))
+            cache=IntrospectionCache(max_age=cache_seconds),
+            jwks_refresh_interval=jwks_refresh_interval)
         if app is not None:
             self.init_app(app)
 
@@ -193,15 +202,57 @@ class ResourceServer:
 
     def verify(self, token: str) -> Optional[dict]:
         """The claims of ``token`` if it is an active access token of the issuer for
-        this resource, else ``None``; ``IssuerUnavailable`` when that cannot be told."""
+        this resource, else ``None``; ``IssuerUnavailable`` when that cannot be told.
+
+        A JWT (three base64url parts) is verified here with the issuer's published keys
+        (RFC 9068 §4), with no call to the issuer; anything else is introspected."""
+        if looks_like_jwt(token):
+            return self._verify_jwt(token)
         claims = self.issuer.introspect(token)
         if claims is None:
             return None
-        # RFC 8707 / RFC 9068 §4: the token must be meant for this resource.
         if self.resource not in audience_list(claims.get("aud")):
             log.info("Token refused: its audience is not %s.", self.resource)
             return None
         return claims
+
+    def _verify_jwt(self, token: str) -> Optional[dict]:
+        """RFC 9068 §4, in order: ``typ`` is ``at+jwt``; the signature verifies with a
+        published key of the issuer, with an algorithm that key is for (no ``none``, no
+        HMAC: core.jose accepts asymmetric algorithms only); ``iss`` is the issuer byte
+        for byte; ``aud`` names this resource; ``exp`` has not passed (leeway
+        ``self.leeway`` seconds)."""
+        try:
+            header = jose.unverified_header(token)
+        except jose.JoseError:
+            return None
+        if str(header.get("typ", "")).lower() not in ("at+jwt", "application/at+jwt"):
+            return None  # an id_token (typ JWT) or anything else is not an access token
+        keys = self.issuer.keys(header.get("kid"))
+        algorithms = [alg for alg in jose.ALGORITHMS
+                      if any(key.get("alg") == alg for key in keys)]
+        try:
+            _, claims = jose.verify(token, keys, algorithms)
+        except jose.JoseError:
+            return None
+        return claims if self._claims_hold(claims) else None
+
+    def _claims_hold(self, claims: dict) -> bool:
+        now = self.issuer.clock()
+        exp = claims.get("exp")
+        if claims.get("iss") != self.issuer.issuer:
+            return False
+        if self.resource not in audience_list(claims.get("aud")):
+            return False
+        if not isinstance(exp, (int, float)) or isinstance(exp, bool) or exp + self.leeway <= now:
+            return False
+        # RFC 9068 §2.2: sub, client_id, iat and jti are REQUIRED.
+        return all(name in claims for name in ("sub", "client_id", "iat", "jti"))
+
+
+def looks_like_jwt(token: str) -> bool:
+    parts = token.split(".")
+    return len(parts) == 3 and all(parts)
 
 
 def _core_view_of_request() -> Request:

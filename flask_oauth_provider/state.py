@@ -13,6 +13,7 @@ from typing import Any, Callable, Optional, Protocol
 from flask import current_app, has_app_context, has_request_context
 from flask import request as flask_request
 
+from . import access_tokens
 from .config import ProviderConfig
 from .core import errors
 from .core.keyring import KeyRing
@@ -21,6 +22,7 @@ from .core.request import Request
 from .core.resource_indicators import ResourcePolicy
 from .core.resource_metadata import origin_of, resource_path
 from .core.servers import Server
+from .core.tokens import random_token_generator
 from .core.validator import RequestValidator
 from .oidc import load_signing_keys
 from .signals import send_core_signal
@@ -187,9 +189,12 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
     extra = {"require_offline_access": True} if config.openid else {}
     server = server_class(
         validator,
-        config.token_expires_in,
-        config.token_generator,
-        config.refresh_token_generator,
+        access_tokens.expires_in(config),
+        access_tokens.token_generator(config, keyring=lambda: current_state().keyring(),
+                                      issuer=lambda: issuer_of(config)),
+        # Refresh tokens stay opaque (RFC 9068 covers access tokens only); as before, an
+        # app's TOKEN_GENERATOR also makes them unless REFRESH_TOKEN_GENERATOR is set.
+        config.refresh_token_generator or config.token_generator or random_token_generator,
         pkce_plain=config.pkce_plain,
         allow_query_token=config.allow_query_token,
         send_signal=send_core_signal,

@@ -93,6 +93,9 @@ class ClientMixin:
     scope: Mapped[str] = mapped_column(Text, default="")
     #: Space-separated scopes used when a request names none; read :attr:`default_scopes`.
     default_scope: Mapped[str] = mapped_column(Text, default="")
+    #: ``"jwt"`` or ``"opaque"``: this client's access tokens (RFC 9068); ``None``
+    #: follows ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT``.
+    access_token_format: Mapped[Optional[str]] = mapped_column(String(10), default=None)
     #: May introspect tokens of other clients (RFC 7662 §4).
     is_resource_server: Mapped[bool] = mapped_column(Boolean, default=False)
     #: OpenID Connect RP-Initiated Logout §2: where the client may be sent after logout,

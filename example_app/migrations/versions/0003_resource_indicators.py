@@ -1,8 +1,9 @@
-"""Resource indicators (RFC 8707): the audience kept with codes and tokens.
+"""Resource indicators (RFC 8707) and JWT access tokens (RFC 9068).
 
 flask-oauth-provider's mixins gained AuthorizationCodeMixin.resource and
 TokenMixin.resource / grant_resource (space-separated resource URIs). Rows written
 before get an empty value: no recorded audience (introspection then reports no aud).
+ClientMixin.access_token_format ("jwt", "opaque" or NULL: the server's setting) too.
 
 Revision ID: 5c1d0a7e9b42
 Revises: 7c1f0e2b9a41
@@ -22,6 +23,8 @@ COLUMNS = [('oauth_code', 'resource'), ('oauth_token', 'resource'),
 
 
 def upgrade():
+    with op.batch_alter_table('oauth_client') as batch:
+        batch.add_column(sa.Column('access_token_format', sa.String(length=10), nullable=True))
     for table, column in COLUMNS:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column(column, sa.Text(), nullable=True))
@@ -35,3 +38,5 @@ def downgrade():
     for table, column in reversed(COLUMNS):
         with op.batch_alter_table(table) as batch:
             batch.drop_column(column)
+    with op.batch_alter_table('oauth_client') as batch:
+        batch.drop_column('access_token_format')
