@@ -196,6 +196,11 @@ class ProviderConfig:
     jwt_token_expires_in: int = 300
 
     @property
+    def publishes_jwks(self) -> bool:
+        """Whether the JWKS is served: for ID tokens, or for JWT access tokens (RFC 9068)."""
+        return self.openid or self.access_token_format == "jwt"  # noqa: S105 (a format)
+
+    @property
     def resource_scopes(self) -> dict[str, Optional[frozenset]]:
         """:attr:`resources` as a mapping: URI -> accepted scopes (``None``: any)."""
         return dict(self.resources)

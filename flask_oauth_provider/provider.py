@@ -110,7 +110,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_KEY_ENCRYPTION_KEY``, ``OAUTH2_PROVIDER_ID_TOKEN_EXPIRES_IN``,
         ``OAUTH2_PROVIDER_SCOPES``.
 
-        With ``OAUTH2_PROVIDER_OPENID`` the blueprint also serves ``GET|POST
+        With ``OAUTH2_PROVIDER_OPENID`` (or, for the JWKS alone,
+        ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT = "jwt"``) the app also serves ``GET|POST
         /oauth/userinfo`` and ``GET /oauth/jwks``, the app root
         ``/.well-known/openid-configuration`` (OpenID Connect Discovery §4), and the
         login time of Flask-Login's ``user_logged_in`` is recorded for ``auth_time``.
@@ -315,6 +316,10 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
         app.add_url_rule(METADATA_PATH + issuer_path,
                          endpoint="oauth2_provider_metadata_issuer_path",
                          view_func=views.metadata, methods=["GET"])
+    if config.publishes_jwks:
+        # RFC 7517 §5: the public keys, for ID tokens and for JWT access tokens.
+        app.add_url_rule(config.url_prefix + "/jwks", endpoint="oauth2_provider_jwks",
+                         view_func=openid_views.jwks_response, methods=["GET"])
     if config.openid:
         _register_openid_routes(app, config, issuer_path)
 
@@ -325,8 +330,6 @@ def _register_openid_routes(app: Flask, config: ProviderConfig, issuer_path: str
     app.add_url_rule(prefix + "/userinfo", endpoint="oauth2_provider_userinfo",
                      view_func=openid_views.userinfo_response,
                      methods=["GET", "POST", "OPTIONS"])
-    app.add_url_rule(prefix + "/jwks", endpoint="oauth2_provider_jwks",
-                     view_func=openid_views.jwks_response, methods=["GET"])
     app.add_url_rule(prefix + "/logout", endpoint="oauth2_provider_end_session",
                      view_func=functools.partial(openid_views.end_session_response,
                                                  views.error_page),

@@ -549,6 +549,9 @@ def metadata() -> Response:
         claims.pop("code_challenge_methods_supported")
     if config.openid:
         claims = openid_metadata(state, claims)
+    elif config.publishes_jwks:
+        # RFC 8414 §2 jwks_uri: resource servers verify JWT access tokens with it.
+        claims["jwks_uri"] = prefix + "/jwks"
     endpoint = MetadataEndpoint([state.server], claims=claims, raise_errors=False)
     headers, body, status = endpoint.create_metadata_response(
         flask_request.url, "GET", None, {})

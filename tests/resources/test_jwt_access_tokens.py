@@ -195,3 +195,21 @@ def test_provider_jwt_check_costs_the_one_statement_of_an_opaque_token(jwt_app, 
     with counter.count():
         assert jwt_browser.http.get("/api/me", headers=bearer(token)).status_code == 200
     assert len(counter) == 1, counter.statements
+
+
+def test_jwks_is_published_for_jwt_access_tokens_without_openid(jwt_app):
+    http = jwt_app.test_client()
+    metadata = http.get("/.well-known/oauth-authorization-server").json
+    assert metadata["jwks_uri"] == ISSUER + "/oauth/jwks"
+    keys = http.get("/oauth/jwks").json["keys"]
+    assert [key["kid"] for key in keys] == [KEY["kid"]]
+    assert "d" not in keys[0]
+
+
+def test_no_jwks_with_opaque_tokens_and_openid_off(test_database, tables):
+    app = make_provider_app(test_database, SIGNING_KEYS={"keys": [KEY]})
+    http = app.test_client()
+    assert "jwks_uri" not in http.get("/.well-known/oauth-authorization-server").json
+    assert http.get("/oauth/jwks").status_code == 404
+    with app.app_context():
+        app.extensions["test_db"].engine.dispose()
