@@ -213,3 +213,47 @@ def test_no_jwks_with_opaque_tokens_and_openid_off(test_database, tables):
     assert http.get("/oauth/jwks").status_code == 404
     with app.app_context():
         app.extensions["test_db"].engine.dispose()
+
+
+def test_key_rotation_at_the_provider_is_seen_by_a_running_resource_server(
+        test_database, tables):
+    """Tokens signed before a rotation still verify; tokens of the new key verify once
+    the service fetches the JWKS again for their unknown kid."""
+    app = make_provider_app(test_database, ISSUER=None, ACCESS_TOKEN_FORMAT="jwt",
+                            RESOURCES=[ORDERS])
+    ring = {"keys": [jose.generate_key("RS256")]}
+    app.extensions["oauth2_provider"].provider.signingkeysgetter(lambda: ring)
+    server = LiveServer(app).start()
+    try:
+        browser = Browser(app, *register_client(app))
+        service = Flask(__name__)
+        rs = ResourceServer(service, issuer=server.url, resource=ORDERS,
+                            jwks_refresh_interval=0)
+
+        @service.get("/api/orders")
+        @rs.require_oauth("orders:read")
+        def orders():
+            return jsonify(client_id=current_token.client_id)
+
+        def token() -> str:
+            return requests.post(
+                server.url + "/oauth/token", timeout=30,
+                data={"grant_type": "client_credentials", "scope": "orders:read"},
+                headers=basic_auth(browser.client_id, browser.secret)).json()["access_token"]
+
+        http = service.test_client()
+        before = token()
+        assert http.get("/api/orders", headers=bearer(before)).status_code == 200
+        ring["keys"] = [jose.generate_key("RS256"), *ring["keys"]]  # the rotation: new key first
+        after = token()
+        assert _claims(after)[0]["kid"] == ring["keys"][0]["kid"] != _claims(before)[0]["kid"]
+        assert http.get("/api/orders", headers=bearer(after)).status_code == 200
+        assert http.get("/api/orders", headers=bearer(before)).status_code == 200
+        ring["keys"] = ring["keys"][:1]  # the old key retired
+        rs.issuer._keys = None  # as after the service's next scheduled refetch
+        assert http.get("/api/orders", headers=bearer(before)).status_code == 401
+    finally:
+        server.stop()
+        with app.app_context():
+            app.extensions["test_db"].session.remove()
+            app.extensions["test_db"].engine.dispose()
