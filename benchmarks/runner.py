@@ -50,6 +50,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     p.add_argument("--no-scale", action="store_true", help="skip the 10^3..10^6 tokens run")
     p.add_argument("--no-load", action="store_true", help="skip the gunicorn run")
     p.add_argument("--no-profile", action="store_true", help="skip pyinstrument profiles")
+    p.add_argument("--no-jwt", action="store_true",
+                   help="skip the JWT access token rows (benchmarks.jwt_tokens)")
     p.add_argument("--flask-oauthlib-site", default=os.environ.get(FOL_SITE_ENV),
                    help="directory with oauthlib<3 for the Flask-OAuthlib side process")
     p.add_argument("--patched-ours", action="append", default=[], metavar="LABEL=DIR",
@@ -308,6 +310,15 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     for kind in kinds:
         run_db(kind, args, cfg, res)
+    if not args.no_jwt and "ours" in args.apps and within_budget(cfg, res, "JWT rows"):
+        from . import jwt_tokens
+
+        _log("SQLite: JWT access tokens (provider, ResourceServer, issuance per alg)")
+        try:
+            res.jwt = jwt_tokens.run(cfg["reps"], cfg["calls"])
+        except Exception as exc:  # noqa: BLE001 - report it, keep the other results
+            traceback.print_exc()
+            res.notes.append(f"JWT rows not measured: {exc.__class__.__name__}: {exc}")
 
     res.elapsed_s = time.monotonic() - started
     text = report.render(res)
