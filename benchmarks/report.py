@@ -77,6 +77,7 @@ class Results:
     #: (db, flow, app) -> profile.call_breakdown(...): where the Python calls go
     breakdown: dict = field(default_factory=dict)
     memory: dict = field(default_factory=dict)  # db -> memory.run(...) or {"error": ...}
+    jwt: list = field(default_factory=list)  # [(label, Sample)] from benchmarks.jwt_tokens
     elapsed_s: float = 0.0
 
 
@@ -436,6 +437,19 @@ def render(res: Results) -> str:
         parts.append("")
     parts += memory_section(res)
     parts += breakdown_section(res)
+    if res.jwt:
+        from .jwt_tokens import table as jwt_table
+
+        parts.append("## SQLite: JWT access tokens (RFC 9068), per call")
+        parts.append("")
+        parts.append("Measured side by side in alternating chunks. The ResourceServer has "
+                     "no database and makes no network call (its issuer metadata and JWKS "
+                     "were fetched before the clock started); the provider's JWT GET "
+                     "verifies the signature and reads the token row by the same one "
+                     "SELECT as an opaque token.")
+        parts.append("")
+        parts.append(jwt_table(res.jwt))
+        parts.append("")
     for db, flow, by_self, by_total in res.profiles:
         parts.append(f"## Profile: ours, {FLOW_LABELS[flow]}, {db} (pyinstrument)")
         parts.append("")

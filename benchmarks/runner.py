@@ -58,6 +58,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                    help="skip the resident-memory run (a child process)")
     p.add_argument("--memory-db", choices=["sqlite", "postgresql", "all"], default="sqlite",
                    help="database(s) of the resident-memory run (default: sqlite)")
+    p.add_argument("--no-jwt", action="store_true",
+                   help="skip the JWT access token rows (benchmarks.jwt_tokens)")
     p.add_argument("--flask-oauthlib-site", default=os.environ.get(FOL_SITE_ENV),
                    help="directory with oauthlib<3 for the Flask-OAuthlib side process")
     p.add_argument("--patched-ours", action="append", default=[], metavar="LABEL=DIR",
@@ -378,6 +380,15 @@ def main(argv: Optional[list[str]] = None) -> int:
                 _log(f"{label}: resident memory over {cfg['memory_blocks']} blocks of 100 "
                      "protected + 10 token requests (child process)")
                 res.memory[label] = run_memory(kind, args, cfg)
+    if not args.no_jwt and "ours" in args.apps and within_budget(cfg, res, "JWT rows"):
+        from . import jwt_tokens
+
+        _log("SQLite: JWT access tokens (provider, ResourceServer, issuance per alg)")
+        try:
+            res.jwt = jwt_tokens.run(cfg["reps"], cfg["calls"])
+        except Exception as exc:  # noqa: BLE001 - report it, keep the other results
+            traceback.print_exc()
+            res.notes.append(f"JWT rows not measured: {exc.__class__.__name__}: {exc}")
 
     res.elapsed_s = time.monotonic() - started
     text = report.render(res)

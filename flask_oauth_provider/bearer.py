@@ -75,13 +75,15 @@ class SelectWidth:
 
 
 def check_plain_bearer(environ: dict, validator: Any, server: Any, required: list[str],
-                       refuse: Callable[..., Any], wide: bool = True) -> Any:
+                       refuse: Callable[..., Any], wide: bool = True,
+                       audience_ok: Optional[Callable[[Any], bool]] = None) -> Any:
     """The short path for the WSGI ``environ``: the token's record (active, with every
     required scope), a refusal (``refuse(status, error, description=None, scope=None)``)
     or :data:`GENERAL_PATH`.
 
     Same answers as the general path: 401 ``invalid_token`` for an unknown, revoked or
-    expired token (revocation and expiry are checked on every call, RFC 6750 §3.1),
+    expired token (revocation and expiry are checked on every call, RFC 6750 §3.1) or
+    one whose audience ``audience_ok(record)`` refuses,
     403 ``insufficient_scope`` naming the required scopes, 503 when the database is
     unavailable, 500 ``server_error`` for anything unexpected.
     """
@@ -99,7 +101,8 @@ def check_plain_bearer(environ: dict, validator: Any, server: Any, required: lis
             raise
         log.exception("Unexpected error while verifying a resource request.")
         return refuse(500, "server_error")
-    if not active:
+    if not active or (audience_ok is not None and not audience_ok(record)):
+        # RFC 8707 §2 / RFC 9068 §4: a token for another resource is invalid here.
         return refuse(401, "invalid_token")
     granted = record.scopes
     if any(scope not in granted for scope in required):

@@ -15,6 +15,8 @@ from typing import Any, Callable, Optional, Union
 
 from werkzeug.utils import import_string
 
+from .core.utils import is_absolute_uri
+
 PREFIX = "OAUTH2_PROVIDER_"
 
 #: Grant types this package implements. ``implicit`` and ``password`` are deprecated by
@@ -54,6 +56,8 @@ DEFAULTS: dict[str, Any] = {
     "INSECURE_TRANSPORT": False,
     "ALLOW_QUERY_TOKEN": False,
     "MAX_REQUEST_SIZE": 64 * 1024,
+    "RESOURCES": (),
+    "ACCESS_TOKEN_FORMAT": "opaque",
     "ERROR_URI": None,
     "ERROR_ENDPOINT": None,
     "IGNORE_PUBLIC_CLIENT_SECRET": False,
@@ -184,6 +188,33 @@ class ProviderConfig:
     #: Largest body accepted by the token, revocation and introspection endpoints, in
     #: bytes; larger is 413. Default 65536.
     max_request_size: int = DEFAULTS["MAX_REQUEST_SIZE"]
+    #: The resources (APIs) this server issues tokens for (RFC 8707): absolute URIs
+    #: without fragment, as a list, or as a mapping of each URI to the scopes it accepts
+    #: (a list or a space-separated string; ``None``: any scope). A client names them
+    #: with ``resource`` on the authorization and token requests; an unknown one is
+    #: ``invalid_target``. The first is the default audience of tokens requested without
+    #: ``resource``. Default: none, and the audience is the issuer (the provider's own API).
+    #: Kept as ``(uri, scopes or None)`` pairs.
+    resources: tuple[tuple[str, Optional[frozenset]], ...] = ()
+    #: ``"opaque"`` (default: random strings, looked up in the store) or ``"jwt"``: JWT
+    #: access tokens (RFC 9068) signed with the active signing key, which a
+    #: ``ResourceServer`` verifies without asking the provider. A client's
+    #: ``access_token_format`` overrides it. JWTs live ``TOKEN_EXPIRES_IN`` seconds when
+    #: that is set, else 300 (a JWT stays valid at a resource server until it expires).
+    access_token_format: str = "opaque"  # noqa: S105 (a format name)
+    #: Lifetime of JWT access tokens: ``OAUTH2_PROVIDER_TOKEN_EXPIRES_IN`` when the app
+    #: sets it to a number, else 300 seconds. Not a key of its own.
+    jwt_token_expires_in: int = 300
+
+    @property
+    def publishes_jwks(self) -> bool:
+        """Whether the JWKS is served: for ID tokens, or for JWT access tokens (RFC 9068)."""
+        return self.openid or self.access_token_format == "jwt"  # noqa: S105 (a format)
+
+    @property
+    def resource_scopes(self) -> dict[str, Optional[frozenset]]:
+        """:attr:`resources` as a mapping: URI -> accepted scopes (``None``: any)."""
+        return dict(self.resources)
     #: Where an authorization error that must not go back to the client (missing or
     #: unknown ``client_id``, bad ``redirect_uri``: RFC 6749 §4.1.2.1) sends the browser,
     #: with ``error`` and ``error_description`` in the query: a path of the app
@@ -306,6 +337,10 @@ class ProviderConfig:
             insecure_transport=flag("INSECURE_TRANSPORT"),
             allow_query_token=flag("ALLOW_QUERY_TOKEN"),
             max_request_size=_positive_int("MAX_REQUEST_SIZE", get("MAX_REQUEST_SIZE")),
+            resources=_resources(get("RESOURCES")),
+            access_token_format=_access_token_format(get("ACCESS_TOKEN_FORMAT")),
+            jwt_token_expires_in=(token_expires_in if PREFIX + "TOKEN_EXPIRES_IN" in config
+                                  and isinstance(token_expires_in, int) else 300),
             error_uri=error_uri,
             error_endpoint=error_endpoint,
             ignore_public_client_secret=flag("IGNORE_PUBLIC_CLIENT_SECRET"),
@@ -422,6 +457,32 @@ def _grant_types(grant_types: Any) -> tuple[str, ...]:
             f"got {list(grant_types)!r}."
         )
     return grant_types
+
+
+def _access_token_format(value: Any) -> str:
+    if value not in ("opaque", "jwt"):
+        raise ValueError(f"{PREFIX}ACCESS_TOKEN_FORMAT must be 'opaque' or 'jwt', not {value!r}.")
+    return value
+
+
+def _resources(value: Any) -> tuple[tuple[str, Optional[frozenset]], ...]:
+    if isinstance(value, str):
+        value = value.split()
+    items = list(value.items()) if isinstance(value, Mapping) else [(v, None) for v in value]
+    resources = []
+    for uri, scopes in items:
+        if not is_absolute_uri(uri):
+            raise ValueError(
+                f"{PREFIX}RESOURCES must list absolute URIs without fragment "
+                f"(RFC 8707 §2), not {uri!r}.")
+        if isinstance(scopes, str):
+            scopes = scopes.split()
+        if scopes is not None and not all(isinstance(s, str) for s in scopes):
+            raise ValueError(
+                f"{PREFIX}RESOURCES: the scopes of {uri!r} must be a list of strings, a "
+                f"space-separated string or None (any scope), not {scopes!r}.")
+        resources.append((uri, None if scopes is None else frozenset(scopes)))
+    return tuple(resources)
 
 
 def _pkce_required(pkce_required: Any) -> Union[bool, str]:

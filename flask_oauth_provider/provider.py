@@ -36,10 +36,17 @@ from .callbacks import REQUIRED_CALLBACKS, CallbackValidator, missing_callbacks_
 from .compat import FlaskOAuthlibCompat
 from .config import DEFAULTS, PREFIX, ProviderConfig
 from .core.request import Request
+from .core.resource_metadata import WELL_KNOWN_PATH
 from .core.types import Client
 from .core.validator import RequestValidator
 from .oidc import connect_login_signal, key_encryption_key
-from .resource import CurrentToken, ScopesArg, current_token, protect
+from .resource import (
+    CurrentToken,
+    ScopesArg,
+    current_token,
+    protect,
+    protected_resource_metadata,
+)
 from .state import EXTENSION_KEY, ProviderState
 
 #: Where RFC 8414 §3 publishes the authorization server metadata.
@@ -81,7 +88,9 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         Routes (the prefix is ``OAUTH2_PROVIDER_URL_PREFIX``): ``GET|POST
         /oauth/authorize`` (RFC 6749 §3.1, the consent page), ``POST /oauth/token``
         (§3.2), ``POST /oauth/revoke`` (RFC 7009), ``POST /oauth/introspect`` (RFC 7662),
-        and ``GET /.well-known/oauth-authorization-server`` at the app root (RFC 8414).
+        ``GET /.well-known/oauth-authorization-server`` at the app root (RFC 8414), and
+        ``GET /.well-known/oauth-protected-resource[/path]`` (RFC 9728) for the
+        resources whose views the app serves (see ``OAUTH2_PROVIDER_RESOURCES``).
         With the device authorization grant on, also ``POST
         /oauth/device_authorization`` (RFC 8628 §3.1) and ``GET|POST /oauth/device``, the
         verification page (§3.3). The consent and verification pages need Flask-Login
@@ -100,6 +109,7 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_INSECURE_TRANSPORT``, ``OAUTH2_PROVIDER_ALLOW_QUERY_TOKEN``,
         ``OAUTH2_PROVIDER_MAX_REQUEST_SIZE``, ``OAUTH2_PROVIDER_ERROR_URI``,
         ``OAUTH2_PROVIDER_ERROR_ENDPOINT``, ``OAUTH2_PROVIDER_IGNORE_PUBLIC_CLIENT_SECRET``,
+        ``OAUTH2_PROVIDER_RESOURCES``, ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT``,
         ``OAUTH2_PROVIDER_OPENID``, ``OAUTH2_PROVIDER_SIGNING_KEYS``,
         ``OAUTH2_PROVIDER_KEY_ENCRYPTION_KEY``, ``OAUTH2_PROVIDER_ID_TOKEN_EXPIRES_IN``,
         ``OAUTH2_PROVIDER_SCOPES``,
@@ -108,7 +118,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_DEVICE_MAX_ATTEMPTS_PER_SESSION``,
         ``OAUTH2_PROVIDER_DEVICE_MAX_ATTEMPTS_PER_IP``.
 
-        With ``OAUTH2_PROVIDER_OPENID`` the blueprint also serves ``GET|POST
+        With ``OAUTH2_PROVIDER_OPENID`` (or, for the JWKS alone,
+        ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT = "jwt"``) the app also serves ``GET|POST
         /oauth/userinfo`` and ``GET /oauth/jwks``, the app root
         ``/.well-known/openid-configuration`` (OpenID Connect Discovery §4), and the
         login time of Flask-Login's ``user_logged_in`` is recorded for ``auth_time``.
@@ -307,6 +318,12 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
     app.cli.add_command(oauth_cli)
     app.add_url_rule(METADATA_PATH, endpoint="oauth2_provider_metadata",
                      view_func=views.metadata, methods=["GET"])
+    # RFC 9728 §3.1: the resource's metadata, at the root and with its path appended.
+    app.add_url_rule(WELL_KNOWN_PATH, endpoint="oauth2_provider_resource_metadata",
+                     view_func=protected_resource_metadata, methods=["GET"])
+    app.add_url_rule(WELL_KNOWN_PATH + "/<path:suffix>",
+                     endpoint="oauth2_provider_resource_metadata_path",
+                     view_func=protected_resource_metadata, methods=["GET"])
     issuer_path = urlsplit(config.issuer).path.rstrip("/") if config.issuer else ""
     if issuer_path:
         # RFC 8414 §3.1: an issuer with a path component publishes its metadata at
@@ -314,6 +331,10 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
         app.add_url_rule(METADATA_PATH + issuer_path,
                          endpoint="oauth2_provider_metadata_issuer_path",
                          view_func=views.metadata, methods=["GET"])
+    if config.publishes_jwks:
+        # RFC 7517 §5: the public keys, for ID tokens and for JWT access tokens.
+        app.add_url_rule(config.url_prefix + "/jwks", endpoint="oauth2_provider_jwks",
+                         view_func=openid_views.jwks_response, methods=["GET"])
     if config.openid:
         _register_openid_routes(app, config, issuer_path)
 
@@ -324,8 +345,6 @@ def _register_openid_routes(app: Flask, config: ProviderConfig, issuer_path: str
     app.add_url_rule(prefix + "/userinfo", endpoint="oauth2_provider_userinfo",
                      view_func=openid_views.userinfo_response,
                      methods=["GET", "POST", "OPTIONS"])
-    app.add_url_rule(prefix + "/jwks", endpoint="oauth2_provider_jwks",
-                     view_func=openid_views.jwks_response, methods=["GET"])
     app.add_url_rule(prefix + "/logout", endpoint="oauth2_provider_end_session",
                      view_func=functools.partial(openid_views.end_session_response,
                                                  views.error_page),

@@ -36,7 +36,7 @@ from .openid_views import (
     openid_metadata,
     reauthentication,
 )
-from .state import ProviderState, current_state, issuer_url
+from .state import ProviderState, current_state, issuer_of
 
 log = logging.getLogger("flask_oauth_provider.views")
 
@@ -77,7 +77,7 @@ PAGE_HEADERS = {
 
 def issuer(state: ProviderState) -> str:
     """The issuer identifier (RFC 8414 §2): the configured one, else the app's root URL."""
-    return issuer_url(state.config)
+    return issuer_of(state.config)
 
 
 def page(html: str, status: int = 200) -> Response:
@@ -500,9 +500,23 @@ def introspect() -> Response:
                 description="Introspection needs client authentication.")
             return ({"Content-Type": "application/json", **error.headers}, error.json,
                     error.status_code)
-        return state.server.create_introspect_response(uri, method, body, headers)
+        answer_headers, answer, status = state.server.create_introspect_response(
+            uri, method, body, headers)
+        return answer_headers, _with_issuer(answer, status, state), status
 
     return json_endpoint(call)
+
+
+def _with_issuer(answer: str, status: int, state: ProviderState) -> str:
+    """An active introspection answer names its issuer (RFC 7662 §2.2 ``iss``), also when
+    the store does not know it (no ``OAUTH2_PROVIDER_ISSUER``: the app's root URL)."""
+    if status != 200:
+        return answer
+    claims = json.loads(answer)
+    if not claims.get("active") or "iss" in claims:
+        return answer
+    claims["iss"] = issuer(state)
+    return json.dumps(claims)
 
 
 def metadata() -> Response:
@@ -535,6 +549,9 @@ def metadata() -> Response:
         claims.pop("code_challenge_methods_supported")
     if config.openid:
         claims = openid_metadata(state, claims)
+    elif config.publishes_jwks:
+        # RFC 8414 §2 jwks_uri: resource servers verify JWT access tokens with it.
+        claims["jwks_uri"] = prefix + "/jwks"
     if config.device_grant_enabled:
         # RFC 8628 §4: only while the device authorization grant is on.
         claims["device_authorization_endpoint"] = prefix + "/device_authorization"

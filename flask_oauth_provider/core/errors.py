@@ -71,6 +71,13 @@ _NOT_DESCRIPTION_CHAR = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")
 _NOT_URI_CHAR = re.compile(r"[^\x21\x23-\x5b\x5d-\x7e]")
 
 
+def header_safe(value: str, uri: bool = False) -> str:
+    """``value`` with every character RFC 6749 §5.2 / RFC 6750 §3 forbid in a
+    challenge attribute replaced by ``?`` (``"``, ``\\``, controls, non-ASCII; spaces
+    too when ``uri``), so that it can be sent as a quoted string as it is."""
+    return (_NOT_URI_CHAR if uri else _NOT_DESCRIPTION_CHAR).sub("?", value)
+
+
 class OAuth2Error(Exception):
     """Base class of every OAuth 2.0 error response.
 
@@ -162,9 +169,9 @@ class OAuth2Error(Exception):
             return {}
         values = [f'error="{self.error}"']
         if self.description:
-            values.append(f'error_description="{_NOT_DESCRIPTION_CHAR.sub("?", self.description)}"')
+            values.append(f'error_description="{header_safe(self.description)}"')
         if self.uri:
-            values.append(f'error_uri="{_NOT_URI_CHAR.sub("?", self.uri)}"')
+            values.append(f'error_uri="{header_safe(self.uri, uri=True)}"')
         return {"WWW-Authenticate": "Bearer " + ", ".join(values)}
 
 
@@ -290,6 +297,13 @@ class InvalidScopeError(OAuth2Error):
     """``invalid_scope`` (RFC 6749 §4.1.2.1, §5.2)."""
 
     error = "invalid_scope"
+
+
+class InvalidTargetError(OAuth2Error):
+    """``invalid_target`` (RFC 8707 §2): "The requested resource is invalid, missing,
+    unknown, or malformed." """
+
+    error = "invalid_target"
 
 
 class ServerError(OAuth2Error):

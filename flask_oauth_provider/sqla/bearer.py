@@ -31,7 +31,8 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-_HEAD = ("client_id", "scope", "expires_at", "revoked_at")
+#: The token columns every protected call reads (``resource``: its RFC 8707 audience).
+_HEAD = ("client_id", "scope", "expires_at", "revoked_at", "resource")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,16 +139,22 @@ class AccessTokenRecord:
     """An access token as one row of a :class:`BearerPlan` SELECT (see the module)."""
 
     __slots__ = ("_plan", "_layout", "_row", "client_id", "scope", "expires_at",
-                 "revoked_at", "_objects")
+                 "revoked_at", "resource", "_objects")
 
     def __init__(self, plan: BearerPlan, layout: _Layout, row: Any) -> None:
         self._plan, self._layout, self._row = plan, layout, row
-        self.client_id, self.scope, self.expires_at, self.revoked_at = row[:4]
+        (self.client_id, self.scope, self.expires_at, self.revoked_at,
+         self.resource) = row[:len(_HEAD)]
         self._objects: dict[str, Any] = {}
 
     @property
     def scopes(self) -> list[str]:
         return _split(self.scope)
+
+    @property
+    def resources(self) -> list[str]:
+        """The token's audience (RFC 8707), as ``TokenMixin.resources``."""
+        return _split(self.resource)
 
     @property
     def touched(self) -> bool:

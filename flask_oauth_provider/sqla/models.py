@@ -98,6 +98,9 @@ class ClientMixin:
     scope: Mapped[str] = mapped_column(Text, default="")
     #: Space-separated scopes used when a request names none; read :attr:`default_scopes`.
     default_scope: Mapped[str] = mapped_column(Text, default="")
+    #: ``"jwt"`` or ``"opaque"``: this client's access tokens (RFC 9068); ``None``
+    #: follows ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT``.
+    access_token_format: Mapped[Optional[str]] = mapped_column(String(10), default=None)
     #: May introspect tokens of other clients (RFC 7662 §4).
     is_resource_server: Mapped[bool] = mapped_column(Boolean, default=False)
     #: OpenID Connect RP-Initiated Logout §2: where the client may be sent after logout,
@@ -166,6 +169,9 @@ class AuthorizationCodeMixin:
     client_id: Mapped[str] = mapped_column(String(64), index=True)
     redirect_uri: Mapped[Optional[str]] = mapped_column(Text, default=None)
     scope: Mapped[str] = mapped_column(Text, default="")
+    #: Space-separated resources (RFC 8707 §2.1) the code was issued for; read
+    #: :attr:`resources`.
+    resource: Mapped[str] = mapped_column(Text, default="")
     code_challenge: Mapped[Optional[str]] = mapped_column(String(128), default=None)
     code_challenge_method: Mapped[Optional[str]] = mapped_column(String(10), default=None)
     #: The family the tokens issued from this code join (replay revocation).
@@ -181,6 +187,10 @@ class AuthorizationCodeMixin:
     @property
     def scopes(self) -> list[str]:
         return _split(self.scope)
+
+    @property
+    def resources(self) -> list[str]:
+        return _split(self.resource)
 
     @property
     def expires(self) -> datetime.datetime:
@@ -208,6 +218,11 @@ class TokenMixin:
     scope: Mapped[str] = mapped_column(Text, default="")
     #: Scopes the user granted: the refresh token's, kept across refreshes (RFC 6749 §6).
     grant_scope: Mapped[str] = mapped_column(Text, default="")
+    #: Space-separated audience of the access token (RFC 8707, introspection's ``aud``).
+    resource: Mapped[str] = mapped_column(Text, default="")
+    #: Space-separated resources of the grant: the refresh token's, kept across
+    #: refreshes, so that a refresh can narrow the audience but never widen it.
+    grant_resource: Mapped[str] = mapped_column(Text, default="")
     #: Shared by every token descending from one authorization (code, password,
     #: client credentials grant) through refreshes.
     family_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -238,6 +253,15 @@ class TokenMixin:
     @property
     def grant_scopes(self) -> list[str]:
         return _split(self.grant_scope or self.scope)
+
+    @property
+    def resources(self) -> list[str]:
+        """The audience of the access token (RFC 8707)."""
+        return _split(self.resource)
+
+    @property
+    def grant_resources(self) -> list[str]:
+        return _split(self.grant_resource or self.resource)
 
     @property
     def expires(self) -> Optional[datetime.datetime]:

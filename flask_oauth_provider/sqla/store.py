@@ -30,6 +30,7 @@ from sqlalchemy.exc import OperationalError
 
 from ..core import errors
 from ..core.request import Request
+from ..core.resource_indicators import audience_claim
 from ..core.types import Client
 from ..core.utils import verify_code_verifier
 from ..oidc import openid_request_data, restore_openid_request_data
@@ -134,6 +135,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         explicit = not getattr(request, "using_default_redirect_uri", False)
         row.redirect_uri = request.redirect_uri if explicit else None
         row.scope = space_joined(request.scopes)
+        row.resource = space_joined(getattr(request, "resources", None))
         row.code_challenge = getattr(request, "code_challenge", None) or None
         row.code_challenge_method = (
             getattr(request, "code_challenge_method", None) if row.code_challenge else None
@@ -183,6 +185,8 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
             return False
         request.user = row.user if self._code_user is not None else None
         request.scopes = row.scopes
+        # RFC 8707 §2.2: the token request may name only resources the code was for.
+        request.granted_resources = row.resources or None
         restore_openid_request_data(row.openid_request, request)
         return True
 
@@ -279,6 +283,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
             return False
         self._cache(request, "refresh", row)
         request.user = row.user if self._token_user is not None else None
+        request.granted_resources = row.grant_resources or None
         restore_openid_request_data(row.openid_request, request)
         return True
 
@@ -357,11 +362,15 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         row.expires_at = (now + datetime.timedelta(seconds=int(expires_in))
                           if expires_in is not None else None)
         row.grant_scope = row.scope
+        row.resource = space_joined(getattr(request, "resources", None))
+        row.grant_resource = row.resource
         if code_row is not None:
             row.family_id = code_row.family_id
+            row.grant_resource = code_row.resource or row.resource
         elif old is not None:
             row.family_id = old.family_id
             row.grant_scope = old.grant_scope or old.scope
+            row.grant_resource = old.grant_resource or old.resource or row.resource
         else:
             row.family_id = uuid.uuid4().hex
         refresh = token.get("refresh_token")
@@ -472,6 +481,10 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         }
         if kind == "access_token":
             claims["token_type"] = row.token_type
+        audience = audience_claim(
+            row.resources if kind == "access_token" else row.grant_resources)
+        if audience is not None:
+            claims["aud"] = audience
         if expires is not None:
             claims["exp"] = _epoch(expires)
         user = row.user if self._token_user is not None else None

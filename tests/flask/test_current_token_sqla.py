@@ -171,8 +171,10 @@ def test_missing_scope_is_403_naming_the_required_scopes(app):
         db.session.commit()
     response = _get(app, "/api/ids", t["user_token"])
     assert response.status_code == 403
+    # RFC 9728 §5.1: the challenge also names the resource's metadata document.
     assert response.headers["WWW-Authenticate"] == (
-        'Bearer error="insufficient_scope", scope="profile"')
+        'Bearer error="insufficient_scope", scope="profile", '
+        'resource_metadata="https://as.example/.well-known/oauth-protected-resource"')
 
 
 def test_a_store_subclass_that_validates_tokens_itself_is_asked(test_database, tables):

@@ -30,6 +30,14 @@ class User(UserMixin, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
 
+    # What Flask-Login asks of a user (tests/resources logs one in); UserMixin is not
+    # used because its __eq__ would change how the other tests compare users.
+    is_active = is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
 
 class Client(Base, ClientMixin):
     __tablename__ = "sqla_client"
