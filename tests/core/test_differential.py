@@ -302,8 +302,9 @@ CASES = [
         headers=LIMITED),
         departure=raised_then_answered("URL query parameters are not allowed",
                                        "URL query parameters are not allowed")),
+    # Same outcome; the call order departs (test_password_policy_before_credentials).
     Case("T13-grant-not-allowed", token("grant_type=password&username=alice&password=wonderland",
-                                        LIMITED)),
+                                        LIMITED), compare_calls=False),
     Case("T14-verifier-missing", token(token_body(grant_type="authorization_code", code="code-1",
                                                   client_id="pub", redirect_uri=PUB_CB)),
          setup=code_for("pub", "https://public.example/cb", CHALLENGE, "S256")),
@@ -449,10 +450,36 @@ def test_same_outcome_as_oauthlib(case, kit):
     else:
         assert ours == theirs
     if case.compare_calls:
-        assert our_calls == their_calls
+        assert our_calls == policy_before_credentials(their_calls)
+
+
+def policy_before_credentials(calls: list) -> list:
+    """oauthlib's call order with the one deliberate change: the password grant asks
+    validate_grant_type before validate_user (see test_password_policy_before_credentials)."""
+    if "validate_user" not in calls:
+        return calls
+    calls = list(calls)
+    user = calls.index("validate_user")
+    if "validate_grant_type" not in calls:  # oauthlib stopped at a wrong password
+        calls.insert(user, "validate_grant_type")
+    elif user < calls.index("validate_grant_type"):
+        calls.insert(user, calls.pop(calls.index("validate_grant_type")))
+    return calls
 
 
 # -- departures outside the request cases -------------------------------------------------
+
+
+def test_password_policy_before_credentials(kit):
+    """A client not allowed the password grant never reaches validate_user (RFC 6749
+    §10.10, RFC 9700 §2.4): otherwise its client_id answers invalid_grant for a wrong
+    password and unauthorized_client for a right one. oauthlib checks the password first.
+    """
+    case = next(case for case in CASES if case.id == "T13-grant-not-allowed")
+    theirs, ours, their_calls, our_calls = run_both(case, kit)
+    assert ours == theirs
+    assert their_calls.index("validate_user") < their_calls.index("validate_grant_type")
+    assert "validate_grant_type" in our_calls and "validate_user" not in our_calls
 
 def test_unavailable_answers_the_same_error_with_json_headers(kit):
     """E1: same status and body; we add the JSON/no-store headers (RFC 6749 §5.1)."""
