@@ -87,7 +87,8 @@ def extract_authorization_params(
     uri, method, _, headers = extract_params(include_body=False)
     if form_fallback and method == "POST" and "client_id" not in request.args:
         return uri, "POST", read_body(max_size) or None, headers
-    return uri, "GET", None, headers
+    # HEAD stays HEAD: the core never grants on it (RFC 9110 §9.2.1, a safe method).
+    return uri, "HEAD" if method == "HEAD" else "GET", None, headers
 
 
 def extract_resource_params() -> tuple[str, str, Optional[str], dict[str, str]]:

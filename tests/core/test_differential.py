@@ -247,7 +247,17 @@ CASES = [
          setup=lambda v: v.clients["conf"].redirect_uris.append("https://client.example/cb?x=1")),
     Case("A25-default-scopes", validate(CODE_Q)),
     Case("A26-default-scopes-create", authorize(CODE_Q)),
-    Case("A27-empty-scope", validate(CODE_Q + "&scope=")),
+    # RFC 6749 §3.1: a parameter sent without a value is treated as omitted, so an
+    # empty scope gets the client's default scopes (§3.3) instead of invalid_scope.
+    Case("A27-empty-scope", validate(CODE_Q + "&scope="),
+         departure=lambda theirs, ours: (
+             assert_equal(theirs["raised"], "InvalidScopeError"),
+             assert_equal(ours["scopes"], ["read"])), compare_calls=False),
+    Case("A27b-empty-scope-create", authorize(CODE_Q + "&scope="),
+         departure=lambda theirs, ours: (
+             assert_equal(theirs["headers"]["Location"][2]["error"], "invalid_scope"),
+             assert_equal(ours["headers"]["Location"][2]["code"], "<code>")),
+         compare_calls=False),
     Case("A30-empty-granted-scopes", authorize(CODE_Q + "&scope=write", scopes=[])),
     Case("A28-post-form", lambda s: s.create_authorization_response(
         AUTHORIZE, http_method="POST", body=CODE_Q, headers=FORM, scopes=["read"])),

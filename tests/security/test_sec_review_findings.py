@@ -6,8 +6,11 @@ client, as the reviewer's reproduction did.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
-from sec_app import ALICE_PASSWORD, User, db
+from sec_app import ALICE_PASSWORD, REG, AuthorizationCode, User, db, location_params
+from sec_flows import AUTHORIZE, METADATA, CodeGrant
 from werkzeug.security import check_password_hash
 
 
@@ -61,3 +64,121 @@ def test_finding_2_allowed_client_still_gets_invalid_grant_for_a_wrong_password(
     client = env.clients.create(grant_types=["password"])
     assert error_of(password_attempt(env, client, "not-her-password")) == "invalid_grant"
     assert password_attempt(env, client, ALICE_PASSWORD + "alice").status_code == 200
+
+
+# -- Also fix: an empty scope is an omitted scope (RFC 6749 §3.1, §3.3) ----------------------
+
+GRANTS_WITH_SCOPE = ["authorization_code", "implicit", "client_credentials", "password",
+                     "refresh_token"]
+
+
+@pytest.fixture
+def every_grant_env(password_env):
+    return password_env
+
+
+def scope_of_grant(env, grant, scope):
+    """Run ``grant`` with ``scope`` sent as given; return the granted scope string."""
+    client = env.clients.create(grant_types=["authorization_code", "implicit", "password",
+                                             "client_credentials", "refresh_token"],
+                                default_scopes=["read"])
+    if grant in ("authorization_code", "implicit"):
+        response_type = "code" if grant == "authorization_code" else "token"
+        response, verifier = env.authorize(client, scope=scope, response_type=response_type,
+                                           pkce=grant == "authorization_code")
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
+        values = location_params(response.headers["Location"])
+        assert "error" not in values, values
+        if grant == "implicit":
+            return values["scope"]
+        grant_ = CodeGrant(values["code"], verifier, REG, response.headers["Location"])
+        response = env.exchange(client, grant_)
+    elif grant == "client_credentials":
+        response = env.client_credentials(client, scope=scope)
+    elif grant == "password":
+        response = env.token({"grant_type": "password", "username": "alice",
+                              "password": ALICE_PASSWORD + "alice", "scope": scope},
+                             client.auth())
+    else:
+        issued = env.tokens(client, scope="read write")
+        response = env.refresh(client, issued["refresh_token"], scope=scope)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["scope"]
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["scope"]
+
+
+@pytest.mark.parametrize("scope", ["", " "], ids=["empty", "blank"])
+@pytest.mark.parametrize("grant", GRANTS_WITH_SCOPE)
+def test_also_empty_scope_is_treated_as_omitted(make_env, grant, scope):
+    """RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were
+    omitted"; an omitted scope gets the client's default scopes (§3.3), and for a
+    refresh the originally granted ones (§6)."""
+    env = make_env(GRANT_TYPES=["authorization_code", "implicit", "password",
+                                "client_credentials", "refresh_token"])
+    oauth = env.app.extensions["sec_oauth"]
+
+    @oauth.usergetter
+    def get_user(username, password, client, request, *args, **kwargs):
+        user = db.session.execute(db.select(User).filter_by(username=username)
+                                  ).scalar_one_or_none()
+        if user is not None and check_password_hash(user.password_hash, password):
+            return user
+        return None
+
+    expected = "read write" if grant == "refresh_token" else "read"
+    assert sorted(scope_of_grant(env, grant, scope).split()) == sorted(expected.split())
+
+
+# -- Also fix: metadata names the authorization endpoint only with a response type -----------
+
+
+def test_also_metadata_without_response_types_lists_none_and_no_authorization_endpoint(
+        make_env):
+    """RFC 8414 §2: response_types_supported is REQUIRED; authorization_endpoint is
+    REQUIRED unless no grant type uses it."""
+    env = make_env(GRANT_TYPES=["client_credentials"])
+    doc = env.http.get(METADATA).get_json()
+    assert doc["response_types_supported"] == []
+    assert "authorization_endpoint" not in doc
+    assert "code_challenge_methods_supported" not in doc
+    assert doc["grant_types_supported"] == ["client_credentials"]
+    assert doc["token_endpoint"].endswith("/oauth/token")
+
+
+def test_also_metadata_with_the_code_grant_keeps_its_authorization_endpoint(env):
+    doc = env.http.get(METADATA).get_json()
+    assert doc["response_types_supported"] == ["code"]
+    assert doc["authorization_endpoint"].endswith("/oauth/authorize")
+
+
+# -- Also fix: HEAD never grants -------------------------------------------------------------
+
+
+def test_also_head_authorize_never_grants_even_with_skip_consent(env, c1):
+    """RFC 9110 §9.2.1: HEAD is safe; a pre-approved client gets no code from it."""
+    oauth = env.app.extensions["sec_oauth"]
+
+    @oauth.skip_consent
+    def trusted(client, user, scopes, request):
+        return True
+
+    env.login()
+    query, _ = env.authorize_params(c1)
+    response = env.http.head(AUTHORIZE + "?" + urlencode(query))
+    assert "code=" not in response.headers.get("Location", "")
+    with env.app.app_context():
+        assert db.session.execute(db.select(AuthorizationCode)).first() is None
+    # GET still grants: the skip is in force, HEAD alone is refused.
+    response = env.authorize_get(query)
+    assert "code" in location_params(response.headers["Location"])
+
+
+def test_also_core_refuses_to_create_an_authorization_response_for_head():
+    from flask_oauth_provider.core import RequestValidator, WebApplicationServer, errors
+
+    server = WebApplicationServer(RequestValidator())
+    with pytest.raises(errors.FatalClientError):
+        server.create_authorization_response(
+            "https://as.example/authorize?response_type=code&client_id=x", "HEAD",
+            scopes=["read"], credentials={"user": object()})
