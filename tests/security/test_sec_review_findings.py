@@ -182,3 +182,96 @@ def test_also_core_refuses_to_create_an_authorization_response_for_head():
         server.create_authorization_response(
             "https://as.example/authorize?response_type=code&client_id=x", "HEAD",
             scopes=["read"], credentials={"user": object()})
+
+
+# -- Finding 3: one introspection rule for every storage ---------------------------------------
+
+
+class _Record:
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+def callbacks_app():
+    """A Flask-OAuthlib style app (callbacks storage) with three confidential clients: A
+    and B, and R, registered as a resource server. A holds a token whose access token
+    has expired and whose refresh token lives on."""
+    import datetime as dt
+
+    from flask import Flask
+
+    from flask_oauth_provider import OAuth2Provider
+
+    now = dt.datetime.now(dt.timezone.utc)
+    clients = {cid: _Record(client_id=cid, client_secret=cid + "-secret",
+                            client_type="confidential", redirect_uris=[REG],
+                            default_scopes=["read"], is_resource_server=cid == "R")
+               for cid in ("A", "B", "R")}
+    tokens = [_Record(access_token="at-A", refresh_token="rt-A", client_id="A", user=None,
+                      scopes=["read"], expires=(now - dt.timedelta(minutes=5)).replace(
+                          tzinfo=None),
+                      refresh_expires_at=now + dt.timedelta(days=1)),
+              _Record(access_token="at-A2", refresh_token=None, client_id="A", user=None,
+                      scopes=["read"], expires=now + dt.timedelta(hours=1))]
+    app = Flask("callbacks_introspection")
+    app.config["SECRET_KEY"] = "k"
+    oauth = OAuth2Provider(app)
+    oauth.clientgetter(clients.get)
+    oauth.grantgetter(lambda client_id, code: None)
+    oauth.grantsetter(lambda *args, **kwargs: None)
+    oauth.tokensetter(lambda *args, **kwargs: None)
+
+    @oauth.tokengetter
+    def get_token(access_token=None, refresh_token=None):
+        for token in tokens:
+            if access_token is not None and token.access_token == access_token:
+                return token
+            if refresh_token is not None and token.refresh_token == refresh_token:
+                return token
+        return None
+
+    return app, tokens
+
+
+def introspect_as(http, caller, token):
+    from sec_app import basic_auth
+
+    return http.post("/oauth/introspect", data={"token": token},
+                     headers=basic_auth(caller, caller + "-secret")).get_json()
+
+
+def test_finding_3_callbacks_storage_introspects_own_tokens_or_any_for_a_resource_server():
+    """RFC 7662 §4: with the callbacks storage a confidential client sees only its own
+    tokens; a client registered as resource server sees every token."""
+    app, _ = callbacks_app()
+    http = app.test_client()
+    assert introspect_as(http, "B", "at-A2") == {"active": False}
+    assert introspect_as(http, "A", "at-A2")["active"] is True
+    assert introspect_as(http, "R", "at-A2")["client_id"] == "A"
+
+
+def test_finding_3_sqla_storage_applies_the_same_rule(env, c1, c2):
+    resource_server = env.clients.create(name="RS", resource_server=True)
+    issued = env.tokens(c1)
+    assert env.introspect(c2, issued["access_token"]).get_json() == {"active": False}
+    assert env.introspect(c1, issued["access_token"]).get_json()["active"] is True
+    assert env.introspect(resource_server, issued["access_token"]).get_json()["active"] is True
+
+
+def test_finding_3_refresh_token_introspection_reports_its_own_expiry_callbacks():
+    """A live refresh token whose access token expired is active, with the refresh
+    token's expiry (RFC 7662 §2.2 "exp" of the token asked about)."""
+    app, tokens = callbacks_app()
+    body = introspect_as(app.test_client(), "A", "rt-A")
+    assert body["active"] is True
+    assert body["exp"] == int(tokens[0].refresh_expires_at.timestamp())
+    assert "token_type" not in body
+    assert introspect_as(app.test_client(), "A", "at-A") == {"active": False}
+
+
+def test_finding_3_refresh_token_introspection_reports_its_own_expiry_sqla(env, c1):
+    issued = env.tokens(c1)
+    access = env.introspect(c1, issued["access_token"]).get_json()
+    refresh = env.introspect(c1, issued["refresh_token"]).get_json()
+    assert refresh["active"] is True
+    assert refresh["exp"] > access["exp"]
