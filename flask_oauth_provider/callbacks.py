@@ -343,7 +343,7 @@ class CallbackValidator(ProviderValidator):
             "client_id": getattr(self._token_client(found), "client_id", None),
         }
         if kind == "access_token":
-            claims["token_type"] = "Bearer"
+            claims["token_type"] = "Bearer"  # noqa: S105 - the token type's name
         user = getattr(found, "user", None)
         username = getattr(user, "username", None)
         if username is not None:

@@ -39,7 +39,7 @@ from .core.request import Request
 from .core.types import Client
 from .core.validator import RequestValidator
 from .oidc import connect_login_signal, key_encryption_key
-from .resource import CurrentToken, ScopesArg, current_token, protect
+from .resource import CurrentToken, ScopesArg, check_scopes_argument, current_token, protect
 from .state import EXTENSION_KEY, ProviderState
 
 #: Where RFC 8414 §3 publishes the authorization server metadata.
@@ -281,8 +281,13 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``@oauth.require_oauth("read", "write")`` needs both ``read`` and ``write``
         (Flask-OAuthlib let *any one* of them through, which surprised people — its
         issue #181). ``scopes`` may also be one ``callable(flask_request) -> list``,
-        evaluated per request. With ``optional=True`` a request without any token gets
-        through with ``current_token`` falsy; a bad token is still refused.
+        evaluated per request: an explicit empty list lets any valid token in, while
+        ``None`` or ``""`` refuses every token (403), so a scope map with no entry for
+        the request keeps the view closed. ``require_oauth()`` protects a view any valid
+        token may call; ``require_oauth(None)`` and ``require_oauth("")`` raise
+        ``ValueError`` (a missing scope, not "any"). With ``optional=True`` a request
+        without any token gets through with ``current_token`` falsy; a bad token is still
+        refused.
 
         Inside the view, :data:`current_token` has ``user``, ``client``, ``scopes`` (the
         granted ones) and ``expires_at``; ``flask.request.oauth`` is the core request,
@@ -291,6 +296,7 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         expired or revoked token, 403 ``error="insufficient_scope"``, 400
         ``invalid_request`` for a token sent two ways; JSON bodies.
         """
+        check_scopes_argument(scopes)
 
         def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
             return protect(self, scopes, optional, f)

@@ -10,6 +10,8 @@ Flask-OAuthlib), so nothing of one request is seen by the next.
 from __future__ import annotations
 
 import functools
+import logging
+import re
 from typing import Any, Callable, Optional, Protocol, Union
 
 from flask import Response
@@ -22,6 +24,8 @@ from .callbacks import expires_at
 from .core.request import Request
 from .core.tokens import bearer_token_locations
 from .state import current_state
+
+log = logging.getLogger("flask_oauth_provider.resource")
 
 ScopesArg = Union[str, list, tuple, Callable[[Any], Any]]
 _UNSET: Any = object()
@@ -168,11 +172,12 @@ def bearer_refusal(status: int, error: Optional[str], description: Optional[str]
     """
     params = []
     if error:
-        params.append(f'error="{error}"')
+        params.append(f'error="{_quotable(error)}"')
     if description and error:
-        params.append(f'error_description="{description}"')
-    if scope:
-        params.append(f'scope="{" ".join(scope)}"')
+        params.append(f'error_description="{_quotable(description)}"')
+    scope_value = " ".join(filter(None, (_quotable(s, space=False) for s in scope or [])))
+    if scope_value:
+        params.append(f'scope="{scope_value}"')
     challenge = "Bearer" + (" " + ", ".join(params) if params else "")
     payload = {"error": error or "unauthorized"}
     if description:
@@ -181,6 +186,18 @@ def bearer_refusal(status: int, error: Optional[str], description: Optional[str]
         payload["error_description"] = "This resource needs an OAuth 2.0 bearer token."
     headers = {"WWW-Authenticate": challenge} if status in (400, 401, 403) else {}
     return http.json_response(payload, status, headers)
+
+
+#: RFC 6750 §3: what a quoted attribute value of the challenge may hold (a scope token
+#: has no space, RFC 6749 §3.3); everything else, ``"`` and ``\\`` first, is dropped.
+_NOT_QUOTABLE = re.compile(r"[^\x20-\x21\x23-\x5B\x5D-\x7E]")
+_NOT_SCOPE_TOKEN = re.compile(r"[^\x21\x23-\x5B\x5D-\x7E]")
+
+
+def _quotable(value: str, space: bool = True) -> str:
+    """``value`` with the characters RFC 6750 §3 forbids in its quoted-string removed,
+    so that a request-derived scope can never end the quoted value or add a parameter."""
+    return (_NOT_QUOTABLE if space else _NOT_SCOPE_TOKEN).sub("", str(value))
 
 
 # -- the check ---------------------------------------------------------------------------
@@ -194,10 +211,33 @@ class ResourceHooks(Protocol):
     invalid_response_func: Optional[Callable[[Request], Any]]
 
 
-def resolve_scopes(scopes: tuple) -> list[str]:
-    """The scopes a view requires: strings, lists of strings, or one callable(request)."""
+def check_scopes_argument(scopes: tuple) -> None:
+    """Refuse ``require_oauth(None)`` or ``require_oauth("")`` when the view is decorated.
+
+    Such a call usually comes from a scope map lookup that missed; read as "no scope",
+    it would open the view to any valid token. ``require_oauth()`` says that explicitly.
+    """
+    for item in scopes:
+        if item is None or (isinstance(item, str) and not item.strip()):
+            raise ValueError(
+                f"require_oauth({item!r}): a scope is missing. Use require_oauth() for a "
+                "view that any valid token may call.")
+
+
+def resolve_scopes(scopes: tuple) -> Optional[list[str]]:
+    """The scopes a view requires: strings, lists of strings, or one callable(request).
+
+    The callable's ``None`` or blank string means "refuse every token" (``None`` is
+    returned): a scope map with no entry for this request must not open the view. An
+    explicit empty list or tuple means any valid token.
+    """
     if len(scopes) == 1 and callable(scopes[0]):
-        scopes = (scopes[0](flask_request),)
+        answer = scopes[0](flask_request)
+        if answer is None or (isinstance(answer, str) and not answer.strip()):
+            log.warning("require_oauth: the scopes callable of %s returned %r; refused.",
+                        flask_request.path, answer)
+            return None
+        scopes = (answer,)
     required: list[str] = []
     for item in scopes:
         if item is None:
@@ -222,8 +262,13 @@ def verify_token(scopes: list[str]) -> tuple[bool, Request]:
     return valid, request
 
 
-def check_token(hooks: ResourceHooks, required: list[str], optional: bool) -> Any:
-    """Verify the request's token; a :class:`CurrentToken`, ``None`` or a refusal."""
+def check_token(hooks: ResourceHooks, required: Optional[list[str]], optional: bool) -> Any:
+    """Verify the request's token; a :class:`CurrentToken`, ``None`` or a refusal.
+
+    ``required=None`` refuses every token (403 ``insufficient_scope`` for a valid one).
+    """
+    refuse_all = required is None
+    required = required or []
     state = current_state()
     if not http.transport_is_secure(state.config.insecure_transport):
         return bearer_refusal(400, "invalid_request", "HTTPS is required.")
@@ -253,6 +298,8 @@ def check_token(hooks: ResourceHooks, required: list[str], optional: bool) -> An
             problem = (403, "insufficient_scope", None)
         else:
             problem = (401, "invalid_token", None)
+    elif refuse_all:
+        problem = (403, "insufficient_scope", None)
 
     if problem is not None:
         return _refuse(hooks, request, required, *problem)
@@ -365,7 +412,9 @@ def protect(hooks: ResourceHooks, scopes: tuple, optional: bool,
             if rv is not None:
                 return rv
         required = resolve_scopes(scopes) if fixed is None else list(fixed)
-        outcome = check_plain(hooks, required, width.wide)
+        # ``None`` (refuse every token) only the general path answers.
+        outcome = GENERAL_PATH if required is None else check_plain(hooks, required,
+                                                                    width.wide)
         if outcome is GENERAL_PATH:
             outcome = check_token(hooks, required, optional)
         if not isinstance(outcome, CurrentToken) and outcome is not None:

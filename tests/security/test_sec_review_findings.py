@@ -275,3 +275,94 @@ def test_finding_3_refresh_token_introspection_reports_its_own_expiry_sqla(env, 
     refresh = env.introspect(c1, issued["refresh_token"]).get_json()
     assert refresh["active"] is True
     assert refresh["exp"] > access["exp"]
+
+
+# -- Finding 8: require_oauth(callable) returning None, "" or [] ------------------------------
+
+
+def scope_map_env(make_env, answer):
+    env = make_env()
+    oauth = env.app.extensions["sec_oauth"]
+
+    @env.app.route("/api/mapped")
+    @oauth.require_oauth(lambda request: answer)
+    def mapped():
+        return {"ok": True}
+
+    return env
+
+
+@pytest.mark.parametrize("answer", [None, "", "  "], ids=["None", "empty", "blank"])
+def test_finding_8_scopes_callable_answering_no_scope_refuses_every_token(make_env, answer):
+    env = scope_map_env(make_env, answer)
+    client = env.clients.create(grant_types=["client_credentials"])
+    token = env.client_credentials(client).get_json()["access_token"]
+    response = env.api(token, "/api/mapped")
+    assert response.status_code == 403
+    assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
+    assert env.fresh_browser().get("/api/mapped").status_code == 401
+
+
+@pytest.mark.parametrize("answer", [[], ()], ids=["list", "tuple"])
+def test_finding_8_an_explicit_empty_list_means_any_valid_token(make_env, answer):
+    env = scope_map_env(make_env, answer)
+    client = env.clients.create(grant_types=["client_credentials"])
+    token = env.client_credentials(client).get_json()["access_token"]
+    assert env.api(token, "/api/mapped").status_code == 200
+    assert env.api("not-a-token", "/api/mapped").status_code == 401
+
+
+@pytest.mark.parametrize("scope", [None, ""])
+def test_finding_8_require_oauth_with_a_missing_scope_fails_at_decoration(env, scope):
+    oauth = env.app.extensions["sec_oauth"]
+    with pytest.raises(ValueError, match="require_oauth"):
+        oauth.require_oauth(scope)
+
+
+# -- Also fix: WWW-Authenticate values quoted per RFC 6750 §3 ----------------------------------
+
+
+def test_also_www_authenticate_strips_quotes_and_backslashes_from_request_scopes(make_env):
+    env = make_env()
+    oauth = env.app.extensions["sec_oauth"]
+
+    @env.app.route("/api/need")
+    @oauth.require_oauth(lambda request: [request.args.get("need", "profile")])
+    def need():
+        return {"ok": True}
+
+    client = env.clients.create(grant_types=["client_credentials"])
+    token = env.client_credentials(client).get_json()["access_token"]
+    evil = 'x", error="invalid_request\\'
+    response = env.fresh_browser().get("/api/need?" + urlencode({"need": evil}),
+                                       headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+    challenge = response.headers["WWW-Authenticate"]
+    # RFC 6750 §3: error and scope, each once, each a quoted-string with no quote inside.
+    assert challenge.count('error="') == 1
+    assert challenge.count('"') == 4
+    assert "\\" not in challenge
+    assert 'scope="x, error=invalid_request"' in challenge
+
+
+# -- Also fix: current_token belongs to one request ---------------------------------------------
+
+
+def test_also_current_token_is_reset_per_request_inside_one_app_context(env):
+    from flask_oauth_provider import current_token
+
+    oauth = env.app.extensions["sec_oauth"]
+
+    @env.app.route("/api/maybe")
+    @oauth.require_oauth(optional=True)
+    def maybe():
+        return {"client": current_token.client.client_id if current_token else None}
+
+    client = env.clients.create(grant_types=["client_credentials"])
+    token = env.client_credentials(client).get_json()["access_token"]
+    with env.app.app_context():
+        with env.app.test_request_context("/api/maybe",
+                                          headers={"Authorization": f"Bearer {token}"}):
+            assert env.app.full_dispatch_request().get_json()["client"] == client.client_id
+        with env.app.test_request_context("/api/maybe"):
+            assert env.app.full_dispatch_request().get_json()["client"] is None
