@@ -23,6 +23,7 @@ callbacks (:meth:`~OAuth2Provider.clientgetter` and friends, from
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
@@ -46,6 +47,8 @@ from .state import EXTENSION_KEY, ProviderState
 METADATA_PATH = "/.well-known/oauth-authorization-server"
 #: Where OpenID Connect Discovery §4 publishes the provider's configuration.
 OPENID_CONFIGURATION_PATH = "/.well-known/openid-configuration"
+
+log = logging.getLogger("flask_oauth_provider")
 
 
 class OAuth2Provider(FlaskOAuthlibCompat):
@@ -311,6 +314,11 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
     app.register_blueprint(views.blueprint, url_prefix=config.url_prefix)
     app.before_request_funcs.setdefault(None, []).insert(0, views.exempt_from_flask_wtf_csrf)
     app.cli.add_command(oauth_cli)
+    if not config.issuer and not (app.debug or app.testing):
+        log.warning(
+            "%sISSUER is not set: the issuer and the metadata document are built from "
+            "each request's Host header (served with Cache-Control: no-store). Set it to "
+            "this server's https URL in production (RFC 8414 §2, RFC 9207).", PREFIX)
     app.add_url_rule(METADATA_PATH, endpoint="oauth2_provider_metadata",
                      view_func=views.metadata, methods=["GET"])
     issuer_path = urlsplit(config.issuer).path.rstrip("/") if config.issuer else ""

@@ -80,6 +80,31 @@ def issuer(state: ProviderState) -> str:
     return issuer_url(state.config)
 
 
+def this_url() -> str:
+    """The path and query of the current request, under the app's mount point.
+
+    ``request.full_path`` leaves out the script root: mounted at ``/auth``
+    (``DispatcherMiddleware``, ``ProxyFix(x_prefix=1)``), a form posting there would
+    reach another app.
+    """
+    path = flask_request.script_root + flask_request.path
+    query = flask_request.query_string.decode("latin-1")
+    return path + "?" + query if query else path
+
+
+def endpoint_url(state: ProviderState, endpoint: str) -> str:
+    """The absolute URL of one of this app's routes, where the app really serves it.
+
+    With a configured issuer, its scheme and host (the Host header is not trusted), and
+    the path the route has in this app, mount point included; an issuer's own path is
+    not assumed to be a mount point (RFC 8414 §2, §3).
+    """
+    if state.config.issuer:
+        parts = urlsplit(state.config.issuer)
+        return f"{parts.scheme}://{parts.netloc}{url_for(endpoint)}"
+    return url_for(endpoint, _external=True)
+
+
 def page(html: str, status: int = 200) -> Response:
     response = Response(html, status=status, mimetype="text/html")
     response.headers.update(PAGE_HEADERS)
@@ -316,7 +341,7 @@ def _consent_page(state: ProviderState, form: ConsentForm, client: Client, user:
         scopes=scopes,
         redirect_uri=info["redirect_uri"],
         state=info.get("state"),
-        action=flask_request.full_path if flask_request.query_string else flask_request.path,
+        action=this_url(),
         claims=consent_claims(state, scopes, info),
     )
     return page(html)
@@ -509,15 +534,14 @@ def metadata() -> Response:
     """Authorization server metadata (RFC 8414 §3), registered at the app root."""
     state = current_state()
     config = state.config
-    base = issuer(state)
-    prefix = base + config.url_prefix
     pkce_methods = ["S256", "plain"] if config.pkce_plain else ["S256"]
+    route = blueprint.name + "."
     claims: dict[str, Any] = {
-        "issuer": base,
-        "authorization_endpoint": prefix + "/authorize",
-        "token_endpoint": prefix + "/token",
-        "revocation_endpoint": prefix + "/revoke",
-        "introspection_endpoint": prefix + "/introspect",
+        "issuer": issuer(state),
+        "authorization_endpoint": endpoint_url(state, route + "authorize"),
+        "token_endpoint": endpoint_url(state, route + "token"),
+        "revocation_endpoint": endpoint_url(state, route + "revoke"),
+        "introspection_endpoint": endpoint_url(state, route + "introspect"),
         "response_types_supported": list(config.response_types),
         "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": list(config.grant_types),
@@ -541,5 +565,8 @@ def metadata() -> Response:
     endpoint = MetadataEndpoint([state.server], claims=claims, raise_errors=False)
     headers, body, status = endpoint.create_metadata_response(
         flask_request.url, "GET", None, {})
+    if not config.issuer:
+        # Built from the Host header: a cache must not hand it to another host's users.
+        headers = {**headers, "Cache-Control": "no-store", "Vary": "Host"}
     return http.create_response(headers, body, status)
 

@@ -6,10 +6,19 @@ client, as the reviewer's reproduction did.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
-from sec_app import ALICE_PASSWORD, REG, AuthorizationCode, User, db, location_params
+from sec_app import (
+    ALICE_PASSWORD,
+    REG,
+    AuthorizationCode,
+    User,
+    consent_data,
+    consent_form,
+    db,
+    location_params,
+)
 from sec_flows import AUTHORIZE, METADATA, CodeGrant
 from werkzeug.security import check_password_hash
 
@@ -366,3 +375,83 @@ def test_also_current_token_is_reset_per_request_inside_one_app_context(env):
             assert env.app.full_dispatch_request().get_json()["client"] == client.client_id
         with env.app.test_request_context("/api/maybe"):
             assert env.app.full_dispatch_request().get_json()["client"] is None
+
+
+# -- Findings 6 and 7: a mount point and an issuer with a path ------------------------------
+
+
+def mount(app, prefix):
+    """Serve ``app`` under ``prefix`` only, as DispatcherMiddleware does in production."""
+    from werkzeug.exceptions import NotFound
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    app.wsgi_app = DispatcherMiddleware(NotFound(), {prefix: app.wsgi_app})
+
+
+def test_finding_6_consent_form_posts_back_under_the_mount_point(env, c1):
+    mount(env.app, "/auth")
+    http = env.http
+    assert http.post("/auth/login", data={"username": "alice",
+                                          "password": ALICE_PASSWORD + "alice"}
+                     ).status_code == 303
+    query, verifier = env.authorize_params(c1)
+    page = http.get("/auth" + AUTHORIZE + "?" + urlencode(query))
+    assert page.status_code == 200
+    form = consent_form(page.get_data(as_text=True))
+    assert form["action"].startswith("/auth" + AUTHORIZE + "?")
+    answer = http.post(form["action"], data=urlencode(consent_data(form)),
+                       content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 303
+    assert "code" in location_params(answer.headers["Location"])
+
+
+ISSUER_WITH_PATH = "https://as.example/tenant1"
+
+
+def advertised_paths(doc):
+    keys = ("authorization_endpoint", "token_endpoint", "revocation_endpoint",
+            "introspection_endpoint")
+    return {key: urlsplit(doc[key]) for key in keys}
+
+
+def test_finding_7_issuer_with_a_path_advertises_the_routes_where_they_are(make_env):
+    """App at the host's root, issuer https://as.example/tenant1: metadata at
+    /.well-known/oauth-authorization-server/tenant1 (RFC 8414 §3.1) names endpoints
+    that answer, at /oauth/..., under the issuer's scheme and host."""
+    env = make_env(ISSUER=ISSUER_WITH_PATH)
+    doc = env.http.get(METADATA + "/tenant1").get_json()
+    assert doc["issuer"] == ISSUER_WITH_PATH
+    for key, url in advertised_paths(doc).items():
+        assert (url.scheme, url.netloc) == ("https", "as.example"), doc[key]
+        assert url.path.startswith("/oauth/"), doc[key]
+        assert env.http.post(url.path).status_code != 404, doc[key]
+
+
+def test_finding_7_app_mounted_under_the_issuer_path_advertises_the_mounted_routes(make_env):
+    env = make_env(ISSUER=ISSUER_WITH_PATH)
+    mount(env.app, "/tenant1")
+    doc = env.http.get("/tenant1" + METADATA + "/tenant1").get_json()
+    for key, url in advertised_paths(doc).items():
+        assert url.path.startswith("/tenant1/oauth/"), doc[key]
+        assert env.http.post(url.path).status_code != 404, doc[key]
+    assert env.http.post("/oauth/token").status_code == 404
+
+
+# -- Also fix: metadata built from the Host header is never cached --------------------------
+
+
+def test_also_metadata_without_issuer_is_not_cacheable_and_warned_at_startup(make_env, caplog):
+    with caplog.at_level("WARNING", logger="flask_oauth_provider"):
+        env = make_env()
+    assert any("ISSUER is not set" in record.getMessage() for record in caplog.records)
+    response = env.http.get(METADATA, headers={"Host": "evil.example"})
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Host" in response.headers.get("Vary", "")
+    assert response.get_json()["issuer"] == "http://evil.example"
+
+
+def test_also_metadata_with_an_issuer_ignores_the_host_header(make_env):
+    env = make_env(ISSUER="https://as.example")
+    doc = env.http.get(METADATA, headers={"Host": "evil.example"}).get_json()
+    assert doc["issuer"] == "https://as.example"
+    assert doc["token_endpoint"] == "https://as.example/oauth/token"
