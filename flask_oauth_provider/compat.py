@@ -27,12 +27,17 @@ View = Callable[..., Any]
 
 
 def _delegating_view(f: View, blueprint_view: str) -> View:
-    """A view named like ``f`` that answers with the blueprint's view of that name."""
+    """A view named like ``f`` that answers with the blueprint's view of that name.
+
+    It is marked (:data:`views.DELEGATES_TO`), so that the blueprint can find the app's
+    route that wraps it, wherever it is, and hand requests to it with its decorators.
+    """
 
     @functools.wraps(f)
     def view(*args: Any, **kwargs: Any) -> Any:
         return getattr(views, blueprint_view)(*args, **kwargs)
 
+    setattr(view, views.DELEGATES_TO, blueprint_view)
     return view
 
 

@@ -455,3 +455,90 @@ def test_also_metadata_with_an_issuer_ignores_the_host_header(make_env):
     doc = env.http.get(METADATA, headers={"Host": "evil.example"}).get_json()
     assert doc["issuer"] == "https://as.example"
     assert doc["token_endpoint"] == "https://as.example/oauth/token"
+
+
+# -- Finding 4: an authorize_handler routed at another URL keeps its decorators ---------------
+
+
+def plain_login_required(f):
+    """A login check written without functools.wraps."""
+    from flask_login import current_user
+
+    def check(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return "log in first", 401
+        return f(*args, **kwargs)
+
+    return check
+
+
+def handler_env(make_env, login_check, answer_on_get=None):
+    from flask import request
+
+    env = make_env()
+    oauth = env.app.extensions["sec_oauth"]
+
+    @env.app.route("/my/consent", methods=["GET", "POST"])
+    @login_check
+    @oauth.authorize_handler
+    def consent(*args, **kwargs):
+        if request.method != "POST":
+            return "my consent page" if answer_on_get is None else answer_on_get
+        return request.form.get("confirm") == "yes"
+
+    return env
+
+
+def codes_issued(env):
+    with env.app.app_context():
+        return len(db.session.execute(db.select(AuthorizationCode)).all())
+
+
+@pytest.mark.parametrize("wrapped", ["functools.wraps", "plain closure"])
+def test_finding_4_handler_routed_elsewhere_keeps_its_login_check(make_env, wrapped):
+    from flask_login import login_required
+
+    env = handler_env(make_env, login_required if wrapped == "functools.wraps"
+                      else plain_login_required)
+    client = env.clients.create()
+    query, _ = env.authorize_params(client)
+    for url in (AUTHORIZE, "/my/consent"):
+        anonymous = env.fresh_browser().post(url + "?" + urlencode(query),
+                                             data={"confirm": "yes"})
+        assert anonymous.status_code in (302, 401), anonymous.status_code
+        assert "code=" not in anonymous.headers.get("Location", "")
+    assert codes_issued(env) == 0
+    # The blueprint's URL still serves the app's view, with its decorators, when logged in.
+    env.login()
+    assert env.authorize_get(query).get_data(as_text=True) == "my consent page"
+    allowed = env.http.post(AUTHORIZE + "?" + urlencode(query), data={"confirm": "yes"})
+    assert "code" in location_params(allowed.headers["Location"])
+
+
+# -- Also fix: a Flask-OAuthlib handler answering True (or False) on GET -----------------------
+
+
+def test_also_flask_oauthlib_handler_returning_true_on_get_grants(make_env):
+    from flask_login import login_required
+
+    env = handler_env(make_env, login_required, answer_on_get=True)
+    client = env.clients.create()
+    env.login()
+    query, _ = env.authorize_params(client)
+    response = env.authorize_get(query)
+    assert response.status_code == 302
+    assert "code" in location_params(response.headers["Location"])
+    assert env.http.head(AUTHORIZE + "?" + urlencode(query)).status_code == 400
+    assert codes_issued(env) == 1
+
+
+def test_also_flask_oauthlib_handler_returning_false_on_get_denies(make_env):
+    from flask_login import login_required
+
+    env = handler_env(make_env, login_required, answer_on_get=False)
+    client = env.clients.create()
+    env.login()
+    query, _ = env.authorize_params(client)
+    response = env.authorize_get(query)
+    assert response.status_code == 302
+    assert location_params(response.headers["Location"])["error"] == "access_denied"
