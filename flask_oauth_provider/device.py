@@ -116,7 +116,7 @@ def _consent_for(state: ProviderState, store: DeviceVerificationStore, typed: st
     if row is None:
         return _entry_page(state, DeviceCodeForm.for_request(), *refusal)
     client = store.load_client(row.client_id)
-    form = DeviceConsentForm.to_show(row.scopes, typed)
+    form = DeviceConsentForm.to_show(row.scopes, typed, user)
     html = render_template(
         state.config.device_template, step="consent", form=form, client=client,
         client_name=_client_name(client, row), scopes=row.scopes, user=user,
@@ -127,7 +127,7 @@ def _consent_for(state: ProviderState, store: DeviceVerificationStore, typed: st
 
 def _decide(state: ProviderState, store: DeviceVerificationStore, user: Any) -> Response:
     """Record Allow or Deny for the code in the form (RFC 8628 §3.3), once."""
-    form = DeviceConsentForm.for_request([])
+    form = DeviceConsentForm.for_answer(user)
     if not form.validate():
         log.info("device verification refused: CSRF token missing, expired or foreign")
         return error_page(state, "invalid_request", _EXPIRED_FORM)

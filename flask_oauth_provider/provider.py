@@ -3,6 +3,7 @@
 Protecting a view takes a few lines::
 
     from flask import Flask
+from flask_login import user_logged_in
     from flask_oauth_provider import OAuth2Provider, current_token
 
     app = Flask(__name__)
@@ -29,6 +30,7 @@ from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
 from flask import Flask
+from flask_login import user_logged_in
 
 from . import device as device  # adds the device flow's routes to the blueprint
 from . import openid_views, views
@@ -39,6 +41,7 @@ from .config import DEFAULTS, PREFIX, ProviderConfig
 from .core.request import Request
 from .core.types import Client
 from .core.validator import RequestValidator
+from .forms import forget_consent_tokens
 from .oidc import connect_login_signal, key_encryption_key
 from .resource import CurrentToken, ScopesArg, check_scopes_argument, current_token, protect
 from .state import EXTENSION_KEY, ProviderState
@@ -143,6 +146,9 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         show_errors_in_app_log()
         if config.openid:
             connect_login_signal(app)
+        # A session planted before login (cookie tossing) must carry no consent token
+        # into the user's session: logging in forgets them (RFC 6749 §10.12).
+        user_logged_in.connect(forget_consent_tokens, app, weak=False)
         # Fail now, not at the first request, when the storage is known to be
         # incomplete. With no storage at all yet, the app is probably written as
         # ``OAuth2Provider(app)`` followed by the callback decorators (Flask-OAuthlib's

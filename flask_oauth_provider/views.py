@@ -334,7 +334,8 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     if not _is_post() and skipper is not None and skipper(client, user, scopes, core_request):
         return _grant(state, oauth_args, scopes, user, client, status=302)
 
-    form = ConsentForm.for_request(scopes, descriptions=state.config.scopes)
+    form = ConsentForm.for_request(scopes, user, core_request,
+                                   descriptions=state.config.scopes)
     if not _is_post():
         return _consent_page(state, form, client, user, scopes, info)
 
@@ -600,7 +601,8 @@ def metadata() -> Response:
         claims = openid_metadata(state, claims)
     if config.device_grant_enabled:
         # RFC 8628 §4: only while the device authorization grant is on.
-        claims["device_authorization_endpoint"] = prefix + "/device_authorization"
+        claims["device_authorization_endpoint"] = endpoint_url(
+            state, route + "device_authorization")
     endpoint = MetadataEndpoint([state.server], claims=claims, raise_errors=False)
     headers, body, status = endpoint.create_metadata_response(
         flask_request.url, "GET", None, {})

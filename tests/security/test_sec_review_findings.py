@@ -542,3 +542,93 @@ def test_also_flask_oauthlib_handler_returning_false_on_get_denies(make_env):
     response = env.authorize_get(query)
     assert response.status_code == 302
     assert location_params(response.headers["Location"])["error"] == "access_denied"
+
+
+# -- Finding 1: the consent CSRF token approves one request, once, for one user ----------------
+
+
+def consent_post(env, form, query, http=None):
+    """Post the consent form ``form`` (Allow) to the authorization URL of ``query``."""
+    http = http or env.http
+    return http.post(AUTHORIZE + "?" + urlencode(query), data=urlencode(consent_data(form)),
+                     content_type="application/x-www-form-urlencoded")
+
+
+def assert_refused(env, response):
+    """No code: the error page, or (for a request the grant refuses anyway) an error
+    redirect."""
+    if response.status_code in (302, 303):
+        assert "error" in location_params(response.headers["Location"])
+    else:
+        assert response.status_code == 400, response.status_code
+    assert "code=" not in response.headers.get("Location", "")
+
+
+@pytest.mark.parametrize("change", ["client_id", "redirect_uri", "scope", "response_type",
+                                    "code_challenge", "state"])
+def test_finding_1_consent_token_of_one_request_approves_no_other(env, c1, change):
+    """RFC 6749 §10.12: the token of client A's consent page, posted with a query that
+    names client B, another redirect URI, more scopes (...), approves nothing."""
+    other = env.clients.create(name="B", redirect_uris=[REG, "https://client.example/other"])
+    env.login()
+    page, _ = env.consent_page(c1, scope="profile")
+    form = consent_form(page.get_data(as_text=True))
+    query, _ = env.authorize_params(c1, scope="profile")
+    query = dict(query)
+    if change == "client_id":
+        query["client_id"] = other.client_id
+    elif change == "redirect_uri":
+        query["redirect_uri"] = "https://client.example/other"
+    elif change == "scope":
+        query["scope"] = "profile read write"
+    elif change == "response_type":
+        query["response_type"] = "code token"
+    elif change == "code_challenge":
+        query["code_challenge"] = env.authorize_params(c1)[0]["code_challenge"]
+    else:
+        query["state"] = "attacker-state"
+    assert_refused(env, consent_post(env, form, query))
+    assert codes_issued(env) == 0
+
+
+def test_finding_1_consent_token_is_single_use(env, c1):
+    env.login()
+    page, _ = env.consent_page(c1)
+    first = env.post_consent(page)
+    assert "code" in location_params(first.headers["Location"])
+    assert_refused(env, env.post_consent(page))
+    assert codes_issued(env) == 1
+
+
+def test_finding_1_planted_session_token_dies_at_the_victims_login(env, c1):
+    """Cookie tossing: the attacker's session cookie (with a consent token of his) is
+    planted in the victim's browser; the victim logs in; the token approves nothing."""
+    attacker = env.fresh_browser()
+    env.login("bob", http=attacker)
+    page, _ = env.consent_page(c1, http=attacker)
+    form = consent_form(page.get_data(as_text=True))
+    query, _ = env.authorize_params(c1)
+
+    victim = env.fresh_browser()
+    victim.set_cookie("session", attacker.get_cookie("session").value)
+    env.login("alice", http=victim)
+    assert_refused(env, consent_post(env, form, query, http=victim))
+    assert codes_issued(env) == 0
+
+
+def test_finding_1_consent_token_is_bound_to_the_user(env, c1):
+    """A token minted for bob's session is refused for alice even if it were pending in
+    her session (the MAC covers the user's id)."""
+    from flask_oauth_provider.forms import PENDING_KEY
+
+    bob = env.fresh_browser()
+    env.login("bob", http=bob)
+    page, _ = env.consent_page(c1, http=bob)
+    form = consent_form(page.get_data(as_text=True))
+    token = dict((f["name"], f["value"]) for f in form["fields"])["csrf_token"]
+    query, _ = env.authorize_params(c1)
+    env.login("alice")
+    with env.http.session_transaction() as session:
+        session[PENDING_KEY] = [token.split(".")[0]]
+    assert_refused(env, consent_post(env, form, query))
+    assert codes_issued(env) == 0
