@@ -6,6 +6,7 @@ client, as the reviewer's reproduction did.
 
 from __future__ import annotations
 
+import html
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -632,3 +633,103 @@ def test_finding_1_consent_token_is_bound_to_the_user(env, c1):
         session[PENDING_KEY] = [token.split(".")[0]]
     assert_refused(env, consent_post(env, form, query))
     assert codes_issued(env) == 0
+
+
+# -- Finding 5: the example app's demo exchange cannot be sent elsewhere by the Host header ----
+
+
+def example_form(html, action_part):
+    """The fields of the example page's form whose action contains ``action_part``."""
+    from sec_app import _FormParser
+
+    parser = _FormParser()
+    parser.feed(html)
+    for form in parser.forms:
+        if action_part in form["action"]:
+            return form, {f["name"]: f["value"] for f in form["fields"] if f["name"]}
+    raise AssertionError(f"no form posting to {action_part!r}:\n{html[:1500]}")
+
+
+def example_demo_until_exchange(tmp_path, **config):
+    """Log in as the demo user, run the demo client to its callback page; return the app,
+    the browser and the fields of the exchange form."""
+    from example_app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'ex.sqlite'}",
+                      "SECRET_KEY": "example-test", **config},
+                     instance_path=str(tmp_path / "instance"))
+    http = app.test_client()
+    _, fields = example_form(http.get("/").get_data(as_text=True), "/demo/start")
+    to_authorize = http.post("/demo/start", data=fields)
+    assert to_authorize.status_code == 302
+    to_login = http.get(to_authorize.headers["Location"])
+    login_page = http.get(to_login.headers["Location"])
+    _, fields = example_form(login_page.get_data(as_text=True), "/login")
+    fields.update(username="demo", password="demo")  # noqa: S106 - the demo user
+    logged_in = http.post(to_login.headers["Location"], data=fields)
+    page = http.get(logged_in.headers["Location"])
+    assert page.status_code == 200
+    form = consent_form(page.get_data(as_text=True))
+    callback = http.post(form["action"], data=urlencode(consent_data(form)),
+                         content_type="application/x-www-form-urlencoded")
+    assert callback.status_code == 303, callback.get_data(as_text=True)[:500]
+    callback_page = http.get(callback.headers["Location"])
+    _, fields = example_form(callback_page.get_data(as_text=True), "/demo/exchange")
+    return app, http, fields
+
+
+def test_finding_5_example_demo_exchange_never_leaves_the_process(tmp_path, monkeypatch):
+    """With any Host header, the demo client's code and PKCE verifier are sent to no
+    host: the exchange is made in-process."""
+    import socket
+    import urllib.request
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the demo exchange opened a connection")
+
+    app, http, fields = example_demo_until_exchange(tmp_path, TRUSTED_HOSTS=None)
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    http.set_cookie("session", http.get_cookie("session").value, domain="attacker.example")
+    result = http.post("/demo/exchange", data=fields, base_url="http://attacker.example")
+    assert result.status_code == 200
+    # The spoofed host reached the provider in-process only, where plain http off
+    # loopback is refused: no token, and nothing went to attacker.example.
+    text = html.unescape(result.get_data(as_text=True))
+    assert "The token endpoint answered 400" in text
+    assert "access_token" not in text
+
+
+def test_finding_5_example_demo_exchange_works_in_process(tmp_path):
+    _, http, fields = example_demo_until_exchange(tmp_path)
+    result = html.unescape(http.post("/demo/exchange", data=fields).get_data(as_text=True))
+    assert "The token endpoint answered 200" in result
+    assert '"username": "demo"' in result
+
+
+def test_finding_5_example_app_answers_only_trusted_hosts(tmp_path):
+    from example_app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'ex.sqlite'}",
+                      "SECRET_KEY": "example-test"}, instance_path=str(tmp_path / "i"))
+    http = app.test_client()
+    assert http.get("/", headers={"Host": "attacker.example"}).status_code == 400
+    assert http.get("/").status_code == 200
+
+
+def test_finding_1_example_app_starts_a_fresh_session_at_login(tmp_path):
+    """The example's login clears the session before login_user (a planted session
+    carries nothing into the user's)."""
+    from example_app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'ex.sqlite'}",
+                      "SECRET_KEY": "example-test"}, instance_path=str(tmp_path / "i"))
+    http = app.test_client()
+    with http.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    _, fields = example_form(http.get("/login").get_data(as_text=True), "/login")
+    fields.update(username="demo", password="demo")  # noqa: S106 - the demo user
+    assert http.post("/login", data=fields).status_code == 302
+    with http.session_transaction() as session:
+        assert "planted" not in session
+        assert session.get("_user_id")
