@@ -7,6 +7,7 @@
   authentication; here nothing is parsed or rebuilt: the core parses it once
   (``core.client_auth``).
 * :func:`create_response`: the core's ``(headers, body, status)`` as a Flask response.
+* :func:`presented_client_id`: the client a request names, for an app's rate limiter.
 
 Nothing else in the package reads OAuth parameters from ``flask.request``.
 """
@@ -20,6 +21,9 @@ from urllib.parse import urlencode, urlsplit
 from flask import Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .core.client_auth import extract_client_credentials
+from .core.errors import OAuth2Error
+from .core.request import Request
 from .core.utils import is_loopback_host
 
 JSON_NO_STORE = {
@@ -39,6 +43,35 @@ def request_uri() -> str:
     return request.base_url + ("?" + query if query else "")
 
 
+def limit_body(max_size: Optional[int]) -> None:
+    """Refuse bodies over ``max_size`` bytes for the rest of this request, whoever reads
+    it: ``request.form`` or ``request.get_data()`` then raise ``RequestEntityTooLarge``
+    (413) instead of buffering. Only ever lowers the app's own ``MAX_CONTENT_LENGTH``."""
+    if max_size is None:
+        return
+    current = request.max_content_length
+    if current is None or current > max_size:
+        request.max_content_length = max_size
+
+
+def presented_client_id(max_size: Optional[int] = None) -> Optional[str]:
+    """The ``client_id`` the current request authenticates as or names, or ``None``.
+
+    Read exactly as the token, revocation and introspection endpoints read it (HTTP
+    Basic per RFC 6749 §2.3.1, else the form body), by the core's own parser, so that a
+    rate limiter keyed by it counts what the endpoints accept. Never raises: a
+    malformed header, a body over ``max_size`` (on the provider's routes,
+    ``OAUTH2_PROVIDER_MAX_REQUEST_SIZE`` already holds) or any other bad input gives
+    ``None``.
+    """
+    try:
+        uri, method, body, headers = extract_params(max_size)
+        credentials = extract_client_credentials(Request(uri, method, body, headers))
+    except (RequestTooLarge, OAuth2Error, ValueError):
+        return None
+    return credentials.client_id or None
+
+
 def read_body(max_size: Optional[int] = None) -> str:
     """The raw request body as text, refusing more than ``max_size`` bytes.
 
@@ -50,11 +83,7 @@ def read_body(max_size: Optional[int] = None) -> str:
     """
     if "form" in request.__dict__:
         return urlencode(list(request.form.items(multi=True)))
-    if max_size is not None:
-        current = request.max_content_length
-        if current is None or current > max_size:
-            # Only ever lower the app's own MAX_CONTENT_LENGTH.
-            request.max_content_length = max_size
+    limit_body(max_size)
     try:
         data = request.get_data(cache=True)
     except RequestEntityTooLarge:

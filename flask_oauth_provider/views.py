@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from flask import request as flask_request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BuildError
 
 from . import http, signals
@@ -274,6 +275,20 @@ def app_view_for(blueprint_view: str) -> Optional[Response]:
     if wrapping:
         abort(405)  # the app's view does not take this method
     return None
+
+
+@blueprint.url_value_preprocessor
+def limit_body_size(endpoint: Optional[str], values: Optional[dict]) -> None:
+    """``OAUTH2_PROVIDER_MAX_REQUEST_SIZE`` holds before anything parses the body: more
+    is 413, also for an app's rate limiter or ``before_request`` hook reading
+    ``request.form``. (URL value preprocessors run before every ``before_request``
+    function, the app's included; this one only for the provider's routes.)"""
+    http.limit_body(current_state().config.max_request_size)
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def body_too_large(error: RequestEntityTooLarge) -> Response:
+    return json_error("invalid_request", "The request body is too large.", 413)
 
 
 # -- the authorization endpoint (RFC 6749 §3.1, §4.1.1, §4.2.1) ---------------------------

@@ -733,3 +733,54 @@ def test_finding_1_example_app_starts_a_fresh_session_at_login(tmp_path):
     with http.session_transaction() as session:
         assert "planted" not in session
         assert session.get("_user_id")
+
+
+# -- Also fix: the rate-limit recipe counts what the endpoints accept, within the size limit ----
+
+
+@pytest.fixture
+def limited(env):
+    flask_limiter = pytest.importorskip("flask_limiter")
+    from test_sec_rate_limit import limit_failed_client_auth
+
+    limiter = flask_limiter.Limiter(flask_limiter.util.get_remote_address, app=env.app,
+                                    storage_uri="memory://", headers_enabled=True)
+    limit_failed_client_auth(env.app, limiter, "5 per minute")
+    return env
+
+
+def test_also_rate_limit_recipe_counts_a_two_space_basic_header_against_its_client(limited, c1):
+    """RFC 6749 §2.3.1 / RFC 7617: the library accepts "Basic  <credentials>"; the
+    recipe's key (presented_client_id) reads it the same way, so failures made that way
+    count against the client, not against the caller's IP address."""
+    from sec_app import basic_auth
+
+    wrong = basic_auth(c1.client_id, "wrong-secret")
+    two_spaces = {"Authorization": wrong["Authorization"].replace("Basic ", "Basic  ")}
+    statuses = [limited.token({"grant_type": "client_credentials"}, two_spaces).status_code
+                for _ in range(5)]
+    assert statuses == [401] * 5
+    # The client's sixth attempt, even with its right secret and one space, waits.
+    right = limited.token({"grant_type": "client_credentials"}, c1.auth())
+    assert right.status_code == 429
+
+
+def test_also_body_size_limit_holds_before_the_recipe_parses_the_form(limited, c1):
+    big = urlencode({"grant_type": "client_credentials", "pad": "x" * (70 * 1024)})
+    response = limited.token(big, c1.auth())
+    assert response.status_code == 413
+    assert error_of(response) == "invalid_request"
+    assert response.headers["Content-Type"].startswith("application/json")
+
+
+def test_also_body_size_limit_holds_for_a_form_body_read_by_an_app_hook(env, c1):
+    """Any code reading request.form before the view (a before_request hook of the app)
+    meets the same 413."""
+    from flask import request
+
+    @env.app.before_request
+    def peek():
+        request.form.get("client_id")
+
+    big = urlencode({"grant_type": "client_credentials", "pad": "x" * (70 * 1024)})
+    assert env.token(big, c1.auth()).status_code == 413
