@@ -10,7 +10,10 @@ import html
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from sec_app import (
+from werkzeug.security import check_password_hash
+
+from tests.helpers import basic_auth, error_of, forms_of, location_params
+from tests.security.sec_app import (
     ALICE_PASSWORD,
     REG,
     AuthorizationCode,
@@ -18,14 +21,8 @@ from sec_app import (
     consent_data,
     consent_form,
     db,
-    location_params,
 )
-from sec_flows import AUTHORIZE, METADATA, CodeGrant
-from werkzeug.security import check_password_hash
-
-
-def error_of(response):
-    return (response.get_json(silent=True) or {}).get("error")
+from tests.security.sec_flows import AUTHORIZE, METADATA, CodeGrant
 
 
 @pytest.fixture
@@ -244,8 +241,6 @@ def callbacks_app():
 
 
 def introspect_as(http, caller, token):
-    from sec_app import basic_auth
-
     return http.post("/oauth/introspect", data={"token": token},
                      headers=basic_auth(caller, caller + "-secret")).get_json()
 
@@ -399,8 +394,8 @@ def test_finding_6_consent_form_posts_back_under_the_mount_point(env, c1):
     page = http.get("/auth" + AUTHORIZE + "?" + urlencode(query))
     assert page.status_code == 200
     form = consent_form(page.get_data(as_text=True))
-    assert form["action"].startswith("/auth" + AUTHORIZE + "?")
-    answer = http.post(form["action"], data=urlencode(consent_data(form)),
+    assert form.action.startswith("/auth" + AUTHORIZE + "?")
+    answer = http.post(form.action, data=urlencode(consent_data(form)),
                        content_type="application/x-www-form-urlencoded")
     assert answer.status_code == 303
     assert "code" in location_params(answer.headers["Location"])
@@ -626,7 +621,7 @@ def test_finding_1_consent_token_is_bound_to_the_user(env, c1):
     env.login("bob", http=bob)
     page, _ = env.consent_page(c1, http=bob)
     form = consent_form(page.get_data(as_text=True))
-    token = dict((f["name"], f["value"]) for f in form["fields"])["csrf_token"]
+    token = dict(form.fields)["csrf_token"]
     query, _ = env.authorize_params(c1)
     env.login("alice")
     with env.http.session_transaction() as session:
@@ -638,16 +633,12 @@ def test_finding_1_consent_token_is_bound_to_the_user(env, c1):
 # -- Finding 5: the example app's demo exchange cannot be sent elsewhere by the Host header ----
 
 
-def example_form(html, action_part):
-    """The fields of the example page's form whose action contains ``action_part``."""
-    from sec_app import _FormParser
-
-    parser = _FormParser()
-    parser.feed(html)
-    for form in parser.forms:
-        if action_part in form["action"]:
-            return form, {f["name"]: f["value"] for f in form["fields"] if f["name"]}
-    raise AssertionError(f"no form posting to {action_part!r}:\n{html[:1500]}")
+def example_form(page_html, action_part):
+    """The form of an example page whose action contains ``action_part``, and its fields."""
+    for form in forms_of(page_html):
+        if action_part in form.action:
+            return form, dict(form.fields)
+    raise AssertionError(f"no form posting to {action_part!r}:\n{page_html[:1500]}")
 
 
 def example_demo_until_exchange(tmp_path, **config):
@@ -670,7 +661,7 @@ def example_demo_until_exchange(tmp_path, **config):
     page = http.get(logged_in.headers["Location"])
     assert page.status_code == 200
     form = consent_form(page.get_data(as_text=True))
-    callback = http.post(form["action"], data=urlencode(consent_data(form)),
+    callback = http.post(form.action, data=urlencode(consent_data(form)),
                          content_type="application/x-www-form-urlencoded")
     assert callback.status_code == 303, callback.get_data(as_text=True)[:500]
     callback_page = http.get(callback.headers["Location"])
@@ -741,7 +732,7 @@ def test_finding_1_example_app_starts_a_fresh_session_at_login(tmp_path):
 @pytest.fixture
 def limited(env):
     flask_limiter = pytest.importorskip("flask_limiter")
-    from test_sec_rate_limit import limit_failed_client_auth
+    from tests.security.test_sec_rate_limit import limit_failed_client_auth
 
     limiter = flask_limiter.Limiter(flask_limiter.util.get_remote_address, app=env.app,
                                     storage_uri="memory://", headers_enabled=True)
@@ -753,8 +744,6 @@ def test_also_rate_limit_recipe_counts_a_two_space_basic_header_against_its_clie
     """RFC 6749 §2.3.1 / RFC 7617: the library accepts "Basic  <credentials>"; the
     recipe's key (presented_client_id) reads it the same way, so failures made that way
     count against the client, not against the caller's IP address."""
-    from sec_app import basic_auth
-
     wrong = basic_auth(c1.client_id, "wrong-secret")
     two_spaces = {"Authorization": wrong["Authorization"].replace("Basic ", "Basic  ")}
     statuses = [limited.token({"grant_type": "client_credentials"}, two_spaces).status_code
