@@ -12,9 +12,8 @@ from __future__ import annotations
 import pytest
 from flask import jsonify, request
 
-from tests.helpers import basic_auth
-
 from flask_oauth_provider.http import presented_client_id
+from tests.helpers import basic_auth
 
 flask_limiter = pytest.importorskip("flask_limiter")
 
