@@ -41,7 +41,7 @@ from .applog import callback_failure
 from .core import errors
 from .core.request import Request
 from .core.types import Client, Grant, Token
-from .validators import ProviderValidator, _as_list
+from .validators import ProviderValidator, _as_list, same_client
 
 log = logging.getLogger("flask_oauth_provider.callbacks")
 
@@ -145,8 +145,9 @@ class CallbackValidator(ProviderValidator):
         grant = self._call("grantgetter", client_id=client_id, code=code)
         if grant is None:
             return None
-        owner = getattr(grant, "client_id", None)
-        if owner is not None and owner != client_id:
+        # The code must have been issued to this client (RFC 6749 §4.1.3); a grant that
+        # names no client matches none, as in the SQLAlchemy store.
+        if not same_client(getattr(grant, "client_id", None), client_id):
             return None
         return grant
 
@@ -277,7 +278,7 @@ class CallbackValidator(ProviderValidator):
         if found is None:
             return False
         owner = getattr(self._token_client(found), "client_id", None)
-        if owner is None or owner != getattr(client, "client_id", None):
+        if not same_client(owner, getattr(client, "client_id", None)):
             return False
         request.user = getattr(found, "user", None)
         return True
@@ -314,8 +315,7 @@ class CallbackValidator(ProviderValidator):
         found = self._find_token(token, token_type_hint)
         if found is None:
             return
-        owner = getattr(self._token_client(found), "client_id", None)
-        if owner is None or owner != getattr(request.client, "client_id", None):
+        if not self.may_revoke(request, getattr(self._token_client(found), "client_id", None)):
             log.info("revocation refused: the token belongs to another client")
             return
         self._delete("token", found)

@@ -136,6 +136,13 @@ class ProviderValidator(OpenIDValidatorMixin):
             return True
         return same_client(token_client_id, getattr(caller, "client_id", None))
 
+    def may_revoke(self, request: Request, token_client_id: Optional[str]) -> bool:
+        """RFC 7009 §2.1: a client revokes only the tokens issued to it. The one
+        revocation rule of every bundled storage."""
+        caller = getattr(request, "client", None)
+        caller_id = getattr(caller, "client_id", None) or getattr(request, "client_id", None)
+        return same_client(token_client_id, caller_id)
+
     # -- helpers ------------------------------------------------------------------
 
     def _client_for(self, client_id: Optional[str], request: Request) -> Optional[Client]:

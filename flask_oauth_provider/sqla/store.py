@@ -494,9 +494,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         row, kind = self._find_token(token)
         if row is None:
             return
-        caller = getattr(request, "client", None)
-        caller_id = getattr(caller, "client_id", None) or getattr(request, "client_id", None)
-        if not same_client(row.client_id, caller_id):
+        if not self.may_revoke(request, row.client_id):
             log.info("revocation of another client's token refused (RFC 7009 §2.1)")
             return
         self._revoke_found(row, kind)
