@@ -76,10 +76,13 @@ def refresh_expires_at(token: Any) -> Optional[_dt.datetime]:
     return value if value.tzinfo is not None else value.replace(tzinfo=_dt.timezone.utc)
 
 
+def _has_passed(when: Optional[_dt.datetime]) -> bool:
+    return when is not None and _dt.datetime.now(_dt.timezone.utc) >= when
+
+
 def is_expired(obj: Any) -> bool:
     """Whether a grant or token has passed its expiry."""
-    when = expires_at(obj)
-    return when is not None and _dt.datetime.now(_dt.timezone.utc) >= when
+    return _has_passed(expires_at(obj))
 
 
 def scopes_of(obj: Any) -> list[str]:
@@ -273,9 +276,10 @@ class CallbackValidator(ProviderValidator):
 
     def validate_refresh_token(self, refresh_token: str, client: Optional[Client], request: Request,
                                *args: Any, **kwargs: Any) -> bool:
-        """RFC 6749 §6: the refresh token exists and was issued to this client."""
+        """RFC 6749 §6: the refresh token exists, was issued to this client and has not
+        passed its own ``refresh_expires_at`` (when the token has one)."""
         found = self._call("tokengetter", refresh_token=refresh_token)
-        if found is None:
+        if found is None or _has_passed(refresh_expires_at(found)):
             return False
         owner = getattr(self._token_client(found), "client_id", None)
         if not same_client(owner, getattr(client, "client_id", None)):
@@ -335,7 +339,7 @@ class CallbackValidator(ProviderValidator):
                                    getattr(self._token_client(found), "client_id", None)):
             return None
         when = expires_at(found) if kind == "access_token" else refresh_expires_at(found)
-        if when is not None and _dt.datetime.now(_dt.timezone.utc) >= when:
+        if _has_passed(when):
             return None
         claims: dict[str, Any] = {
             "active": True,

@@ -227,6 +227,7 @@ def callbacks_app():
     oauth.grantgetter(lambda client_id, code: None)
     oauth.grantsetter(lambda *args, **kwargs: None)
     oauth.tokensetter(lambda *args, **kwargs: None)
+    oauth.tokendeleter(tokens.remove)
 
     @oauth.tokengetter
     def get_token(access_token=None, refresh_token=None):
@@ -773,3 +774,19 @@ def test_also_body_size_limit_holds_for_a_form_body_read_by_an_app_hook(env, c1)
 
     big = urlencode({"grant_type": "client_credentials", "pad": "x" * (70 * 1024)})
     assert env.token(big, c1.auth()).status_code == 413
+
+
+def test_finding_3_sibling_callbacks_refresh_grant_honours_the_refresh_expiry():
+    """The refresh grant and introspection agree: a refresh token past its own
+    refresh_expires_at is refused by both (RFC 6749 §6: "validate the refresh token")."""
+    import datetime as dt
+
+    app, tokens = callbacks_app()
+    tokens[0].refresh_expires_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+    http = app.test_client()
+    assert introspect_as(http, "A", "rt-A") == {"active": False}
+    response = http.post("/oauth/token", data={"grant_type": "refresh_token",
+                                                "refresh_token": "rt-A"},
+                         headers=basic_auth("A", "A-secret"))
+    assert response.status_code == 400
+    assert error_of(response) == "invalid_grant"
