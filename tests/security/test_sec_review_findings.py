@@ -10,35 +10,18 @@ import html
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from werkzeug.security import check_password_hash
 
 from tests.helpers import basic_auth, error_of, forms_of, location_params
 from tests.security.sec_app import (
     ALICE_PASSWORD,
     REG,
     AuthorizationCode,
-    User,
     consent_data,
     consent_form,
     db,
+    enable_password_users,
 )
 from tests.security.sec_flows import AUTHORIZE, METADATA, CodeGrant
-
-
-@pytest.fixture
-def password_env(make_env):
-    env = make_env(GRANT_TYPES=["authorization_code", "password", "refresh_token"])
-    oauth = env.app.extensions["sec_oauth"]
-
-    @oauth.usergetter
-    def get_user(username, password, client, request, *args, **kwargs):
-        user = db.session.execute(db.select(User).filter_by(username=username)
-                                  ).scalar_one_or_none()
-        if user is not None and check_password_hash(user.password_hash, password):
-            return user
-        return None
-
-    return env
 
 
 def password_attempt(env, client, password):
@@ -123,16 +106,7 @@ def test_also_empty_scope_is_treated_as_omitted(make_env, grant, scope):
     refresh the originally granted ones (§6)."""
     env = make_env(GRANT_TYPES=["authorization_code", "implicit", "password",
                                 "client_credentials", "refresh_token"])
-    oauth = env.app.extensions["sec_oauth"]
-
-    @oauth.usergetter
-    def get_user(username, password, client, request, *args, **kwargs):
-        user = db.session.execute(db.select(User).filter_by(username=username)
-                                  ).scalar_one_or_none()
-        if user is not None and check_password_hash(user.password_hash, password):
-            return user
-        return None
-
+    enable_password_users(env.app)
     expected = "read write" if grant == "refresh_token" else "read"
     assert sorted(scope_of_grant(env, grant, scope).split()) == sorted(expected.split())
 
@@ -515,14 +489,18 @@ def test_finding_4_handler_routed_elsewhere_keeps_its_login_check(make_env, wrap
 # -- Also fix: a Flask-OAuthlib handler answering True (or False) on GET -----------------------
 
 
-def test_also_flask_oauthlib_handler_returning_true_on_get_grants(make_env):
+def answer_of_handler_on_get(make_env, answer):
+    """Log in, open the authorization URL whose handler answers ``answer`` on GET."""
     from flask_login import login_required
 
-    env = handler_env(make_env, login_required, answer_on_get=True)
-    client = env.clients.create()
+    env = handler_env(make_env, login_required, answer_on_get=answer)
     env.login()
-    query, _ = env.authorize_params(client)
-    response = env.authorize_get(query)
+    query, _ = env.authorize_params(env.clients.create())
+    return env, query, env.authorize_get(query)
+
+
+def test_also_flask_oauthlib_handler_returning_true_on_get_grants(make_env):
+    env, query, response = answer_of_handler_on_get(make_env, True)
     assert response.status_code == 302
     assert "code" in location_params(response.headers["Location"])
     assert env.http.head(AUTHORIZE + "?" + urlencode(query)).status_code == 400
@@ -530,13 +508,7 @@ def test_also_flask_oauthlib_handler_returning_true_on_get_grants(make_env):
 
 
 def test_also_flask_oauthlib_handler_returning_false_on_get_denies(make_env):
-    from flask_login import login_required
-
-    env = handler_env(make_env, login_required, answer_on_get=False)
-    client = env.clients.create()
-    env.login()
-    query, _ = env.authorize_params(client)
-    response = env.authorize_get(query)
+    _, _, response = answer_of_handler_on_get(make_env, False)
     assert response.status_code == 302
     assert location_params(response.headers["Location"])["error"] == "access_denied"
 
