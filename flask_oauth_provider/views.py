@@ -14,7 +14,7 @@ import logging
 from typing import Any, Optional
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, url_for
 from flask import request as flask_request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BuildError
@@ -29,6 +29,7 @@ from .core.request import Request
 from .core.types import Client
 from .core.utils import add_params_to_uri
 from .forms import ConsentForm
+from .handlers import app_view_for
 from .openid_views import (
     authorization_answer,
     authorization_post_as_get,
@@ -212,71 +213,6 @@ def current_user_or_none(required: bool = True) -> Any:
     return None
 
 
-#: Set on a Flask request that was handed to the app's own view.
-_DELEGATED_ATTRIBUTE = "oauth2_delegated"
-
-#: The mark of the views ``authorize_handler``, ``token_handler`` and ``revoke_handler``
-#: return: the name of the blueprint view they answer with.
-DELEGATES_TO = "oauth2_delegates_to"
-
-
-def _wraps_handler(view: Any, blueprint_view: str, depth: int = 0) -> bool:
-    """Whether ``view`` is, or wraps, the view a ``*_handler`` decorator returned.
-
-    Decorators are looked through by ``__wrapped__`` (``functools.wraps``) and by the
-    functions their closures hold (a decorator written without ``wraps``).
-    """
-    if depth > 16 or not callable(view):
-        return False
-    if getattr(view, DELEGATES_TO, None) == blueprint_view:
-        return True
-    inner = [getattr(view, "__wrapped__", None)]
-    inner += [_cell_contents(cell) for cell in getattr(view, "__closure__", None) or ()]
-    return any(_wraps_handler(f, blueprint_view, depth + 1) for f in inner
-               if f is not None and f is not view)
-
-
-def _cell_contents(cell: Any) -> Any:
-    try:
-        return cell.cell_contents
-    except ValueError:  # an empty cell
-        return None
-
-
-def app_view_for(blueprint_view: str) -> Optional[Response]:
-    """Answer with the app's own view for this endpoint, if the app routed one.
-
-    A Flask-OAuthlib app routes its consent (token, revocation) view itself, decorated
-    with ``authorize_handler`` and usually with a login check. Whatever URL the app
-    chose, a request reaching the blueprint's rule is handed to the app's view (the
-    one at the same URL first, else the one wrapping the handler), so the app's
-    decorators stay in force (RFC 6749 §3.1: the server authenticates the resource
-    owner first). Returns ``None`` when the app routed no such view, or when this
-    request already is the app's (it calls back into the blueprint view).
-    """
-    rule = flask_request.url_rule
-    if rule is None or rule.endpoint.split(".")[0] != blueprint.name:
-        return None
-    if getattr(flask_request, _DELEGATED_ATTRIBUTE, False):
-        return None
-    own = [other for other in current_app.url_map.iter_rules()
-           if other.endpoint.split(".")[0] != blueprint.name]
-    same_url = [other for other in own if other.rule == rule.rule]
-    wrapping = [other for other in own
-                if _wraps_handler(current_app.view_functions.get(other.endpoint),
-                                  blueprint_view)]
-    for other in same_url + wrapping:
-        if flask_request.method in (other.methods or ()):
-            setattr(flask_request, _DELEGATED_ATTRIBUTE, True)
-            view = current_app.view_functions[other.endpoint]
-            arguments = flask_request.view_args if other in same_url else {}
-            return current_app.make_response(
-                current_app.ensure_sync(view)(**(arguments or {})))
-    if wrapping:
-        abort(405)  # the app's view does not take this method
-    return None
-
-
 @blueprint.url_value_preprocessor
 def limit_body_size(endpoint: Optional[str], values: Optional[dict]) -> None:
     """``OAUTH2_PROVIDER_MAX_REQUEST_SIZE`` holds before anything parses the body: more
@@ -370,7 +306,7 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
 def _before_authorization(state: ProviderState, handler: Any) -> Optional[Response]:
     """The app's own view for this URL, or a refusal of the transport or size; else None."""
     if handler is not None:
-        delegated = app_view_for("authorize")
+        delegated = app_view_for("authorize", blueprint.name)
         if delegated is not None:
             return delegated
     if not http.transport_is_secure(state.config.insecure_transport):
@@ -522,7 +458,7 @@ def described(response_body: Optional[str], body: Optional[str], headers: dict) 
 def token(*args: Any, **kwargs: Any) -> Response:
     """The token endpoint (RFC 6749 §3.2): POST, form-encoded, JSON answers."""
     if current_state().provider.token_view is not None:
-        delegated = app_view_for("token")
+        delegated = app_view_for("token", blueprint.name)
         if delegated is not None:
             return delegated
 
@@ -541,7 +477,7 @@ def token(*args: Any, **kwargs: Any) -> Response:
 def revoke(*args: Any, **kwargs: Any) -> Response:
     """The revocation endpoint (RFC 7009 §2)."""
     if current_state().provider.revoke_view is not None:
-        delegated = app_view_for("revoke")
+        delegated = app_view_for("revoke", blueprint.name)
         if delegated is not None:
             return delegated
 
