@@ -18,7 +18,7 @@ import json
 from typing import Any, Optional
 from urllib.parse import urlencode, urlsplit
 
-from flask import Response, request
+from flask import Response, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .core.client_auth import extract_client_credentials
@@ -70,6 +70,19 @@ def presented_client_id(max_size: Optional[int] = None) -> Optional[str]:
     except (RequestTooLarge, OAuth2Error, ValueError):
         return None
     return credentials.client_id or None
+
+
+def endpoint_url(issuer: Optional[str], endpoint: str) -> str:
+    """The absolute URL of the app's route ``endpoint``, where the app really serves it.
+
+    With a configured ``issuer``, its scheme and host (the Host header is not trusted)
+    and the path the route has in this app, mount point included; an issuer's own path
+    is not assumed to be a mount point (RFC 8414 §2, §3). Without one, the request's.
+    """
+    if issuer:
+        parts = urlsplit(issuer)
+        return f"{parts.scheme}://{parts.netloc}{url_for(endpoint)}"
+    return url_for(endpoint, _external=True)
 
 
 def read_body(max_size: Optional[int] = None) -> str:

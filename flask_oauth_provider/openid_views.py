@@ -90,7 +90,6 @@ def jwks_response() -> Response:
 
 def openid_metadata(state: ProviderState, claims: dict[str, Any]) -> dict[str, Any]:
     """The OpenID Provider fields (OpenID Connect Discovery §3) added to RFC 8414's."""
-    prefix = claims["issuer"] + state.config.url_prefix
     try:
         algs = state.keyring().algorithms
     except RuntimeError:
@@ -99,9 +98,11 @@ def openid_metadata(state: ProviderState, claims: dict[str, Any]) -> dict[str, A
     fields = openid_defaults(signing_algs=algs)
     fields["scopes_supported"] = _scopes_supported(state)
     fields["claims_supported"] = list(STANDARD_CLAIMS)
-    fields["userinfo_endpoint"] = prefix + "/userinfo"
-    fields["jwks_uri"] = prefix + "/jwks"
-    fields["end_session_endpoint"] = prefix + "/logout"
+    # Where the routes really are (under a mount point too), as for RFC 8414's fields.
+    issuer = state.config.issuer
+    fields["userinfo_endpoint"] = http.endpoint_url(issuer, "oauth2_provider_userinfo")
+    fields["jwks_uri"] = http.endpoint_url(issuer, "oauth2_provider_jwks")
+    fields["end_session_endpoint"] = http.endpoint_url(issuer, "oauth2_provider_end_session")
     modes = claims.get("response_modes_supported")
     fields.update(claims)
     if modes is None:

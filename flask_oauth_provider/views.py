@@ -94,19 +94,6 @@ def this_url() -> str:
     return path + "?" + query if query else path
 
 
-def endpoint_url(state: ProviderState, endpoint: str) -> str:
-    """The absolute URL of one of this app's routes, where the app really serves it.
-
-    With a configured issuer, its scheme and host (the Host header is not trusted), and
-    the path the route has in this app, mount point included; an issuer's own path is
-    not assumed to be a mount point (RFC 8414 §2, §3).
-    """
-    if state.config.issuer:
-        parts = urlsplit(state.config.issuer)
-        return f"{parts.scheme}://{parts.netloc}{url_for(endpoint)}"
-    return url_for(endpoint, _external=True)
-
-
 def page(html: str, status: int = 200) -> Response:
     response = Response(html, status=status, mimetype="text/html")
     response.headers.update(PAGE_HEADERS)
@@ -529,10 +516,10 @@ def metadata() -> Response:
     route = blueprint.name + "."
     claims: dict[str, Any] = {
         "issuer": issuer(state),
-        "authorization_endpoint": endpoint_url(state, route + "authorize"),
-        "token_endpoint": endpoint_url(state, route + "token"),
-        "revocation_endpoint": endpoint_url(state, route + "revoke"),
-        "introspection_endpoint": endpoint_url(state, route + "introspect"),
+        "authorization_endpoint": http.endpoint_url(state.config.issuer, route + "authorize"),
+        "token_endpoint": http.endpoint_url(state.config.issuer, route + "token"),
+        "revocation_endpoint": http.endpoint_url(state.config.issuer, route + "revoke"),
+        "introspection_endpoint": http.endpoint_url(state.config.issuer, route + "introspect"),
         "response_types_supported": list(config.response_types),
         "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": list(config.grant_types),

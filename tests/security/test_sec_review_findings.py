@@ -408,6 +408,22 @@ def test_finding_7_app_mounted_under_the_issuer_path_advertises_the_mounted_rout
     assert env.http.post("/oauth/token").status_code == 404
 
 
+def test_finding_7_sibling_openid_endpoints_follow_the_mounted_routes(make_env):
+    """The OpenID Provider fields (userinfo, jwks, end_session) follow the same rule as
+    RFC 8414's: where the app serves them, under the issuer's scheme and host."""
+    for mounted in (False, True):
+        env = make_env(ISSUER=ISSUER_WITH_PATH, OPENID=True)
+        root = "/tenant1" if mounted else ""
+        if mounted:
+            mount(env.app, root)
+        doc = env.http.get(root + METADATA + "/tenant1").get_json()
+        for key in ("userinfo_endpoint", "jwks_uri", "end_session_endpoint"):
+            url = urlsplit(doc[key])
+            assert (url.scheme, url.netloc) == ("https", "as.example"), doc[key]
+            assert url.path.startswith(root + "/oauth/"), doc[key]
+            assert env.http.get(url.path).status_code != 404, doc[key]
+
+
 # -- Also fix: metadata built from the Host header is never cached --------------------------
 
 
