@@ -27,6 +27,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from flask_oauth_provider import OAuth2Provider, current_token
+from flask_oauth_provider.openid_views import REAUTH_SESSION_KEY
 
 from .forms import ActionForm, ClientForm, LoginForm, choice
 from .models import Client, User, db
@@ -105,13 +106,14 @@ def login() -> ResponseReturnValue:
         elif user.check_password(form.password.data):
             # A fresh session at login: nothing planted in the old one (a fixed session,
             # a consent token tossed in from a sibling domain) survives into the user's.
-            # Only the demo client's own flow in progress is carried over: it started
-            # before the login page (the client half of this app, checked by its state).
+            # Carried over: the demo client's own flow in progress (the client half of
+            # this app, checked by its state) and the provider's note that this login
+            # answers an OpenID Connect prompt=login / max_age (else it asks again).
             target = form.next.data
-            demo = session.get("demo")
+            carried = {key: session[key] for key in ("demo", REAUTH_SESSION_KEY)
+                       if key in session}
             session.clear()
-            if demo is not None:
-                session["demo"] = demo
+            session.update(carried)
             login_user(user)
             return redirect(target if _is_safe_next(target) else url_for("example.index"))
         form.password.errors.append("Unknown user name or wrong password.")

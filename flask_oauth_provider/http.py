@@ -72,6 +72,18 @@ def presented_client_id(max_size: Optional[int] = None) -> Optional[str]:
     return credentials.client_id or None
 
 
+def this_url() -> str:
+    """The path and query of the current request, under the app's mount point.
+
+    ``request.full_path`` leaves out the script root: mounted at ``/auth``
+    (``DispatcherMiddleware``, ``ProxyFix(x_prefix=1)``), a form posting there would
+    reach another app.
+    """
+    path = request.script_root + request.path
+    query = request.query_string.decode("latin-1")
+    return path + "?" + query if query else path
+
+
 def endpoint_url(issuer: Optional[str], endpoint: str) -> str:
     """The absolute URL of the app's route ``endpoint``, where the app really serves it.
 

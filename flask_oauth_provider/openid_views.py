@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from types import SimpleNamespace
 from typing import Any, Optional
 from urllib.parse import urlencode
 
@@ -214,14 +215,16 @@ def end_session_response(page: Any) -> Response:
     if target and not _registered_logout_uri(client, target):
         return page(state, "invalid_request",
                     "post_logout_redirect_uri is not registered for this client.", 400)
-    form = ConsentForm.for_request([])
+    # The confirmation's CSRF token is bound to this user and this logout request, once.
+    form = ConsentForm.for_request([], _current_user(), SimpleNamespace(
+        client_id=client_id, redirect_uri=target, state=params.get("state")))
     confirmed = flask_request.method == "POST" and form.validate() and form.allowed
     if not hint and not confirmed:
         if flask_request.method == "POST":
             return page(state, "access_denied", "You are still logged in.", 400)
         html = render_template("oauth/logout.html", form=form, done=False,
                                client_name=getattr(client, "name", None),
-                               action=flask_request.full_path)
+                               action=http.this_url())
         return http.create_response({"Content-Type": "text/html; charset=utf-8",
                                      "Cache-Control": "no-store",
                                      "X-Frame-Options": "DENY"}, html, 200)
@@ -255,6 +258,12 @@ def _registered_logout_uri(client: Any, uri: str) -> bool:
     exactly (like redirect URIs, RFC 9700 §2.1)."""
     registered = scope_to_list(getattr(client, "post_logout_redirect_uris", None)) or []
     return uri in registered
+
+
+def _current_user() -> Any:
+    from flask_login import current_user
+
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def _log_out() -> None:

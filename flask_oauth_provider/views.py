@@ -82,18 +82,6 @@ def issuer(state: ProviderState) -> str:
     return issuer_url(state.config)
 
 
-def this_url() -> str:
-    """The path and query of the current request, under the app's mount point.
-
-    ``request.full_path`` leaves out the script root: mounted at ``/auth``
-    (``DispatcherMiddleware``, ``ProxyFix(x_prefix=1)``), a form posting there would
-    reach another app.
-    """
-    path = flask_request.script_root + flask_request.path
-    query = flask_request.query_string.decode("latin-1")
-    return path + "?" + query if query else path
-
-
 def page(html: str, status: int = 200) -> Response:
     response = Response(html, status=status, mimetype="text/html")
     response.headers.update(PAGE_HEADERS)
@@ -317,7 +305,7 @@ def _consent_page(state: ProviderState, form: ConsentForm, client: Client, user:
         scopes=scopes,
         redirect_uri=info["redirect_uri"],
         state=info.get("state"),
-        action=this_url(),
+        action=http.this_url(),
         claims=consent_claims(state, scopes, info),
     )
     return page(html)
