@@ -121,7 +121,7 @@ def _consent_for(state: ProviderState, store: DeviceVerificationStore, typed: st
         state.config.device_template, step="consent", form=form, client=client,
         client_name=_client_name(client, row), scopes=row.scopes, user=user,
         user_name=getattr(user, "username", None) or getattr(user, "name", None),
-        action=flask_request.path)
+        action=flask_request.script_root + flask_request.path)
     return page(html)
 
 
@@ -175,7 +175,7 @@ def lookup(state: ProviderState, store: DeviceVerificationStore, typed: Optional
 def _entry_page(state: ProviderState, form: DeviceCodeForm, error: Optional[str] = None,
                 status: int = 200) -> Response:
     html = render_template(state.config.device_template, step="enter", form=form,
-                           error=error, action=flask_request.path)
+                           error=error, action=flask_request.script_root + flask_request.path)
     return page(html, status)
 
 

@@ -527,8 +527,8 @@ def metadata() -> Response:
         claims = openid_metadata(state, claims)
     if config.device_grant_enabled:
         # RFC 8628 §4: only while the device authorization grant is on.
-        claims["device_authorization_endpoint"] = endpoint_url(
-            state, route + "device_authorization")
+        claims["device_authorization_endpoint"] = http.endpoint_url(
+            config.issuer, route + "device_authorization")
     endpoint = MetadataEndpoint([state.server], claims=claims, raise_errors=False)
     headers, body, status = endpoint.create_metadata_response(
         flask_request.url, "GET", None, {})
