@@ -112,6 +112,10 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
             "authorization_code", "refresh_token", "client_credentials",
             "urn:ietf:params:oauth:grant-type:device_code",
         ],
+        # Host headers this app answers (Flask >= 3.1); others get 400. Set
+        # EXAMPLE_TRUSTED_HOSTS (comma-separated) to the names it is served under.
+        TRUSTED_HOSTS=[host.strip() for host in os.environ.get(
+            "EXAMPLE_TRUSTED_HOSTS", "127.0.0.1,localhost").split(",") if host.strip()],
     )
     if test_config:
         app.config.update(test_config)

@@ -6,9 +6,7 @@ import base64
 import hashlib
 import json
 import secrets
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
 from flask import (
@@ -29,6 +27,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from flask_oauth_provider import OAuth2Provider, current_token
+from flask_oauth_provider.openid_views import REAUTH_SESSION_KEY
 
 from .forms import ActionForm, ClientForm, LoginForm, choice
 from .models import Client, User, db
@@ -105,8 +104,17 @@ def login() -> ResponseReturnValue:
             # Same work as for a real user, so response times don't tell who has an account.
             check_password_hash(_DUMMY_HASH, form.password.data)
         elif user.check_password(form.password.data):
-            login_user(user)
+            # A fresh session at login: nothing planted in the old one (a fixed session,
+            # a consent token tossed in from a sibling domain) survives into the user's.
+            # Carried over: the demo client's own flow in progress (the client half of
+            # this app, checked by its state) and the provider's note that this login
+            # answers an OpenID Connect prompt=login / max_age (else it asks again).
             target = form.next.data
+            carried = {key: session[key] for key in ("demo", REAUTH_SESSION_KEY)
+                       if key in session}
+            session.clear()
+            session.update(carried)
+            login_user(user)
             return redirect(target if _is_safe_next(target) else url_for("example.index"))
         form.password.errors.append("Unknown user name or wrong password.")
     status = 400 if request.method == "POST" else 200
@@ -213,8 +221,9 @@ def _demo_client() -> Client:
 
 
 def _endpoint(name: str) -> str:
+    """The path of one of the provider's endpoints in this app (no host: see ``_call``)."""
     prefix = current_app.config.get("OAUTH2_PROVIDER_URL_PREFIX", "/oauth")
-    return request.host_url.rstrip("/") + prefix + "/" + name
+    return prefix + "/" + name
 
 
 @bp.post("/demo/start")
@@ -239,7 +248,7 @@ def demo_start() -> ResponseReturnValue:
         "code_challenge": challenge.decode().rstrip("="),
         "code_challenge_method": "S256",
     })
-    return redirect(_endpoint("authorize") + "?" + query)
+    return redirect(url_for("oauth2_provider.authorize") + "?" + query)
 
 
 @bp.get("/demo/callback")
@@ -251,26 +260,22 @@ def demo_callback() -> ResponseReturnValue:
     return render_template("demo_callback.html", args=request.args, ours=ours)
 
 
-def _call(url: str, form: dict[str, str] | None = None,
+def _call(path: str, form: dict[str, str] | None = None,
           bearer: str | None = None) -> tuple[int, dict[str, Any]]:
-    """One HTTP request to this same server, as a separate client would make it."""
+    """One request to this same app, as a separate client would make it, but in-process.
+
+    Nothing of the browser's request (its Host header above all) decides where the code
+    and the PKCE verifier go: a URL built from ``request.host_url`` would let anyone make
+    this server POST them to a host of their choosing and show the answer (SSRF).
+    """
     headers = {"Accept": "application/json"}
-    data = None
-    if form is not None:
-        data = urllib.parse.urlencode(form).encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
     if bearer is not None:
         headers["Authorization"] = "Bearer " + bearer
-    # The URL is built from this request's own host URL, always http(s).
-    req = urllib.request.Request(url, data=data, headers=headers)  # noqa: S310
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
-            return resp.status, json.loads(resp.read() or b"{}")
-    except urllib.error.HTTPError as err:
-        try:
-            return err.code, json.loads(err.read() or b"{}")
-        except ValueError:
-            return err.code, {}
+    # In-process, the host only names the app to itself (and TRUSTED_HOSTS vets it).
+    response = current_app.test_client().open(
+        path, method="GET" if form is None else "POST", data=form, headers=headers,
+        base_url=request.host_url)
+    return response.status_code, response.get_json(silent=True) or {}
 
 
 def _masked(token: dict[str, Any]) -> dict[str, Any]:
@@ -298,8 +303,7 @@ def demo_exchange() -> ResponseReturnValue:
     })
     me_status, me = None, None
     if status == 200 and "access_token" in token:
-        me_status, me = _call(url_for("example.api_me", _external=True),
-                              bearer=token["access_token"])
+        me_status, me = _call(url_for("example.api_me"), bearer=token["access_token"])
     id_token, userinfo = _openid_results(token)
     return render_template(
         "demo_result.html", status=status, token=json.dumps(_masked(token), indent=2),

@@ -42,7 +42,7 @@ from .core import errors
 from .core.request import Request
 from .core.resource_indicators import audience_claim
 from .core.types import Client, Grant, Token
-from .validators import ProviderValidator, _as_list
+from .validators import ProviderValidator, _as_list, same_client
 
 log = logging.getLogger("flask_oauth_provider.callbacks")
 
@@ -69,10 +69,21 @@ def expires_at(obj: Any) -> Optional[_dt.datetime]:
     return value
 
 
+def refresh_expires_at(token: Any) -> Optional[_dt.datetime]:
+    """A token's refresh-token expiry (``refresh_expires_at``), or ``None`` (never)."""
+    value = getattr(token, "refresh_expires_at", None)
+    if not isinstance(value, _dt.datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=_dt.timezone.utc)
+
+
+def _has_passed(when: Optional[_dt.datetime]) -> bool:
+    return when is not None and _dt.datetime.now(_dt.timezone.utc) >= when
+
+
 def is_expired(obj: Any) -> bool:
     """Whether a grant or token has passed its expiry."""
-    when = expires_at(obj)
-    return when is not None and _dt.datetime.now(_dt.timezone.utc) >= when
+    return _has_passed(expires_at(obj))
 
 
 def scopes_of(obj: Any) -> list[str]:
@@ -148,8 +159,9 @@ class CallbackValidator(ProviderValidator):
         grant = self._call("grantgetter", client_id=client_id, code=code)
         if grant is None:
             return None
-        owner = getattr(grant, "client_id", None)
-        if owner is not None and owner != client_id:
+        # The code must have been issued to this client (RFC 6749 §4.1.3); a grant that
+        # names no client matches none, as in the SQLAlchemy store.
+        if not same_client(getattr(grant, "client_id", None), client_id):
             return None
         return grant
 
@@ -276,12 +288,13 @@ class CallbackValidator(ProviderValidator):
 
     def validate_refresh_token(self, refresh_token: str, client: Optional[Client], request: Request,
                                *args: Any, **kwargs: Any) -> bool:
-        """RFC 6749 §6: the refresh token exists and was issued to this client."""
+        """RFC 6749 §6: the refresh token exists, was issued to this client and has not
+        passed its own ``refresh_expires_at`` (when the token has one)."""
         found = self._call("tokengetter", refresh_token=refresh_token)
-        if found is None:
+        if found is None or _has_passed(refresh_expires_at(found)):
             return False
         owner = getattr(self._token_client(found), "client_id", None)
-        if owner is None or owner != getattr(client, "client_id", None):
+        if not same_client(owner, getattr(client, "client_id", None)):
             return False
         request.user = getattr(found, "user", None)
         request.granted_resources = resources_of(found)
@@ -294,14 +307,20 @@ class CallbackValidator(ProviderValidator):
 
     def _find_token(self, token: str, token_type_hint: Optional[str]) -> Optional[Token]:
         """Look the token up by the hinted type first, then the other (RFC 7009 §2.1)."""
+        return self._find_token_and_kind(token, token_type_hint)[0]
+
+    def _find_token_and_kind(self, token: str, token_type_hint: Optional[str]
+                             ) -> tuple[Optional[Token], Optional[str]]:
+        """The token and which of its two values matched (``access_token`` /
+        ``refresh_token``), hinted type first."""
         kinds = ["access_token", "refresh_token"]
         if token_type_hint == kinds[1]:
             kinds.reverse()
         for kind in kinds:
             found = self._call("tokengetter", **{kind: token})
             if found is not None:
-                return found
-        return None
+                return found, kind
+        return None, None
 
     def revoke_token(self, token: str, token_type_hint: Optional[str], request: Request,
                      *args: Any, **kwargs: Any) -> None:
@@ -313,8 +332,7 @@ class CallbackValidator(ProviderValidator):
         found = self._find_token(token, token_type_hint)
         if found is None:
             return
-        owner = getattr(self._token_client(found), "client_id", None)
-        if owner is None or owner != getattr(request.client, "client_id", None):
+        if not self.may_revoke(request, getattr(self._token_client(found), "client_id", None)):
             log.info("revocation refused: the token belongs to another client")
             return
         self._delete("token", found)
@@ -323,27 +341,31 @@ class CallbackValidator(ProviderValidator):
                          *args: Any, **kwargs: Any) -> Optional[dict]:
         """RFC 7662 §2.2: claims of an active token, or ``None`` (``{"active": false}``).
 
-        Only confidential clients may introspect (RFC 7662 §4: guard against token
-        scanning).
+        Who may see which token is :meth:`ProviderValidator.may_introspect`. A refresh
+        token is judged by its own expiry (``refresh_expires_at`` when the token has
+        one; Flask-OAuthlib's refresh tokens never expire), not the access token's.
         """
-        caller = getattr(request, "client", None)
-        if caller is None or self.is_public_client(caller):
+        found, kind = self._find_token_and_kind(token, token_type_hint)
+        if found is None:
             return None
-        found = self._find_token(token, token_type_hint)
-        if found is None or is_expired(found):
+        if not self.may_introspect(getattr(request, "client", None),
+                                   getattr(self._token_client(found), "client_id", None)):
+            return None
+        when = expires_at(found) if kind == "access_token" else refresh_expires_at(found)
+        if _has_passed(when):
             return None
         claims: dict[str, Any] = {
             "active": True,
             "scope": " ".join(scopes_of(found)),
             "client_id": getattr(self._token_client(found), "client_id", None),
-            "token_type": "Bearer",
             "aud": audience_claim(resources_of(found) or []),
         }
+        if kind == "access_token":
+            claims["token_type"] = "Bearer"  # noqa: S105 - the token type's name
         user = getattr(found, "user", None)
         username = getattr(user, "username", None)
         if username is not None:
             claims["username"] = username
-        when = expires_at(found)
         if when is not None:
             claims["exp"] = int(when.timestamp())
         return {key: value for key, value in claims.items() if value is not None}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Optional
 
-from . import views
+from . import handlers, views
 from .callbacks import ALL_CALLBACKS, CallbackValidator
 from .core.request import Request
 from .core.types import Client, Grant, Token
@@ -27,12 +27,17 @@ View = Callable[..., Any]
 
 
 def _delegating_view(f: View, blueprint_view: str) -> View:
-    """A view named like ``f`` that answers with the blueprint's view of that name."""
+    """A view named like ``f`` that answers with the blueprint's view of that name.
+
+    It is marked (:data:`handlers.DELEGATES_TO`), so that the blueprint can find the app's
+    route that wraps it, wherever it is, and hand requests to it with its decorators.
+    """
 
     @functools.wraps(f)
     def view(*args: Any, **kwargs: Any) -> Any:
         return getattr(views, blueprint_view)(*args, **kwargs)
 
+    setattr(view, handlers.DELEGATES_TO, blueprint_view)
     return view
 
 

@@ -116,18 +116,18 @@ def _consent_for(state: ProviderState, store: DeviceVerificationStore, typed: st
     if row is None:
         return _entry_page(state, DeviceCodeForm.for_request(), *refusal)
     client = store.load_client(row.client_id)
-    form = DeviceConsentForm.to_show(row.scopes, typed)
+    form = DeviceConsentForm.to_show(row.scopes, typed, user)
     html = render_template(
         state.config.device_template, step="consent", form=form, client=client,
         client_name=_client_name(client, row), scopes=row.scopes, user=user,
         user_name=getattr(user, "username", None) or getattr(user, "name", None),
-        action=flask_request.path)
+        action=flask_request.script_root + flask_request.path)
     return page(html)
 
 
 def _decide(state: ProviderState, store: DeviceVerificationStore, user: Any) -> Response:
     """Record Allow or Deny for the code in the form (RFC 8628 §3.3), once."""
-    form = DeviceConsentForm.for_request([])
+    form = DeviceConsentForm.for_answer(user)
     if not form.validate():
         log.info("device verification refused: CSRF token missing, expired or foreign")
         return error_page(state, "invalid_request", _EXPIRED_FORM)
@@ -175,7 +175,7 @@ def lookup(state: ProviderState, store: DeviceVerificationStore, typed: Optional
 def _entry_page(state: ProviderState, form: DeviceCodeForm, error: Optional[str] = None,
                 status: int = 200) -> Response:
     html = render_template(state.config.device_template, step="enter", form=form,
-                           error=error, action=flask_request.path)
+                           error=error, action=flask_request.script_root + flask_request.path)
     return page(html, status)
 
 

@@ -7,6 +7,7 @@
   authentication; here nothing is parsed or rebuilt: the core parses it once
   (``core.client_auth``).
 * :func:`create_response`: the core's ``(headers, body, status)`` as a Flask response.
+* :func:`presented_client_id`: the client a request names, for an app's rate limiter.
 
 Nothing else in the package reads OAuth parameters from ``flask.request``.
 """
@@ -17,9 +18,12 @@ import json
 from typing import Any, Optional
 from urllib.parse import urlencode, urlsplit
 
-from flask import Response, request
+from flask import Response, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .core.client_auth import extract_client_credentials
+from .core.errors import OAuth2Error
+from .core.request import Request
 from .core.utils import is_loopback_host
 
 JSON_NO_STORE = {
@@ -39,6 +43,60 @@ def request_uri() -> str:
     return request.base_url + ("?" + query if query else "")
 
 
+def limit_body(max_size: Optional[int]) -> None:
+    """Refuse bodies over ``max_size`` bytes for the rest of this request, whoever reads
+    it: ``request.form`` or ``request.get_data()`` then raise ``RequestEntityTooLarge``
+    (413) instead of buffering. Only ever lowers the app's own ``MAX_CONTENT_LENGTH``."""
+    if max_size is None:
+        return
+    current = request.max_content_length
+    if current is None or current > max_size:
+        request.max_content_length = max_size
+
+
+def presented_client_id(max_size: Optional[int] = None) -> Optional[str]:
+    """The ``client_id`` the current request authenticates as or names, or ``None``.
+
+    Read exactly as the token, revocation and introspection endpoints read it (HTTP
+    Basic per RFC 6749 §2.3.1, else the form body), by the core's own parser, so that a
+    rate limiter keyed by it counts what the endpoints accept. Never raises: a
+    malformed header, a body over ``max_size`` (on the provider's routes,
+    ``OAUTH2_PROVIDER_MAX_REQUEST_SIZE`` already holds) or any other bad input gives
+    ``None``.
+    """
+    try:
+        uri, method, body, headers = extract_params(max_size)
+        credentials = extract_client_credentials(Request(uri, method, body, headers))
+    except (RequestTooLarge, OAuth2Error, ValueError):
+        return None
+    return credentials.client_id or None
+
+
+def this_url() -> str:
+    """The path and query of the current request, under the app's mount point.
+
+    ``request.full_path`` leaves out the script root: mounted at ``/auth``
+    (``DispatcherMiddleware``, ``ProxyFix(x_prefix=1)``), a form posting there would
+    reach another app.
+    """
+    path = request.script_root + request.path
+    query = request.query_string.decode("latin-1")
+    return path + "?" + query if query else path
+
+
+def endpoint_url(issuer: Optional[str], endpoint: str) -> str:
+    """The absolute URL of the app's route ``endpoint``, where the app really serves it.
+
+    With a configured ``issuer``, its scheme and host (the Host header is not trusted)
+    and the path the route has in this app, mount point included; an issuer's own path
+    is not assumed to be a mount point (RFC 8414 §2, §3). Without one, the request's.
+    """
+    if issuer:
+        parts = urlsplit(issuer)
+        return f"{parts.scheme}://{parts.netloc}{url_for(endpoint)}"
+    return url_for(endpoint, _external=True)
+
+
 def read_body(max_size: Optional[int] = None) -> str:
     """The raw request body as text, refusing more than ``max_size`` bytes.
 
@@ -50,11 +108,7 @@ def read_body(max_size: Optional[int] = None) -> str:
     """
     if "form" in request.__dict__:
         return urlencode(list(request.form.items(multi=True)))
-    if max_size is not None:
-        current = request.max_content_length
-        if current is None or current > max_size:
-            # Only ever lower the app's own MAX_CONTENT_LENGTH.
-            request.max_content_length = max_size
+    limit_body(max_size)
     try:
         data = request.get_data(cache=True)
     except RequestEntityTooLarge:
@@ -87,7 +141,8 @@ def extract_authorization_params(
     uri, method, _, headers = extract_params(include_body=False)
     if form_fallback and method == "POST" and "client_id" not in request.args:
         return uri, "POST", read_body(max_size) or None, headers
-    return uri, "GET", None, headers
+    # HEAD stays HEAD: the core never grants on it (RFC 9110 §9.2.1, a safe method).
+    return uri, "HEAD" if method == "HEAD" else "GET", None, headers
 
 
 def extract_resource_params() -> tuple[str, str, Optional[str], dict[str, str]]:

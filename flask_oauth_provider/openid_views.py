@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from types import SimpleNamespace
 from typing import Any, Optional
 from urllib.parse import urlencode
 
@@ -93,7 +94,6 @@ def jwks_response() -> Response:
 
 def openid_metadata(state: ProviderState, claims: dict[str, Any]) -> dict[str, Any]:
     """The OpenID Provider fields (OpenID Connect Discovery §3) added to RFC 8414's."""
-    prefix = claims["issuer"] + state.config.url_prefix
     try:
         algs = state.keyring().algorithms
     except RuntimeError:
@@ -102,9 +102,11 @@ def openid_metadata(state: ProviderState, claims: dict[str, Any]) -> dict[str, A
     fields = openid_defaults(signing_algs=algs)
     fields["scopes_supported"] = _scopes_supported(state)
     fields["claims_supported"] = list(STANDARD_CLAIMS)
-    fields["userinfo_endpoint"] = prefix + "/userinfo"
-    fields["jwks_uri"] = prefix + "/jwks"
-    fields["end_session_endpoint"] = prefix + "/logout"
+    # Where the routes really are (under a mount point too), as for RFC 8414's fields.
+    issuer = state.config.issuer
+    fields["userinfo_endpoint"] = http.endpoint_url(issuer, "oauth2_provider_userinfo")
+    fields["jwks_uri"] = http.endpoint_url(issuer, "oauth2_provider_jwks")
+    fields["end_session_endpoint"] = http.endpoint_url(issuer, "oauth2_provider_end_session")
     modes = claims.get("response_modes_supported")
     fields.update(claims)
     if modes is None:
@@ -216,14 +218,16 @@ def end_session_response(page: Any) -> Response:
     if target and not _registered_logout_uri(client, target):
         return page(state, "invalid_request",
                     "post_logout_redirect_uri is not registered for this client.", 400)
-    form = ConsentForm.for_request([])
+    # The confirmation's CSRF token is bound to this user and this logout request, once.
+    form = ConsentForm.for_request([], _current_user(), SimpleNamespace(
+        client_id=client_id, redirect_uri=target, state=params.get("state")))
     confirmed = flask_request.method == "POST" and form.validate() and form.allowed
     if not hint and not confirmed:
         if flask_request.method == "POST":
             return page(state, "access_denied", "You are still logged in.", 400)
         html = render_template("oauth/logout.html", form=form, done=False,
                                client_name=getattr(client, "name", None),
-                               action=flask_request.full_path)
+                               action=http.this_url())
         return http.create_response({"Content-Type": "text/html; charset=utf-8",
                                      "Cache-Control": "no-store",
                                      "X-Frame-Options": "DENY"}, html, 200)
@@ -257,6 +261,12 @@ def _registered_logout_uri(client: Any, uri: str) -> bool:
     exactly (like redirect URIs, RFC 9700 §2.1)."""
     registered = scope_to_list(getattr(client, "post_logout_redirect_uris", None)) or []
     return uri in registered
+
+
+def _current_user() -> Any:
+    from flask_login import current_user
+
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def _log_out() -> None:

@@ -3,6 +3,7 @@
 Protecting a view takes a few lines::
 
     from flask import Flask
+from flask_login import user_logged_in
     from flask_oauth_provider import OAuth2Provider, current_token
 
     app = Flask(__name__)
@@ -23,11 +24,13 @@ callbacks (:meth:`~OAuth2Provider.clientgetter` and friends, from
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
 from flask import Flask
+from flask_login import user_logged_in
 
 from . import device as device  # adds the device flow's routes to the blueprint
 from . import openid_views, views
@@ -39,10 +42,12 @@ from .core.request import Request
 from .core.resource_metadata import WELL_KNOWN_PATH
 from .core.types import Client
 from .core.validator import RequestValidator
+from .forms import forget_consent_tokens
 from .oidc import connect_login_signal, key_encryption_key
 from .resource import (
     CurrentToken,
     ScopesArg,
+    check_scopes_argument,
     current_token,
     protect,
     protected_resource_metadata,
@@ -53,6 +58,8 @@ from .state import EXTENSION_KEY, ProviderState
 METADATA_PATH = "/.well-known/oauth-authorization-server"
 #: Where OpenID Connect Discovery §4 publishes the provider's configuration.
 OPENID_CONFIGURATION_PATH = "/.well-known/openid-configuration"
+
+log = logging.getLogger("flask_oauth_provider")
 
 
 class OAuth2Provider(FlaskOAuthlibCompat):
@@ -151,6 +158,9 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         show_errors_in_app_log()
         if config.openid:
             connect_login_signal(app)
+        # A session planted before login (cookie tossing) must carry no consent token
+        # into the user's session: logging in forgets them (RFC 6749 §10.12).
+        user_logged_in.connect(forget_consent_tokens, app, weak=False)
         # Fail now, not at the first request, when the storage is known to be
         # incomplete. With no storage at all yet, the app is probably written as
         # ``OAuth2Provider(app)`` followed by the callback decorators (Flask-OAuthlib's
@@ -292,8 +302,13 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``@oauth.require_oauth("read", "write")`` needs both ``read`` and ``write``
         (Flask-OAuthlib let *any one* of them through, which surprised people — its
         issue #181). ``scopes`` may also be one ``callable(flask_request) -> list``,
-        evaluated per request. With ``optional=True`` a request without any token gets
-        through with ``current_token`` falsy; a bad token is still refused.
+        evaluated per request: an explicit empty list lets any valid token in, while
+        ``None`` or ``""`` refuses every token (403), so a scope map with no entry for
+        the request keeps the view closed. ``require_oauth()`` protects a view any valid
+        token may call; ``require_oauth(None)`` and ``require_oauth("")`` raise
+        ``ValueError`` (a missing scope, not "any"). With ``optional=True`` a request
+        without any token gets through with ``current_token`` falsy; a bad token is still
+        refused.
 
         Inside the view, :data:`current_token` has ``user``, ``client``, ``scopes`` (the
         granted ones) and ``expires_at``; ``flask.request.oauth`` is the core request,
@@ -302,6 +317,7 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         expired or revoked token, 403 ``error="insufficient_scope"``, 400
         ``invalid_request`` for a token sent two ways; JSON bodies.
         """
+        check_scopes_argument(scopes)
 
         def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
             return protect(self, scopes, optional, f)
@@ -316,6 +332,11 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
     app.register_blueprint(views.blueprint, url_prefix=config.url_prefix)
     app.before_request_funcs.setdefault(None, []).insert(0, views.exempt_from_flask_wtf_csrf)
     app.cli.add_command(oauth_cli)
+    if not config.issuer and not (app.debug or app.testing):
+        log.warning(
+            "%sISSUER is not set: the issuer and the metadata document are built from "
+            "each request's Host header (served with Cache-Control: no-store). Set it to "
+            "this server's https URL in production (RFC 8414 §2, RFC 9207).", PREFIX)
     app.add_url_rule(METADATA_PATH, endpoint="oauth2_provider_metadata",
                      view_func=views.metadata, methods=["GET"])
     # RFC 9728 §3.1: the resource's metadata, at the root and with its path appended.

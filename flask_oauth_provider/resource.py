@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from typing import Any, Callable, Optional, Protocol, Union
 
 from flask import Response
@@ -26,6 +27,8 @@ from .core.resource_indicators import audience_list
 from .core.resource_metadata import bearer_challenge, metadata_document, metadata_url
 from .core.tokens import bearer_token_locations, get_token_from_header
 from .state import current_state, issuer_of, own_resource_at
+
+log = logging.getLogger("flask_oauth_provider.resource")
 
 ScopesArg = Union[str, list, tuple, Callable[[Any], Any]]
 _UNSET: Any = object()
@@ -203,10 +206,33 @@ class ResourceHooks(Protocol):
     invalid_response_func: Optional[Callable[[Request], Any]]
 
 
-def resolve_scopes(scopes: tuple) -> list[str]:
-    """The scopes a view requires: strings, lists of strings, or one callable(request)."""
+def check_scopes_argument(scopes: tuple) -> None:
+    """Refuse ``require_oauth(None)`` or ``require_oauth("")`` when the view is decorated.
+
+    Such a call usually comes from a scope map lookup that missed; read as "no scope",
+    it would open the view to any valid token. ``require_oauth()`` says that explicitly.
+    """
+    for item in scopes:
+        if item is None or (isinstance(item, str) and not item.strip()):
+            raise ValueError(
+                f"require_oauth({item!r}): a scope is missing. Use require_oauth() for a "
+                "view that any valid token may call.")
+
+
+def resolve_scopes(scopes: tuple) -> Optional[list[str]]:
+    """The scopes a view requires: strings, lists of strings, or one callable(request).
+
+    The callable's ``None`` or blank string means "refuse every token" (``None`` is
+    returned): a scope map with no entry for this request must not open the view. An
+    explicit empty list or tuple means any valid token.
+    """
     if len(scopes) == 1 and callable(scopes[0]):
-        scopes = (scopes[0](flask_request),)
+        answer = scopes[0](flask_request)
+        if answer is None or (isinstance(answer, str) and not answer.strip()):
+            log.warning("require_oauth: the scopes callable of %s returned %r; refused.",
+                        flask_request.path, answer)
+            return None
+        scopes = (answer,)
     required: list[str] = []
     for item in scopes:
         if item is None:
@@ -231,8 +257,13 @@ def verify_token(scopes: list[str]) -> tuple[bool, Request]:
     return valid, request
 
 
-def check_token(hooks: ResourceHooks, required: list[str], optional: bool) -> Any:
-    """Verify the request's token; a :class:`CurrentToken`, ``None`` or a refusal."""
+def check_token(hooks: ResourceHooks, required: Optional[list[str]], optional: bool) -> Any:
+    """Verify the request's token; a :class:`CurrentToken`, ``None`` or a refusal.
+
+    ``required=None`` refuses every token (403 ``insufficient_scope`` for a valid one).
+    """
+    refuse_all = required is None
+    required = required or []
     state = current_state()
     if not http.transport_is_secure(state.config.insecure_transport):
         return bearer_refusal(400, "invalid_request", "HTTPS is required.")
@@ -262,6 +293,8 @@ def check_token(hooks: ResourceHooks, required: list[str], optional: bool) -> An
             problem = (403, "insufficient_scope", None)
         else:
             problem = (401, "invalid_token", None)
+    elif refuse_all:
+        problem = (403, "insufficient_scope", None)
     if (problem is None or problem[0] == 403) and (
             _meant_for_another_resource(request) or not _jwt_holds(state, request)):
         problem = (401, "invalid_token", None)
@@ -435,7 +468,9 @@ def protect(hooks: ResourceHooks, scopes: tuple, optional: bool,
             if rv is not None:
                 return rv
         required = resolve_scopes(scopes) if fixed is None else list(fixed)
-        outcome = check_plain(hooks, required, width.wide)
+        # ``None`` (refuse every token) only the general path answers.
+        outcome = GENERAL_PATH if required is None else check_plain(hooks, required,
+                                                                    width.wide)
         if outcome is GENERAL_PATH:
             outcome = check_token(hooks, required, optional)
         if not isinstance(outcome, CurrentToken) and outcome is not None:

@@ -24,6 +24,7 @@ from .core.resource_metadata import origin_of, resource_path
 from .core.servers import Server
 from .core.tokens import random_token_generator
 from .core.validator import RequestValidator
+from .http import endpoint_url
 from .oidc import load_signing_keys
 from .signals import send_core_signal
 
@@ -179,8 +180,9 @@ def current_state() -> ProviderState:
 
 def device_verification_uri(config: ProviderConfig) -> Callable[[], str]:
     """The verification URI of the device flow (RFC 8628 §3.2), made per request: the
-    issuer's host and the blueprint's ``/device`` page."""
-    return lambda: issuer_of(config) + config.url_prefix + "/device"
+    blueprint's ``/device`` page where the app serves it (mount point included), under
+    the issuer's scheme and host."""
+    return lambda: endpoint_url(config.issuer, "oauth2_provider.device")
 
 
 def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:

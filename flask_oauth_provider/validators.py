@@ -55,6 +55,12 @@ def _as_list(value: Any) -> list[str]:
     return [item for item in (scope_to_list(value) or []) if item]
 
 
+def same_client(stored: Optional[str], presented: Optional[str]) -> bool:
+    """Exact ``client_id`` equality (a database collation may be case-insensitive); a
+    missing or empty presented id matches nothing."""
+    return isinstance(presented, str) and bool(presented) and stored == presented
+
+
 def is_public_client(client: Client) -> bool:
     """Whether ``client`` is a public client (RFC 6749 §2.1).
 
@@ -114,6 +120,28 @@ class ProviderValidator(OpenIDValidatorMixin):
     def is_public_client(self, client: Client) -> bool:
         """Whether ``client`` is public; see :func:`is_public_client`."""
         return is_public_client(client)
+
+    def may_introspect(self, caller: Optional[Client], token_client_id: Optional[str]) -> bool:
+        """Whether ``caller`` may learn about a token issued to ``token_client_id``.
+
+        The one introspection rule of every bundled storage (RFC 7662 §2.1: the caller
+        must authenticate, which a public client cannot; §4: it must be authorized for
+        the token, or token scanning is possible): a confidential client sees its own
+        tokens, and one registered as a resource server (``is_resource_server``) sees
+        every token.
+        """
+        if caller is None or self.is_public_client(caller):
+            return False
+        if getattr(caller, "is_resource_server", False):
+            return True
+        return same_client(token_client_id, getattr(caller, "client_id", None))
+
+    def may_revoke(self, request: Request, token_client_id: Optional[str]) -> bool:
+        """RFC 7009 §2.1: a client revokes only the tokens issued to it. The one
+        revocation rule of every bundled storage."""
+        caller = getattr(request, "client", None)
+        caller_id = getattr(caller, "client_id", None) or getattr(request, "client_id", None)
+        return same_client(token_client_id, caller_id)
 
     # -- helpers ------------------------------------------------------------------
 

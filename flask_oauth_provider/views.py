@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, url_for
 from flask import request as flask_request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BuildError
 
 from . import http, signals
@@ -28,6 +29,7 @@ from .core.request import Request
 from .core.types import Client
 from .core.utils import add_params_to_uri
 from .forms import ConsentForm
+from .handlers import app_view_for
 from .openid_views import (
     authorization_answer,
     authorization_post_as_get,
@@ -186,32 +188,18 @@ def current_user_or_none(required: bool = True) -> Any:
     return None
 
 
-#: Set on a Flask request that was handed to the app's own view for the same URL.
-_DELEGATED_ATTRIBUTE = "oauth2_delegated"
+@blueprint.url_value_preprocessor
+def limit_body_size(endpoint: Optional[str], values: Optional[dict]) -> None:
+    """``OAUTH2_PROVIDER_MAX_REQUEST_SIZE`` holds before anything parses the body: more
+    is 413, also for an app's rate limiter or ``before_request`` hook reading
+    ``request.form``. (URL value preprocessors run before every ``before_request``
+    function, the app's included; this one only for the provider's routes.)"""
+    http.limit_body(current_state().config.max_request_size)
 
 
-def app_view_for_this_url() -> Any:
-    """The app's own view routed to the same URL as this blueprint view, if any.
-
-    A Flask-OAuthlib app routes ``/oauth/authorize`` to its own view (decorated with
-    ``authorize_handler`` and usually with its login check). The blueprint's rule was
-    registered first and so wins the URL match; handing the request to the app's view
-    keeps the app's decorators in force. The request is marked as handed over, so the
-    app's view calling back into the blueprint view is answered there.
-    """
-    rule = flask_request.url_rule
-    if rule is None or rule.endpoint.split(".")[0] != blueprint.name:
-        return None
-    if getattr(flask_request, _DELEGATED_ATTRIBUTE, False):
-        return None
-    for other in current_app.url_map.iter_rules():
-        if (other.rule == rule.rule and other.endpoint != rule.endpoint
-                and flask_request.method in (other.methods or ())):
-            setattr(flask_request, _DELEGATED_ATTRIBUTE, True)
-            view = current_app.view_functions[other.endpoint]
-            return current_app.make_response(
-                current_app.ensure_sync(view)(**(flask_request.view_args or {})))
-    return None
+@blueprint.errorhandler(RequestEntityTooLarge)
+def body_too_large(error: RequestEntityTooLarge) -> Response:
+    return json_error("invalid_request", "The request body is too large.", 413)
 
 
 # -- the authorization endpoint (RFC 6749 §3.1, §4.1.1, §4.2.1) ---------------------------
@@ -272,7 +260,8 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     if not _is_post() and skipper is not None and skipper(client, user, scopes, core_request):
         return _grant(state, oauth_args, scopes, user, client, status=302)
 
-    form = ConsentForm.for_request(scopes, descriptions=state.config.scopes)
+    form = ConsentForm.for_request(scopes, user, core_request,
+                                   descriptions=state.config.scopes)
     if not _is_post():
         return _consent_page(state, form, client, user, scopes, info)
 
@@ -292,7 +281,7 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
 def _before_authorization(state: ProviderState, handler: Any) -> Optional[Response]:
     """The app's own view for this URL, or a refusal of the transport or size; else None."""
     if handler is not None:
-        delegated = app_view_for_this_url()
+        delegated = app_view_for("authorize", blueprint.name)
         if delegated is not None:
             return delegated
     if not http.transport_is_secure(state.config.insecure_transport):
@@ -316,7 +305,7 @@ def _consent_page(state: ProviderState, form: ConsentForm, client: Client, user:
         scopes=scopes,
         redirect_uri=info["redirect_uri"],
         state=info.get("state"),
-        action=flask_request.full_path if flask_request.query_string else flask_request.path,
+        action=http.this_url(),
         claims=consent_claims(state, scopes, info),
     )
     return page(html)
@@ -365,13 +354,15 @@ def _authorize_with_handler(state: ProviderState, handler: Any, oauth_args: tupl
     if not _is_post():
         kwargs["scopes"] = scopes
         kwargs.update(info)
-        return handler(*args, **kwargs)
     answer = handler(*args, **kwargs)
     if not isinstance(answer, bool):
         return answer
+    # A bool on GET is Flask-OAuthlib's auto-approve (True) or refusal (False): answered
+    # as on POST, by redirect (HEAD never grants: the core refuses it).
+    status = 303 if _is_post() else 302
     client = info["request"].client
     if answer:
-        return _grant(state, oauth_args, scopes, user, client, status=303)
+        return _grant(state, oauth_args, scopes, user, client, status=status)
     return _deny(state, info, user, client, scopes)
 
 
@@ -442,7 +433,7 @@ def described(response_body: Optional[str], body: Optional[str], headers: dict) 
 def token(*args: Any, **kwargs: Any) -> Response:
     """The token endpoint (RFC 6749 §3.2): POST, form-encoded, JSON answers."""
     if current_state().provider.token_view is not None:
-        delegated = app_view_for_this_url()
+        delegated = app_view_for("token", blueprint.name)
         if delegated is not None:
             return delegated
 
@@ -461,7 +452,7 @@ def token(*args: Any, **kwargs: Any) -> Response:
 def revoke(*args: Any, **kwargs: Any) -> Response:
     """The revocation endpoint (RFC 7009 §2)."""
     if current_state().provider.revoke_view is not None:
-        delegated = app_view_for_this_url()
+        delegated = app_view_for("revoke", blueprint.name)
         if delegated is not None:
             return delegated
 
@@ -523,15 +514,14 @@ def metadata() -> Response:
     """Authorization server metadata (RFC 8414 §3), registered at the app root."""
     state = current_state()
     config = state.config
-    base = issuer(state)
-    prefix = base + config.url_prefix
     pkce_methods = ["S256", "plain"] if config.pkce_plain else ["S256"]
+    route = blueprint.name + "."
     claims: dict[str, Any] = {
-        "issuer": base,
-        "authorization_endpoint": prefix + "/authorize",
-        "token_endpoint": prefix + "/token",
-        "revocation_endpoint": prefix + "/revoke",
-        "introspection_endpoint": prefix + "/introspect",
+        "issuer": issuer(state),
+        "authorization_endpoint": http.endpoint_url(state.config.issuer, route + "authorize"),
+        "token_endpoint": http.endpoint_url(state.config.issuer, route + "token"),
+        "revocation_endpoint": http.endpoint_url(state.config.issuer, route + "revoke"),
+        "introspection_endpoint": http.endpoint_url(state.config.issuer, route + "introspect"),
         "response_types_supported": list(config.response_types),
         "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": list(config.grant_types),
@@ -551,12 +541,16 @@ def metadata() -> Response:
         claims = openid_metadata(state, claims)
     elif config.publishes_jwks:
         # RFC 8414 §2 jwks_uri: resource servers verify JWT access tokens with it.
-        claims["jwks_uri"] = prefix + "/jwks"
+        claims["jwks_uri"] = http.endpoint_url(config.issuer, "oauth2_provider_jwks")
     if config.device_grant_enabled:
         # RFC 8628 §4: only while the device authorization grant is on.
-        claims["device_authorization_endpoint"] = prefix + "/device_authorization"
+        claims["device_authorization_endpoint"] = http.endpoint_url(
+            config.issuer, route + "device_authorization")
     endpoint = MetadataEndpoint([state.server], claims=claims, raise_errors=False)
     headers, body, status = endpoint.create_metadata_response(
         flask_request.url, "GET", None, {})
+    if not config.issuer:
+        # Built from the Host header: a cache must not hand it to another host's users.
+        headers = {**headers, "Cache-Control": "no-store", "Vary": "Host"}
     return http.create_response(headers, body, status)
 

@@ -8,10 +8,13 @@ them once.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Optional
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import header_safe
+
+_NOT_SCOPE_TOKEN = re.compile(r"[^\x21\x23-\x5B\x5D-\x7E]")
 
 __all__ = ["WELL_KNOWN_PATH", "metadata_url", "metadata_document", "bearer_challenge",
            "resource_path", "origin_of"]
@@ -81,9 +84,12 @@ def bearer_challenge(error: Optional[str] = None, description: Optional[str] = N
         params.append(f'error="{header_safe(error)}"')
     if description:
         params.append(f'error_description="{header_safe(description)}"')
-    scopes = " ".join(scope or [])
+    # RFC 6749 §3.3 scope-token = 1*( %x21 / %x23-5B / %x5D-7E ): anything else in a
+    # (possibly request-derived) scope is dropped, so it can neither end the quoted
+    # string nor add a parameter.
+    scopes = " ".join(filter(None, (_NOT_SCOPE_TOKEN.sub("", str(s)) for s in scope or [])))
     if scopes:
-        params.append(f'scope="{header_safe(scopes)}"')
+        params.append(f'scope="{scopes}"')
     if resource_metadata:
         params.append(f'resource_metadata="{header_safe(resource_metadata, uri=True)}"')
     return "Bearer" + (" " + ", ".join(params) if params else "")

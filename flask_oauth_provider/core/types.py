@@ -33,6 +33,8 @@ class Client(Protocol):
       ``allowed_scopes`` falls back to ``default_scopes``;
     * ``user``: who ``client_credentials`` tokens are issued for;
     * ``name``: shown on the consent page;
+    * ``is_resource_server`` (bool): may introspect every token, not only its own
+      (RFC 7662 §4);
     * ``validate_scopes(scopes) -> bool`` and ``validate_redirect_uri(uri) -> bool``:
       replace the list checks (the redirect URI transport rule applies either way).
     """
@@ -67,7 +69,8 @@ class Token(Protocol):
 
     Required: ``access_token``, ``refresh_token``, ``user``, ``scopes``; the owning
     client as ``client`` or ``client_id``. Expiry: ``expires_at`` or ``expires`` as for
-    :class:`Grant` (``None``: never expires). Optional: ``delete()`` when no
+    :class:`Grant` (``None``: never expires); ``refresh_expires_at`` for the refresh
+    token (absent or ``None``: it never expires). Optional: ``delete()`` when no
     tokendeleter is registered.
     """
 

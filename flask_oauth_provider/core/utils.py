@@ -29,6 +29,7 @@ __all__ = [
     "list_to_scope",
     "params_from_uri",
     "pkce_s256",
+    "requested_scopes",
     "safe_string_equals",
     "scope_to_list",
     "split_host_port",
@@ -69,6 +70,17 @@ def scope_to_list(scope: Any) -> list[str] | None:
     if isinstance(scope, bytes):
         scope = scope.decode("utf-8")
     return str(scope).strip().split(" ")
+
+
+def requested_scopes(scope: Any) -> list[str] | None:
+    """The scopes a request asked for, or ``None`` when it asked for none.
+
+    RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were
+    omitted from the request": ``scope=`` (or blanks only) asks for nothing, so the
+    grant falls back to the client's defaults (§3.3) instead of validating ``['']``.
+    """
+    scopes = scope_to_list(scope)
+    return scopes if scopes and any(scopes) else None
 
 
 # --------------------------------------------------------------------- form encoding

@@ -27,13 +27,13 @@ from sqlalchemy.exc import IntegrityError
 
 from ..core.request import Request
 from ..core.user_codes import normalize_user_code
+from ..validators import same_client
 from .base import StoreBase
 from .models import (
     DEVICE_ALLOWED,
     DEVICE_DENIED,
     DEVICE_PENDING,
     DeviceCodeMixin,
-    same_client,
     space_joined,
     token_digest,
     user_relationship,

@@ -43,11 +43,6 @@ def new_client_id() -> str:
             return value
 
 
-def same_client(stored: Optional[str], presented: Optional[str]) -> bool:
-    """Exact client_id equality (the database's collation may be case-insensitive)."""
-    return isinstance(presented, str) and bool(presented) and stored == presented
-
-
 def utcnow() -> datetime.datetime:
     """The current time as the columns keep it: naive UTC."""
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)

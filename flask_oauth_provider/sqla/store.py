@@ -34,7 +34,7 @@ from ..core.resource_indicators import audience_claim
 from ..core.types import Client
 from ..core.utils import verify_code_verifier
 from ..oidc import openid_request_data, restore_openid_request_data
-from ..validators import ProviderValidator
+from ..validators import ProviderValidator, same_client
 from .admin import StoreAdmin
 from .bearer import AccessTokenRecord, BearerPlan
 from .device import DeviceStore
@@ -42,7 +42,6 @@ from .models import (
     AuthorizationCodeMixin,
     ClientMixin,
     TokenMixin,
-    same_client,
     set_user,
     space_joined,
     token_digest,
@@ -458,11 +457,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         row, kind = self._find_token(token)
         if row is None:
             return None
-        caller = getattr(request, "client", None)
-        if caller is None or self.is_public_client(caller):
-            return None  # RFC 7662 §2.1: the caller must authenticate; public clients can't
-        if not (getattr(caller, "is_resource_server", False)
-                or same_client(row.client_id, getattr(caller, "client_id", None))):
+        if not self.may_introspect(getattr(request, "client", None), row.client_id):
             return None
         now = self.now()
         if kind == "access_token":
@@ -512,9 +507,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         row, kind = self._find_token(token)
         if row is None:
             return
-        caller = getattr(request, "client", None)
-        caller_id = getattr(caller, "client_id", None) or getattr(request, "client_id", None)
-        if not same_client(row.client_id, caller_id):
+        if not self.may_revoke(request, row.client_id):
             log.info("revocation of another client's token refused (RFC 7009 §2.1)")
             return
         self._revoke_found(row, kind)

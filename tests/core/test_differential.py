@@ -247,7 +247,17 @@ CASES = [
          setup=lambda v: v.clients["conf"].redirect_uris.append("https://client.example/cb?x=1")),
     Case("A25-default-scopes", validate(CODE_Q)),
     Case("A26-default-scopes-create", authorize(CODE_Q)),
-    Case("A27-empty-scope", validate(CODE_Q + "&scope=")),
+    # RFC 6749 §3.1: a parameter sent without a value is treated as omitted, so an
+    # empty scope gets the client's default scopes (§3.3) instead of invalid_scope.
+    Case("A27-empty-scope", validate(CODE_Q + "&scope="),
+         departure=lambda theirs, ours: (
+             assert_equal(theirs["raised"], "InvalidScopeError"),
+             assert_equal(ours["scopes"], ["read"])), compare_calls=False),
+    Case("A27b-empty-scope-create", authorize(CODE_Q + "&scope="),
+         departure=lambda theirs, ours: (
+             assert_equal(theirs["headers"]["Location"][2]["error"], "invalid_scope"),
+             assert_equal(ours["headers"]["Location"][2]["code"], "<code>")),
+         compare_calls=False),
     Case("A30-empty-granted-scopes", authorize(CODE_Q + "&scope=write", scopes=[])),
     Case("A28-post-form", lambda s: s.create_authorization_response(
         AUTHORIZE, http_method="POST", body=CODE_Q, headers=FORM, scopes=["read"])),
@@ -302,8 +312,9 @@ CASES = [
         headers=LIMITED),
         departure=raised_then_answered("URL query parameters are not allowed",
                                        "URL query parameters are not allowed")),
+    # Same outcome; the call order departs (test_password_policy_before_credentials).
     Case("T13-grant-not-allowed", token("grant_type=password&username=alice&password=wonderland",
-                                        LIMITED)),
+                                        LIMITED), compare_calls=False),
     Case("T14-verifier-missing", token(token_body(grant_type="authorization_code", code="code-1",
                                                   client_id="pub", redirect_uri=PUB_CB)),
          setup=code_for("pub", "https://public.example/cb", CHALLENGE, "S256")),
@@ -449,10 +460,36 @@ def test_same_outcome_as_oauthlib(case, kit):
     else:
         assert ours == theirs
     if case.compare_calls:
-        assert our_calls == their_calls
+        assert our_calls == policy_before_credentials(their_calls)
+
+
+def policy_before_credentials(calls: list) -> list:
+    """oauthlib's call order with the one deliberate change: the password grant asks
+    validate_grant_type before validate_user (see test_password_policy_before_credentials)."""
+    if "validate_user" not in calls:
+        return calls
+    calls = list(calls)
+    user = calls.index("validate_user")
+    if "validate_grant_type" not in calls:  # oauthlib stopped at a wrong password
+        calls.insert(user, "validate_grant_type")
+    elif user < calls.index("validate_grant_type"):
+        calls.insert(user, calls.pop(calls.index("validate_grant_type")))
+    return calls
 
 
 # -- departures outside the request cases -------------------------------------------------
+
+
+def test_password_policy_before_credentials(kit):
+    """A client not allowed the password grant never reaches validate_user (RFC 6749
+    §10.10, RFC 9700 §2.4): otherwise its client_id answers invalid_grant for a wrong
+    password and unauthorized_client for a right one. oauthlib checks the password first.
+    """
+    case = next(case for case in CASES if case.id == "T13-grant-not-allowed")
+    theirs, ours, their_calls, our_calls = run_both(case, kit)
+    assert ours == theirs
+    assert their_calls.index("validate_user") < their_calls.index("validate_grant_type")
+    assert "validate_grant_type" in our_calls and "validate_user" not in our_calls
 
 def test_unavailable_answers_the_same_error_with_json_headers(kit):
     """E1: same status and body; we add the JSON/no-store headers (RFC 6749 §5.1)."""

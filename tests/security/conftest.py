@@ -20,6 +20,7 @@ from tests.security.sec_app import (
     clear_tables,
     create_app,
     dispose_app,
+    enable_password_users,
 )
 from tests.security.sec_flows import SecEnv
 
@@ -72,6 +73,14 @@ def make_env(tmp_path, server_target):
             dispose_app(env.app, drop=False)
         finally:
             env.target.close()
+
+
+@pytest.fixture
+def password_env(make_env) -> SecEnv:
+    """An app with the password grant on and a usergetter over the suite's users."""
+    env = make_env(GRANT_TYPES=["authorization_code", "password", "refresh_token"])
+    enable_password_users(env.app)
+    return env
 
 
 @pytest.fixture

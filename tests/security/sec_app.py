@@ -156,6 +156,19 @@ def create_app(target: TestDatabase, **oauth_config: Any) -> Flask:
     return app
 
 
+def enable_password_users(app: Flask) -> None:
+    """Register the password grant's usergetter: the suite's users, by password hash."""
+
+    @app.extensions["sec_oauth"].usergetter
+    def get_user(username: str, password: str, client: Any, request: Any,
+                 *args: Any, **kwargs: Any) -> Optional[User]:
+        user = db.session.execute(db.select(User).filter_by(username=username)
+                                  ).scalar_one_or_none()
+        if user is not None and check_password_hash(user.password_hash, password):
+            return user
+        return None
+
+
 def _fast_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA synchronous=OFF")

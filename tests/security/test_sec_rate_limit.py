@@ -9,12 +9,10 @@ Flask-Limiter is not installed.
 
 from __future__ import annotations
 
-import base64
-from urllib.parse import unquote_plus
-
 import pytest
 from flask import jsonify, request
 
+from flask_oauth_provider.http import presented_client_id
 from tests.helpers import basic_auth
 
 flask_limiter = pytest.importorskip("flask_limiter")
@@ -24,15 +22,8 @@ flask_limiter = pytest.importorskip("flask_limiter")
 
 
 def client_id_key() -> str:
-    """The client a token/revoke/introspect request names: Basic header, else form body."""
-    auth = request.headers.get("Authorization", "")
-    if auth[:6].lower() == "basic ":
-        try:
-            decoded = base64.b64decode(auth[6:], validate=True).decode("utf-8")
-            return "client:" + unquote_plus(decoded.split(":", 1)[0])
-        except ValueError:
-            pass
-    client_id = request.form.get("client_id")
+    """The client a token/revoke/introspect request names, read as the endpoints read it."""
+    client_id = presented_client_id()
     return "client:" + client_id if client_id else "ip:" + (request.remote_addr or "")
 
 

@@ -9,9 +9,7 @@ import concurrent.futures
 import datetime
 import threading
 
-import pytest
 import requests
-from werkzeug.security import check_password_hash
 
 from tests.helpers import error_of, fragment_params, location_params, query_params
 from tests.security.sec_app import ALICE_PASSWORD, REG, Token, User, db
@@ -210,22 +208,6 @@ def test_GR_01_enabled_password_grant_without_usergetter_accepts_no_password(mak
     assert response.status_code == 400
     assert error_of(response) == "invalid_grant"
     assert password not in response.get_data(as_text=True)
-
-
-@pytest.fixture
-def password_env(make_env):
-    env = make_env(GRANT_TYPES=["authorization_code", "password", "refresh_token"])
-    oauth = env.app.extensions["sec_oauth"]
-
-    @oauth.usergetter
-    def get_user(username, password, client, request, *args, **kwargs):
-        user = db.session.execute(db.select(User).filter_by(username=username)
-                                  ).scalar_one_or_none()
-        if user is not None and check_password_hash(user.password_hash, password):
-            return user
-        return None
-
-    return env
 
 
 def test_GR_01_password_grant_when_enabled_needs_the_right_password(password_env):

@@ -19,6 +19,8 @@ What the caller sees (oauthlib's contract, with our departures marked):
   traceback and raised as ``errors.ServerError`` with status 500 and no redirect URI,
   so the application shows its error page instead of redirecting to a URI that may
   not have been validated yet (RFC 9700 §4.11.2).
+* Departure: ``create_authorization_response`` with ``http_method="HEAD"`` raises
+  ``InvalidRequestFatalError``: HEAD is safe (RFC 9110 §9.2.1) and never grants.
 * Departure: ``validate_authorization_request`` on an unavailable endpoint raises
   ``errors.TemporarilyUnavailableError`` (status 503, no redirect URI) instead of
   returning a 3-tuple where ``(scopes, request_info)`` is expected.
@@ -140,6 +142,11 @@ class AuthorizationEndpoint(BaseEndpoint):
         Returns ``({"Location": ...}, None, 302)`` (RFC 6749 §4.1.2, §4.2.2, and the
         error redirects of §4.1.2.1 / §4.2.2.1); raises ``FatalClientError``.
         """
+        if (http_method or "").upper() == "HEAD":
+            # RFC 9110 §9.2.1: HEAD is a safe method; a client or browser probing the
+            # page must never be granted a code or a token.
+            raise errors.InvalidRequestFatalError(
+                description="A HEAD request cannot grant authorization.")
         request = self._authorization_request(uri, http_method, body, headers)
         request.scopes = scopes
         request.user = None

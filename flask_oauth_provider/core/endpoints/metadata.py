@@ -20,6 +20,15 @@ log = logging.getLogger("flask_oauth_provider.core.endpoints")
 
 _DEFAULT_AUTH_METHODS = ["client_secret_post", "client_secret_basic"]
 
+#: Metadata RFC 8414 §2 makes REQUIRED whatever the server supports.
+_REQUIRED_KEYS = frozenset({"issuer", "response_types_supported"})
+
+#: Metadata that only means something when the authorization endpoint serves a
+#: response type (RFC 8414 §2, RFC 7636 §4.3, RFC 9207 §3).
+_AUTHORIZATION_ENDPOINT_KEYS = ("authorization_endpoint", "response_modes_supported",
+                                "code_challenge_methods_supported",
+                                "authorization_response_iss_parameter_supported")
+
 
 def _code_challenge_methods(grant: Any) -> List[str]:
     """The PKCE methods a code grant accepts (RFC 7636 §4.2), S256 first."""
@@ -40,7 +49,9 @@ class MetadataEndpoint(BaseEndpoint):
     always listed because its RFC 8414 default (``authorization_code``, ``implicit``)
     would otherwise advertise the implicit grant, ``code_challenge_methods_supported``
     lists ``plain`` only when the code grant accepts it, and empty arrays are left
-    out. ``ValueError`` is raised at construction for invalid metadata when
+    out, except the REQUIRED ``response_types_supported``: a server with no response
+    type (only token-endpoint grants) publishes ``[]`` and no ``authorization_endpoint``.
+    ``ValueError`` is raised at construction for invalid metadata when
     ``raise_errors`` is true (oauthlib's behaviour).
     """
 
@@ -195,10 +206,18 @@ class MetadataEndpoint(BaseEndpoint):
 
         claims.setdefault("grant_types_supported", self._grant_types)
         self.validate_metadata(claims, "grant_types_supported", is_list=True)
+        if not claims.get("response_types_supported"):
+            # RFC 8414 §2: "authorization_endpoint" is "REQUIRED unless no grant types
+            # are supported that use the authorization endpoint", and
+            # "response_types_supported" is REQUIRED: with no response type the
+            # document names no authorization endpoint and an empty list.
+            for key in _AUTHORIZATION_ENDPOINT_KEYS:
+                claims.pop(key, None)
+            claims["response_types_supported"] = []
         # RFC 8414 §2 describes each array as listing supported values; an empty
-        # one says nothing, so it is omitted.
+        # optional one says nothing, so it is omitted.
         return {key: value for key, value in claims.items()
-                if not (isinstance(value, list) and not value)}
+                if key in _REQUIRED_KEYS or not (isinstance(value, list) and not value)}
 
 
 def _is_https_or_loopback(uri: str) -> bool:

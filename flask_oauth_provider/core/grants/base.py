@@ -16,7 +16,13 @@ from .. import errors
 from ..client_auth import bind_authenticated_client
 from ..request import Request, get_parse_error
 from ..signals import CLIENT_AUTHENTICATED, SendSignal, no_signal
-from ..utils import add_params_to_uri, is_absolute_uri, is_secure_transport, scope_to_list
+from ..utils import (
+    add_params_to_uri,
+    is_absolute_uri,
+    is_secure_transport,
+    requested_scopes,
+    scope_to_list,
+)
 from ..validator import RequestValidator
 
 log = logging.getLogger("flask_oauth_provider.core.grants")
@@ -174,9 +180,11 @@ class GrantTypeBase:
         RFC 6749 §3.3: "If the client omits the scope parameter when requesting
         authorization, the authorization server MUST either process the request using
         a pre-defined default value or fail the request indicating an invalid scope."
+        §3.1: "Parameters sent without a value MUST be treated as if they were omitted
+        from the request", so ``scope=`` (or only spaces) gets the defaults too.
         """
-        if not request.scopes:
-            request.scopes = scope_to_list(request.scope) or scope_to_list(
+        if not requested_scopes(request.scopes):
+            request.scopes = requested_scopes(request.scope) or scope_to_list(
                 self.request_validator.get_default_scopes(request.client_id, request)
             )
         log.debug("Validating scopes %r for client %r.", request.scopes, request.client_id)

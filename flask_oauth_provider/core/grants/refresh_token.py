@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 from .. import errors
 from ..request import Request
-from ..utils import scope_to_list
+from ..utils import requested_scopes, scope_to_list
 from ..validator import RequestValidator
 from .base import GrantTypeBase, TokenResponse
 
@@ -97,7 +97,8 @@ class RefreshTokenGrant(GrantTypeBase):
             )
             or []
         )
-        if request.scope:
+        # RFC 6749 §3.1: an empty ``scope=`` is an omitted one.
+        if requested_scopes(request.scope):
             request.scopes = scope_to_list(request.scope)
             narrower = all(scope in original_scopes for scope in request.scopes)
             if not narrower and not self.request_validator.is_within_original_scope(

@@ -18,8 +18,8 @@ class ResourceOwnerPasswordCredentialsGrant(GrantTypeBase):
 
     Validation order (``validate_token_request``): ``pre_token`` -> required and
     duplicate parameters -> ``client_authentication_required`` ->
-    ``authenticate_client`` | ``authenticate_client_id`` -> ``validate_user`` ->
-    ``validate_grant_type`` -> [``get_default_scopes``] -> ``validate_scopes`` ->
+    ``authenticate_client`` | ``authenticate_client_id`` -> ``validate_grant_type`` ->
+    ``validate_user`` -> [``get_default_scopes``] -> ``validate_scopes`` ->
     ``post_token``; then the token (with a refresh token unless
     ``refresh_token=False``), the token modifiers called as ``fn(token)`` (as
     oauthlib does for this grant) and ``save_token``.
@@ -64,6 +64,12 @@ class ResourceOwnerPasswordCredentialsGrant(GrantTypeBase):
             raise errors.UnsupportedGrantTypeError(request=request)
 
         self.validate_client_authentication(request)
+        # Policy before credentials: a client that may not use this grant (a public
+        # client, or one registered for other grants) must learn nothing about the
+        # password, or its client_id becomes a password oracle (RFC 6749 §10.10,
+        # RFC 9700 §2.4). oauthlib (and the graph of RFC 6749's reference flow) ask
+        # validate_user first.
+        self.validate_grant_type(request)
 
         # The same answer for an unknown user and a wrong password: no user probing.
         if not self.request_validator.validate_user(
@@ -71,7 +77,6 @@ class ResourceOwnerPasswordCredentialsGrant(GrantTypeBase):
         ):
             raise errors.InvalidGrantError("Invalid credentials given.", request=request)
 
-        self.validate_grant_type(request)
         self.validate_scopes(request)
 
         for validator in self.custom_validators.post_token:

@@ -34,8 +34,8 @@ def test_password_grant_calls_validator_in_graph_order(validator):
         "pre_token",
         "client_authentication_required",
         "authenticate_client",
-        "validate_user",
         "validate_grant_type",
+        "validate_user",
         "validate_scopes",
         "post_token",
         "save_bearer_token",
@@ -166,6 +166,7 @@ def test_password_grant_refused_for_client_is_unauthorized_client():
     response = grant.create_token_response(password_request(), bearer(validator))
     assert body(response)["error"] == "unauthorized_client"
     assert validator.calls[-1] == "validate_grant_type"
+    assert "validate_user" not in validator.calls
 
 
 def test_password_grant_refused_scope_is_invalid_scope():
