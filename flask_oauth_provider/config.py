@@ -47,7 +47,19 @@ DEFAULTS: dict[str, Any] = {
     "INSECURE_TRANSPORT": False,
     "ALLOW_QUERY_TOKEN": False,
     "MAX_REQUEST_SIZE": 64 * 1024,
+    "DYNAMIC_REGISTRATION": None,
+    "REGISTRATION_SCOPES": (),
+    "REGISTRATION_GRANT_TYPES": ("authorization_code", "refresh_token"),
+    "REGISTRATION_LIMIT_PER_IP": (10, 3600),
+    "REGISTRATION_LIMIT_GLOBAL": (1000, 3600),
+    "REGISTRATION_PURGE_UNUSED_AFTER": 7 * 24 * 3600,
+    "CLIENT_ID_METADATA_DOCUMENTS": False,
+    "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE": False,
 }
+
+#: ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION`` values: no endpoint, an initial access token
+#: required (RFC 7591 §3), anyone may register.
+REGISTRATION_MODES = (None, "token", "open")
 
 TokenGenerator = Callable[[Any], str]
 
@@ -135,6 +147,33 @@ class ProviderConfig:
     #: Largest body accepted by the token, revocation and introspection endpoints, in
     #: bytes; larger is 413. Default 65536.
     max_request_size: int = DEFAULTS["MAX_REQUEST_SIZE"]
+    #: Dynamic client registration (RFC 7591) and management (RFC 7592): ``None``
+    #: (default: no endpoint), ``"token"`` (an initial access token is required, see
+    #: ``oauth.create_initial_access_token``) or ``"open"`` (anyone may register).
+    dynamic_registration: Optional[str] = None
+    #: The scopes a dynamically registered client may have; a registration asking for
+    #: others gets only these (RFC 7591 §2: the server may replace values). Default none.
+    registration_scopes: tuple[str, ...] = ()
+    #: The grant types a dynamically registered client may use; those that
+    #: ``GRANT_TYPES`` does not enable are left out. Default ``("authorization_code",
+    #: "refresh_token")``.
+    registration_grant_types: tuple[str, ...] = DEFAULTS["REGISTRATION_GRANT_TYPES"]
+    #: At most this many registrations per client IP address in a window:
+    #: ``(count, seconds)``, or ``None`` for no limit. Counted in the database, so the
+    #: limit holds across processes. Default ``(10, 3600)``.
+    registration_limit_per_ip: Optional[tuple[int, int]] = DEFAULTS["REGISTRATION_LIMIT_PER_IP"]
+    #: At most this many registrations in all in a window, ``(count, seconds)`` or
+    #: ``None``. Default ``(1000, 3600)``.
+    registration_limit_global: Optional[tuple[int, int]] = DEFAULTS["REGISTRATION_LIMIT_GLOBAL"]
+    #: ``flask oauth purge`` deletes openly registered clients that have no code and no
+    #: token this many seconds after registering; ``None`` keeps them. Default 7 days.
+    registration_purge_unused_after: Optional[int] = DEFAULTS["REGISTRATION_PURGE_UNUSED_AFTER"]
+    #: Accept an https URL as ``client_id`` and fetch the client's metadata from it
+    #: (OAuth Client ID Metadata Document). Default False.
+    client_id_metadata_documents: bool = False
+    #: Let metadata documents come from loopback, private and link-local addresses (and
+    #: over plain http from loopback). For tests only. Default False.
+    client_id_metadata_document_allow_private: bool = False
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -201,6 +240,7 @@ class ProviderConfig:
             insecure_transport=flag("INSECURE_TRANSPORT"),
             allow_query_token=flag("ALLOW_QUERY_TOKEN"),
             max_request_size=_positive_int("MAX_REQUEST_SIZE", get("MAX_REQUEST_SIZE")),
+            **_registration(get, flag),
         )
 
 
@@ -273,3 +313,46 @@ def _pkce_required(pkce_required: Any) -> Union[bool, str]:
             f"only; PKCE can't be switched off for them), not {pkce_required!r}."
         )
     return pkce_required
+
+
+def _registration(get: Callable[[str], Any], flag: Callable[[str], bool]) -> dict[str, Any]:
+    """The dynamic registration keys (RFC 7591) and the metadata document switches."""
+    mode = get("DYNAMIC_REGISTRATION")
+    if mode not in REGISTRATION_MODES:
+        raise ValueError(
+            f"{PREFIX}DYNAMIC_REGISTRATION must be None, 'token' or 'open', not {mode!r}."
+        )
+    scopes = get("REGISTRATION_SCOPES")
+    scopes = tuple(scopes.split() if isinstance(scopes, str) else scopes)
+    if not all(isinstance(s, str) and s and " " not in s for s in scopes):
+        raise ValueError(f"{PREFIX}REGISTRATION_SCOPES must list scope names, not {scopes!r}.")
+    # Those that GRANT_TYPES does not enable are left out (registration_views.policy).
+    registration_grants = _grant_types(get("REGISTRATION_GRANT_TYPES"))
+    return {
+        "dynamic_registration": mode,
+        "registration_scopes": scopes,
+        "registration_grant_types": registration_grants,
+        "registration_limit_per_ip": _limit("REGISTRATION_LIMIT_PER_IP",
+                                            get("REGISTRATION_LIMIT_PER_IP")),
+        "registration_limit_global": _limit("REGISTRATION_LIMIT_GLOBAL",
+                                            get("REGISTRATION_LIMIT_GLOBAL")),
+        "registration_purge_unused_after": _positive_int(
+            "REGISTRATION_PURGE_UNUSED_AFTER", get("REGISTRATION_PURGE_UNUSED_AFTER"),
+            allow_none=True),
+        "client_id_metadata_documents": flag("CLIENT_ID_METADATA_DOCUMENTS"),
+        "client_id_metadata_document_allow_private": flag(
+            "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE"),
+    }
+
+
+def _limit(key: str, value: Any) -> Optional[tuple[int, int]]:
+    if value is None:
+        return None
+    ok = (isinstance(value, (tuple, list)) and len(value) == 2
+          and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value))
+    if not ok:
+        raise ValueError(
+            f"{PREFIX}{key} must be (count, seconds), two positive numbers, or None "
+            f"(no limit), not {value!r}."
+        )
+    return int(value[0]), int(value[1])

@@ -82,7 +82,16 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_TOKEN_GENERATOR``, ``OAUTH2_PROVIDER_REFRESH_TOKEN_GENERATOR``,
         ``OAUTH2_PROVIDER_ERROR_TEMPLATE``, ``OAUTH2_PROVIDER_AUTHORIZE_TEMPLATE``,
         ``OAUTH2_PROVIDER_INSECURE_TRANSPORT``, ``OAUTH2_PROVIDER_ALLOW_QUERY_TOKEN``,
-        ``OAUTH2_PROVIDER_MAX_REQUEST_SIZE``.
+        ``OAUTH2_PROVIDER_MAX_REQUEST_SIZE``, ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION``
+        (then also ``POST /oauth/register`` and ``GET|PUT|DELETE
+        /oauth/register/<client_id>``, RFC 7591 / RFC 7592),
+        ``OAUTH2_PROVIDER_REGISTRATION_SCOPES``,
+        ``OAUTH2_PROVIDER_REGISTRATION_GRANT_TYPES``,
+        ``OAUTH2_PROVIDER_REGISTRATION_LIMIT_PER_IP``,
+        ``OAUTH2_PROVIDER_REGISTRATION_LIMIT_GLOBAL``,
+        ``OAUTH2_PROVIDER_REGISTRATION_PURGE_UNUSED_AFTER``,
+        ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENTS``,
+        ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE``.
 
         Flask's own ``SESSION_COOKIE_SAMESITE`` becomes ``"Lax"`` when the app
         left it unset (the consent page's CSRF token lives in the session); set it
@@ -115,18 +124,24 @@ class OAuth2Provider(FlaskOAuthlibCompat):
             self._resolve_validator()
 
     def init_sqlalchemy(self, db: Any, client_model: type, code_model: type,
-                        token_model: type) -> Any:
+                        token_model: type, *,
+                        initial_access_token_model: Optional[type] = None) -> Any:
         """Store clients, codes and tokens in the bundled SQLAlchemy models.
 
         ``db`` is a Flask-SQLAlchemy ``SQLAlchemy`` (its ``db.session`` is used); the
-        models subclass :mod:`flask_oauth_provider.sqla`'s mixins. Returns the
+        models subclass :mod:`flask_oauth_provider.sqla`'s mixins.
+        ``initial_access_token_model`` (a model on
+        :class:`~flask_oauth_provider.sqla.InitialAccessTokenMixin`) is needed only for
+        ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION = "token"``. Returns the
         :class:`~flask_oauth_provider.sqla.SQLAlchemyStore`, which becomes the validator.
         """
         from .sqla import SQLAlchemyStore  # SQLAlchemy only for apps that use it
 
+        optional = ({"initial_access_token_model": initial_access_token_model}
+                    if initial_access_token_model is not None else {})
         self._store = SQLAlchemyStore(
             session=db.session, client_model=client_model, code_model=code_model,
-            token_model=token_model,
+            token_model=token_model, **optional,
         )
         return self._store
 
@@ -145,6 +160,22 @@ class OAuth2Provider(FlaskOAuthlibCompat):
                 "first."
             )
         return self._store.create_client(**kwargs)
+
+    def create_initial_access_token(self, description: str = "", uses: Optional[int] = 1,
+                                    expires_in: Optional[int] = 24 * 3600) -> str:
+        """Make an initial access token for dynamic registration (RFC 7591 §3).
+
+        Returns the token, shown this once (its digest is stored). ``uses``: how many
+        clients it may register (``None``: any number until it expires); ``expires_in``:
+        its lifetime in seconds (``None``: until used up). Give it to a developer, who
+        sends it as ``Authorization: Bearer`` to the registration endpoint.
+        """
+        if self._store is None:
+            raise RuntimeError(
+                "create_initial_access_token needs the bundled models: call "
+                "oauth.init_sqlalchemy(..., initial_access_token_model=...) first."
+            )
+        return self._store.create_initial_access_token(description, uses, expires_in)
 
     # -- storage: the validator ---------------------------------------------------------
 
@@ -218,6 +249,10 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
     from .cli import oauth_cli  # imported here: the CLI loads SQLAlchemy
 
     app.register_blueprint(views.blueprint, url_prefix=config.url_prefix)
+    if config.dynamic_registration:
+        from . import registration_views  # RFC 7591 / RFC 7592, only when switched on
+
+        app.register_blueprint(registration_views.blueprint, url_prefix=config.url_prefix)
     app.cli.add_command(oauth_cli)
     app.add_url_rule(METADATA_PATH, endpoint="oauth2_provider_metadata",
                      view_func=views.metadata, methods=["GET"])

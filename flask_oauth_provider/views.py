@@ -409,6 +409,13 @@ def metadata() -> Response:
         "code_challenge_methods_supported": pkce_methods,
         "authorization_response_iss_parameter_supported": True,
     }
+    if config.dynamic_registration:
+        claims["registration_endpoint"] = prefix + "/register"  # RFC 8414 §2, RFC 7591 §3
+    if config.registration_scopes:
+        # RFC 8414 §2 (RECOMMENDED); MCP clients register for what is listed here.
+        claims["scopes_supported"] = list(config.registration_scopes)
+    if config.client_id_metadata_documents:
+        claims["client_id_metadata_document_supported"] = True
     if not config.response_types:
         claims.pop("response_modes_supported")
         claims.pop("code_challenge_methods_supported")

@@ -31,6 +31,9 @@ Where each part lives:
   (conditional UPDATEs whose row count decides) and the revocation a replay triggers;
 - :mod:`~flask_oauth_provider.sqla.admin`: clients, revocation by the app, authorized
   applications, purging;
+- :mod:`~flask_oauth_provider.sqla.registration`: dynamic registration (RFC 7591, RFC
+  7592): initial access tokens (:class:`InitialAccessTokenMixin`, an optional fourth
+  model), registration access tokens, registration counts;
 - :mod:`~flask_oauth_provider.sqla.outages`: a database outage answered with 503;
 - :mod:`~flask_oauth_provider.sqla.base`: the session, the models, one transaction per
   write and statements built once, which all of the store's parts share.
@@ -44,6 +47,7 @@ from .models import (
     AuthorizationCodeMixin,
     AuthorizedApplication,
     ClientMixin,
+    InitialAccessTokenMixin,
     TokenMixin,
     token_digest,
 )
@@ -61,6 +65,7 @@ __all__ = [
     "AuthorizationCodeMixin",
     "AuthorizedApplication",
     "ClientMixin",
+    "InitialAccessTokenMixin",
     "SQLAlchemyStore",
     "TokenMixin",
     "UTCDateTime",

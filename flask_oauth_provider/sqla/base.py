@@ -14,6 +14,7 @@ from ..config import ProviderConfig
 from .models import (
     AuthorizationCodeMixin,
     ClientMixin,
+    InitialAccessTokenMixin,
     TokenMixin,
     token_digest,
     user_relationship,
@@ -25,7 +26,8 @@ class StoreBase:
     """The session, the app's three models and the helpers every store method uses."""
 
     def __init__(self, session: Any, *, client_model: type, code_model: type,
-                 token_model: type, config: Optional[ProviderConfig] = None) -> None:
+                 token_model: type, config: Optional[ProviderConfig] = None,
+                 initial_access_token_model: Optional[type] = None) -> None:
         for label, model, mixin in (
             ("client_model", client_model, ClientMixin),
             ("code_model", code_model, AuthorizationCodeMixin),
@@ -36,7 +38,17 @@ class StoreBase:
                     f"{label} must be a mapped model class that subclasses "
                     f"flask_oauth_provider.sqla.{mixin.__name__}, not {model!r}."
                 )
+        if initial_access_token_model is not None and not (
+                isinstance(initial_access_token_model, type)
+                and issubclass(initial_access_token_model, InitialAccessTokenMixin)):
+            raise TypeError(
+                "initial_access_token_model must be a mapped model class that subclasses "
+                "flask_oauth_provider.sqla.InitialAccessTokenMixin, not "
+                f"{initial_access_token_model!r}."
+            )
         self.session = session
+        #: Initial access tokens of dynamic registration (RFC 7591 §3), or ``None``.
+        self.initial_access_token_model = initial_access_token_model
         self.client_model = client_model
         self.code_model = code_model
         self.token_model = token_model

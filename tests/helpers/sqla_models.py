@@ -8,7 +8,12 @@ from typing import Optional
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from flask_oauth_provider.sqla import AuthorizationCodeMixin, ClientMixin, TokenMixin
+from flask_oauth_provider.sqla import (
+    AuthorizationCodeMixin,
+    ClientMixin,
+    InitialAccessTokenMixin,
+    TokenMixin,
+)
 
 
 class Base(DeclarativeBase):
@@ -42,6 +47,11 @@ class Token(Base, TokenMixin):
         ForeignKey("sqla_user.id"), nullable=True, index=True
     )
     user: Mapped[Optional[User]] = relationship(User)
+
+
+class InitialAccessToken(Base, InitialAccessTokenMixin):
+    __tablename__ = "sqla_initial_access_token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 MODELS = {"client_model": Client, "code_model": AuthorizationCode, "token_model": Token}
