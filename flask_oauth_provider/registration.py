@@ -104,6 +104,14 @@ class Policy:
     grant_types: tuple[str, ...]
     allow_insecure_http: bool = False
 
+    @classmethod
+    def from_config(cls, config: Any) -> Policy:
+        """The policy of an app's :class:`~flask_oauth_provider.config.ProviderConfig`."""
+        return cls(scopes=config.registration_scopes,
+                   grant_types=tuple(g for g in config.registration_grant_types
+                                     if g in config.grant_types),
+                   allow_insecure_http=config.insecure_transport)
+
 
 def parse_client_metadata(document: Any, policy: Policy) -> ClientMetadata:
     """Check a registration request's JSON object and apply ``policy`` (RFC 7591 §2, §3.1).

@@ -37,15 +37,6 @@ _SERVER_ONLY_FIELDS = ("registration_access_token", "registration_client_uri",
                        "client_secret_expires_at", "client_id_issued_at")
 
 
-def policy(state: ProviderState) -> Policy:
-    """What the app's configuration lets a dynamically registered client have."""
-    config = state.config
-    return Policy(scopes=config.registration_scopes,
-                  grant_types=tuple(g for g in config.registration_grant_types
-                                    if g in config.grant_types),
-                  allow_insecure_http=config.insecure_transport)
-
-
 def _error(error: str, description: str, status: int = 400,
            headers: Optional[dict[str, str]] = None) -> Response:
     return http.json_response({"error": error, "error_description": description}, status,
@@ -145,7 +136,7 @@ def _register(state: ProviderState) -> Response:
     refusal = _over_limit(state, store)
     if refusal is not None:
         return refusal
-    metadata = parse_client_metadata(_read_json(state), policy(state))
+    metadata = parse_client_metadata(_read_json(state), Policy.from_config(state.config))
     try:
         client, secret, registration_token = store.register_client(
             metadata, origin, flask_request.remote_addr, initial_token)
@@ -203,7 +194,7 @@ def _update(state: ProviderState, store: Any, client: Any) -> Response:
     if secret is not None and not client.check_client_secret(secret):
         # RFC 7592 §2.2: a client may not choose its own secret.
         raise invalid_metadata("client_secret does not match the client's secret.")
-    metadata = parse_client_metadata(document, policy(state))
+    metadata = parse_client_metadata(document, Policy.from_config(state.config))
     try:
         registration_token = store.update_registered_client(client, metadata)
     except ValueError as exc:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime
 import hmac
+import logging
 import secrets
 from typing import Any, Optional
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 
-from ..registration import ClientMetadata
+from ..metadata_documents import DocumentError, load_document_metadata
+from ..registration import ClientMetadata, Policy
 from .models import token_digest
 from .redemption import AlreadyRedeemed, SingleUseWrites
 
@@ -25,6 +27,9 @@ from .redemption import AlreadyRedeemed, SingleUseWrites
 ANONYMOUS_ORIGINS = ("open", "document")
 #: The origins counted by the registration limits.
 DYNAMIC_ORIGINS = ("token", "open")
+
+
+log = logging.getLogger("flask_oauth_provider.sqla")
 
 
 class InitialAccessTokenRefused(Exception):
@@ -177,10 +182,31 @@ class RegistrationAdmin(SingleUseWrites):
 
     # -- client ID metadata documents ------------------------------------------------------
 
+    def _document_client(self, client_id: str, stored: Optional[Any]) -> Optional[Any]:
+        """The client of a metadata document URL: the stored row while its document is
+        fresh, else the document fetched again (``None`` when it cannot be used)."""
+        now = self.now()
+        if stored is not None and (stored.registration_origin != "document" or (
+                stored.metadata_expires_at is not None and stored.metadata_expires_at > now)):
+            return stored
+        config = self.config  # type: ignore[attr-defined]
+        try:
+            metadata, max_age = load_document_metadata(
+                client_id, Policy.from_config(config),
+                allow_private=config.client_id_metadata_document_allow_private)
+            return self.save_document_client(
+                client_id, metadata, now + datetime.timedelta(seconds=max_age))
+        except (DocumentError, ValueError) as exc:
+            # Fail closed: a document that changed or vanished no longer vouches for
+            # the redirect URIs of the stored copy.
+            log.info("client ID metadata document %s refused: %s", client_id, exc)
+            return None
+
     def save_document_client(self, client_id: str, metadata: ClientMetadata,
                              expires_at: datetime.datetime) -> Any:
         """Insert or refresh the public client described by the document at ``client_id``."""
-        client = self.load_client(client_id)  # type: ignore[attr-defined]
+        model = self.client_model
+        client = self.session.scalars(select(model).where(model.client_id == client_id)).first()
         if client is not None and client.registration_origin != "document":
             raise ValueError(f"client_id {client_id!r} belongs to a registered client.")
         checked, _ = self._new_client(
