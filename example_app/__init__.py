@@ -13,6 +13,9 @@ What is in it:
 * users with hashed passwords (``werkzeug.security``), Flask-Login log in / log out;
 * a page where a logged-in user registers a client and sees its secret once;
 * "Authorized applications": the clients a user granted access to, each with Revoke;
+* "Applications" (for the users in ``EXAMPLE_ADMINS``): every client with where it came
+  from (by hand, with an initial access token, openly registered), each with Delete;
+* open dynamic client registration (RFC 7591) at ``/oauth/register``, for MCP clients;
 * the extension's consent page at ``/oauth/authorize``;
 * a protected JSON API, ``GET /api/me``, which needs a token with scope ``profile``;
 * a "demo client" page that runs the authorization code flow with PKCE against this
@@ -27,7 +30,7 @@ from typing import Any, Optional
 
 from flask import Flask
 
-from .models import AuthorizationCode, Client, Token, User, db
+from .models import AuthorizationCode, Client, InitialAccessToken, Token, User, db
 from .setup import init_database
 from .views import bp, login_manager, oauth
 
@@ -93,6 +96,12 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
         EXAMPLE_SCOPES=SCOPES,
         # Plain http is accepted by the provider on 127.0.0.1 / localhost only.
         OAUTH2_PROVIDER_TOKEN_EXPIRES_IN=3600,
+        # Users who see the Applications page (every client, its origin, Delete).
+        EXAMPLE_ADMINS=("demo",),
+        # Agents and IDEs (MCP clients) register themselves (RFC 7591), at most the
+        # example's scopes, and find it in the metadata.
+        OAUTH2_PROVIDER_DYNAMIC_REGISTRATION="open",
+        OAUTH2_PROVIDER_REGISTRATION_SCOPES=tuple(SCOPES),
     )
     if test_config:
         app.config.update(test_config)
@@ -105,7 +114,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
     login_manager.init_app(app)
     oauth.init_app(app)
     oauth.init_sqlalchemy(db, client_model=Client, code_model=AuthorizationCode,
-                          token_model=Token)
+                          token_model=Token, initial_access_token_model=InitialAccessToken)
     app.register_blueprint(bp)
 
     try:
@@ -120,4 +129,5 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
     return app
 
 
-__all__ = ["create_app", "db", "User", "Client", "AuthorizationCode", "Token", "oauth"]
+__all__ = ["create_app", "db", "User", "Client", "AuthorizationCode", "Token",
+           "InitialAccessToken", "oauth"]

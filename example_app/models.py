@@ -1,4 +1,4 @@
-"""The example's models: its own ``User``, and the three OAuth models built on the mixins.
+"""The example's models: its own ``User``, and the OAuth models built on the mixins.
 
 The mixins of :mod:`flask_oauth_provider.sqla` bring every OAuth column; an app adds the
 primary key and the link to its own user model, as below.
@@ -14,7 +14,12 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from flask_oauth_provider.sqla import AuthorizationCodeMixin, ClientMixin, TokenMixin
+from flask_oauth_provider.sqla import (
+    AuthorizationCodeMixin,
+    ClientMixin,
+    InitialAccessTokenMixin,
+    TokenMixin,
+)
 
 db = SQLAlchemy()
 
@@ -59,3 +64,11 @@ class Token(db.Model, TokenMixin):
     user_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True)
     user: Mapped[Optional[User]] = relationship()
+
+
+class InitialAccessToken(db.Model, InitialAccessTokenMixin):
+    """Initial access tokens for dynamic registration (``flask oauth registration-token``)."""
+
+    __tablename__ = "oauth_initial_access_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
