@@ -49,7 +49,7 @@ CALLBACK = "http://127.0.0.1:38017/callback"  # never called: the test reads the
 def provider_app(test_database: Any) -> Any:
     """This provider with open registration, a login page and the bundled consent page."""
     app = make_app(test_database, DYNAMIC_REGISTRATION="open",
-                   REGISTRATION_SCOPES=("profile", "read"), ISSUER=None)
+                   REGISTRATION_SCOPES=("profile", "offline_access"), ISSUER=None)
     login = LoginManager(app)
     login.login_view = "login"
     db = app.extensions["test_db"]
@@ -246,12 +246,16 @@ def test_mcp_sdk_registers_authorizes_calls_a_tool_and_refreshes(stack):
     (authorization_url,) = browser.authorization_urls
     query = dict(parse_qsl(urlsplit(authorization_url).query))
     assert query["code_challenge_method"] == "S256" and query["code_challenge"]
+    # The SDK asks for every scope in scopes_supported, and with offline_access for
+    # prompt=consent, which the consent page takes.
+    assert query["scope"].split() == ["profile", "offline_access"]
+    assert query["prompt"] == "consent"
     assert browser.result.iss == stack["provider"].url
     # The MCP server saw an active token of that client.
     assert stack["verifier"].answers[-1]["active"] is True
     assert stack["verifier"].answers[-1]["client_id"] == info.client_id
     first = storage.tokens
-    assert first.refresh_token
+    assert first.refresh_token and set(first.scope.split()) == {"profile", "offline_access"}
 
     # The access token is past its time: the SDK refreshes before the next call.
     auth.context.token_expiry_time = 1.0
