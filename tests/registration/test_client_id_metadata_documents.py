@@ -13,7 +13,7 @@ from flask import Flask, Response
 
 from flask_oauth_provider import metadata_documents
 from flask_oauth_provider.metadata_documents import DocumentError, cache_lifetime
-from tests.helpers import LiveServer, pkce_pair, query_params
+from tests.helpers import LiveServer, location_params, pkce_pair
 from tests.helpers.sqla_models import User
 
 REDIRECT = "http://127.0.0.1:9999/callback"
@@ -95,7 +95,7 @@ def test_a_document_client_completes_the_code_flow(cimd_app, documents):
             f"&redirect_uri={REDIRECT}&scope=profile&state=s&code_challenge={challenge}"
             "&code_challenge_method=S256", scopes=["profile"], credentials={"user": user})
         assert status == 302, headers
-        code = query_params(headers["Location"])["code"]
+        code = location_params(headers["Location"])["code"]
     response = cimd_app.test_client().post("/oauth/token", data={
         "grant_type": "authorization_code", "code": code, "client_id": client_id,
         "code_verifier": verifier, "redirect_uri": REDIRECT})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import basic_auth, pkce_pair, query_params
+from tests.helpers import basic_auth, location_params, pkce_pair
 from tests.helpers.sqla_models import User
 
 REDIRECT = "http://127.0.0.1:40111/callback"
@@ -30,7 +30,7 @@ def code_for(app, info, user_name="trap-user"):
             f"&redirect_uri={REDIRECT}&scope=profile&state=s&code_challenge={challenge}"
             "&code_challenge_method=S256", scopes=["profile"], credentials={"user": user})
         assert status == 302
-        return query_params(headers["Location"])["code"], verifier
+        return location_params(headers["Location"])["code"], verifier
 
 
 @pytest.mark.parametrize("configured", ["https://as.example", "https://as.example/"])
@@ -49,7 +49,7 @@ def test_the_issuer_is_the_same_string_in_metadata_and_iss(app_factory, configur
         from flask_oauth_provider.views import with_iss
 
         location = with_iss(REDIRECT + "?code=c&state=s", app.extensions["oauth2_provider"])
-    assert query_params(location)["iss"] == metadata["issuer"]
+    assert location_params(location)["iss"] == metadata["issuer"]
 
 
 @pytest.mark.parametrize("path", [

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.helpers import basic_auth, pkce_pair, query_params
+from tests.helpers import basic_auth, location_params, pkce_pair
 
 REDIRECT = "https://client.example/cb"
 
@@ -73,7 +73,7 @@ def test_registered_client_completes_the_code_flow_with_its_secret(open_app, cli
             f"&code_challenge={challenge}&code_challenge_method=S256",
             scopes=["profile"], credentials={"user": user})
         assert status == 302
-        code = query_params(headers["Location"])["code"]
+        code = location_params(headers["Location"])["code"]
     response = client.post("/oauth/token",
                            headers=basic_auth(info["client_id"], info["client_secret"]),
                            data={"grant_type": "authorization_code", "code": code,
