@@ -66,7 +66,7 @@ def _read_json(state: ProviderState) -> Any:
                                 413) from None
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise invalid_metadata("The request body is not valid JSON.") from None
 
 
@@ -83,10 +83,15 @@ def _client_uri(state: ProviderState, client_id: str) -> str:
     return f"{issuer(state)}{state.config.url_prefix}/register/{quote(client_id, safe='')}"
 
 
+def _caller_address() -> str:
+    """The address registrations are counted under (behind a proxy: use ``ProxyFix``)."""
+    return flask_request.remote_addr or "unknown"
+
+
 def _over_limit(state: ProviderState, store: Any) -> Optional[Response]:
     """The per-address and global registration limits, counted in the database."""
     now = store.now()
-    for limit, address in ((state.config.registration_limit_per_ip, flask_request.remote_addr),
+    for limit, address in ((state.config.registration_limit_per_ip, _caller_address()),
                            (state.config.registration_limit_global, None)):
         if limit is None:
             continue
@@ -139,7 +144,7 @@ def _register(state: ProviderState) -> Response:
     metadata = parse_client_metadata(_read_json(state), Policy.from_config(state.config))
     try:
         client, secret, registration_token = store.register_client(
-            metadata, origin, flask_request.remote_addr, initial_token)
+            metadata, origin, _caller_address(), initial_token)
     except InitialAccessTokenRefused:
         return _invalid_token("The initial access token is unknown, expired or used up.")
     except ValueError as exc:

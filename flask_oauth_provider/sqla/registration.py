@@ -16,6 +16,7 @@ import secrets
 from typing import Any, Optional
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..metadata_documents import DocumentError, load_document_metadata
 from ..registration import ClientMetadata, Policy
@@ -196,6 +197,11 @@ class RegistrationAdmin(SingleUseWrites):
                 allow_private=config.client_id_metadata_document_allow_private)
             return self.save_document_client(
                 client_id, metadata, now + datetime.timedelta(seconds=max_age))
+        except IntegrityError:
+            # Another worker stored the same document first: use its row.
+            model = self.client_model
+            return self.session.scalars(
+                select(model).where(model.client_id == client_id)).first()
         except (DocumentError, ValueError) as exc:
             # Fail closed: a document that changed or vanished no longer vouches for
             # the redirect URIs of the stored copy.

@@ -250,3 +250,9 @@ def test_registration_is_refused_over_plain_http_on_a_public_host(client):
     response = register(client, {"redirect_uris": [REDIRECT]},
                         base_url="http://as.example")
     assert_error(response, "invalid_request")
+
+
+def test_absurdly_nested_json_is_invalid_client_metadata(client):
+    body = "[" * 30000 + "]" * 30000  # within the 64 KiB limit
+    assert_error(client.post("/oauth/register", data=body, content_type="application/json"),
+                 "invalid_client_metadata")
