@@ -181,9 +181,26 @@ class MCPServerThread:
 
 
 @pytest.fixture
-def stack(test_database, tables, monkeypatch):
-    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    app = provider_app(test_database)
+def own_database(tmp_path):
+    """A database of this test's own: the shared one of the e2e folder holds only the
+    example app's tables (its migration test compares them)."""
+    from tests.helpers.database import env_database_url, make_test_database
+    from tests.helpers.sqla_models import Base
+
+    database = make_test_database(env_database_url(), str(tmp_path / "mcp.sqlite"))
+    engine = database.create_engine()
+    Base.metadata.create_all(engine)
+    try:
+        yield database
+    finally:
+        Base.metadata.drop_all(engine)
+        engine.dispose()
+        database.close()
+
+
+@pytest.fixture
+def stack(own_database):
+    app = provider_app(own_database)
     provider = LiveServer(app).start()
     with app.app_context():
         resource_server, secret = app.extensions["test_oauth"].create_client(
