@@ -37,6 +37,8 @@ import datetime as _dt
 import logging
 from typing import Any, Callable, Optional
 
+from .applog import callback_failure
+from .core import errors
 from .core.request import Request
 from .core.types import Client, Grant, Token
 from .validators import ProviderValidator, _as_list
@@ -95,7 +97,14 @@ class CallbackValidator(ProviderValidator):
         self.callbacks = callbacks
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        return self.callbacks[name](*args, **kwargs)
+        function = self.callbacks[name]
+        try:
+            return function(*args, **kwargs)
+        except errors.OAuth2Error:
+            raise  # a deliberate answer to the client
+        except Exception as exc:
+            log.error("%s", callback_failure(name, function, exc))
+            raise
 
     def _has(self, name: str) -> bool:
         return bool(self.callbacks.get(name))

@@ -45,18 +45,31 @@ def get_store() -> SQLAlchemyStore:
         raise click.ClickException(
             "No OAuth2Provider is registered on this app: call oauth.init_app(app)."
         )
-    store = state.store  # from oauth.init_sqlalchemy, else the validator may be one
-    if not isinstance(store, SQLAlchemyStore):
-        try:
-            store = state.validator
-        except RuntimeError:
-            store = None
+    store = state.store  # from oauth.init_sqlalchemy, or the validator when it is one
     if not isinstance(store, SQLAlchemyStore):
         raise click.ClickException(
             "The 'flask oauth' commands need the bundled SQLAlchemy storage: call "
             "oauth.init_sqlalchemy(db, client_model=..., code_model=..., token_model=...)."
         )
+    _check_tables(store)
     return store
+
+
+def _check_tables(store: SQLAlchemyStore) -> None:
+    """A clear ``ClickException`` when the OAuth tables are not in the database yet."""
+    from sqlalchemy import inspect
+
+    missing = []
+    for model in (store.client_model, store.code_model, store.token_model):
+        table = model.__table__
+        inspector = inspect(store.session.get_bind(mapper=model))
+        if not inspector.has_table(table.name, schema=table.schema):
+            missing.append(table.name)
+    if missing:
+        raise click.ClickException(
+            f"The database has no table {', '.join(missing)}: create the tables first, with "
+            "'flask db upgrade' (Flask-Migrate) or db.create_all()."
+        )
 
 
 def _split_all(values: tuple) -> list[str]:
@@ -142,6 +155,11 @@ def create_client(name: str, redirect_uris: tuple, grant_types: tuple, scopes: t
         client, secret = store.create_client(**kwargs)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    off = [g for g in client.allowed_grant_types if g not in store.config.grant_types]
+    if off:
+        click.echo(f"Warning: this server does not accept the {' and '.join(off)} grant "
+                   "(OAUTH2_PROVIDER_GRANT_TYPES leaves it out), so the client cannot use "
+                   "it until it is enabled.", err=True)
     info = _client_dict(client)
     if as_json:
         click.echo(json.dumps({**info, "client_secret": secret}))

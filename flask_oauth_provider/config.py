@@ -9,6 +9,7 @@ raises ``ValueError`` there, saying what is allowed, instead of failing at the f
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Mapping
 from typing import Any, Callable, Optional, Union
 
@@ -80,7 +81,31 @@ def _resolve_generator(key: str, value: Any) -> Optional[TokenGenerator]:
             f"{PREFIX}{key} must be a callable(request) -> str or its dotted import path, "
             f"not {value!r}."
         )
+    _check_generator_signature(key, value)
     return value
+
+
+def _check_generator_signature(key: str, generator: Callable[..., Any]) -> None:
+    """Refuse, now rather than at every token request, a callable that cannot take the
+    request: one that needs other arguments, or whose first parameter has a default, as
+    ``secrets.token_hex(nbytes=None)`` does (it would be handed the request as nbytes)."""
+    try:
+        signature = inspect.signature(generator)
+    except (TypeError, ValueError):  # some builtins have none: trust them
+        return
+    name = getattr(generator, "__qualname__", None) or repr(generator)
+    advice = ("It is called as generator(request) and returns the token; wrap a function "
+              "of other arguments, e.g. lambda request: secrets.token_urlsafe(32).")
+    try:
+        signature.bind(object())
+    except TypeError:
+        raise ValueError(f"{PREFIX}{key}: {name} cannot take one argument, the request. "
+                         + advice) from None
+    first = next(iter(signature.parameters.values()))
+    if first.kind != first.VAR_POSITIONAL and first.default is not first.empty:
+        raise ValueError(
+            f"{PREFIX}{key}: the first parameter of {name}, {first.name!r}, has a default, "
+            "so it is not a request parameter. " + advice)
 
 
 def _positive_int(key: str, value: Any, *, allow_none: bool = False) -> Optional[int]:
@@ -125,8 +150,8 @@ class ProviderConfig:
     #: Rotate confidential clients' refresh tokens too; public clients' always rotate
     #: (RFC 9700 §4.14.2). Default True.
     rotate_refresh_tokens: bool = True
-    #: ``callable(request) -> str`` making access tokens, or its import path.
-    #: Default: 256 random bits.
+    #: ``callable(request) -> str`` making access tokens, or its import path; one that
+    #: cannot take the request (``secrets.token_hex``) is refused. Default: 256 random bits.
     token_generator: Optional[TokenGenerator] = None
     #: ``callable(request) -> str`` making refresh tokens, or its import path.
     #: Default: 256 random bits.

@@ -22,12 +22,14 @@ callbacks (:meth:`~OAuth2Provider.clientgetter` and friends, from
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
 from flask import Flask
 
 from . import views
+from .applog import show_errors_in_app_log
 from .callbacks import REQUIRED_CALLBACKS, CallbackValidator, missing_callbacks_message
 from .compat import FlaskOAuthlibCompat
 from .config import DEFAULTS, PREFIX, ProviderConfig
@@ -116,6 +118,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
             app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
         app.extensions[EXTENSION_KEY] = ProviderState(self, config)
         _register_routes(app, config)
+        # Exceptions of the app's callbacks and validator reach its console.
+        show_errors_in_app_log()
         # Fail now, not at the first request, when the storage is known to be
         # incomplete. With no storage at all yet, the app is probably written as
         # ``OAuth2Provider(app)`` followed by the callback decorators (Flask-OAuthlib's
@@ -153,13 +157,14 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``redirect_uris``, ``grant_types``, ``scopes``, ``public``, ``user``). The
         secret is shown this once: only its digest is stored.
         """
-        if self._store is None:
+        store = self.store
+        if store is None:
             raise RuntimeError(
                 "create_client needs the bundled models: call "
                 "oauth.init_sqlalchemy(db, client_model=..., code_model=..., token_model=...) "
-                "first."
+                "first, or give OAuth2Provider a SQLAlchemyStore as its validator."
             )
-        return self._store.create_client(**kwargs)
+        return store.create_client(**kwargs)
 
     def create_initial_access_token(self, description: str = "", uses: Optional[int] = 1,
                                     expires_in: Optional[int] = 24 * 3600) -> str:
@@ -181,9 +186,17 @@ class OAuth2Provider(FlaskOAuthlibCompat):
 
     @property
     def store(self) -> Any:
-        """The :class:`~flask_oauth_provider.sqla.SQLAlchemyStore` of :meth:`init_sqlalchemy`,
-        or ``None`` when the storage is callbacks or a validator of the app's own."""
-        return self._store
+        """The :class:`~flask_oauth_provider.sqla.SQLAlchemyStore`: the one of
+        :meth:`init_sqlalchemy`, or the validator when it is one (built directly on a
+        session, see docs/storage.rst); ``None`` for callbacks or another validator."""
+        if self._store is not None:
+            return self._store
+        # A SQLAlchemyStore exists only once its module is imported: no need to load
+        # SQLAlchemy to tell.
+        sqla = sys.modules.get(__package__ + ".sqla")
+        if sqla is not None and isinstance(self._validator, sqla.SQLAlchemyStore):
+            return self._validator
+        return None
 
     @property
     def validator(self) -> RequestValidator:
@@ -249,6 +262,7 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
     from .cli import oauth_cli  # imported here: the CLI loads SQLAlchemy
 
     app.register_blueprint(views.blueprint, url_prefix=config.url_prefix)
+    app.before_request_funcs.setdefault(None, []).insert(0, views.exempt_from_flask_wtf_csrf)
     if config.dynamic_registration:
         from . import registration_views  # RFC 7591 / RFC 7592, only when switched on
 

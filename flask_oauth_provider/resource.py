@@ -71,12 +71,13 @@ def bearer_refusal(status: int, error: Optional[str], description: Optional[str]
     """A refused protected-resource request (RFC 6750 §3, §3.1), JSON body.
 
     Without a token (``error=None``) the challenge carries no error code (RFC 6750 §3:
-    "SHOULD NOT include an error code or other error information").
+    "SHOULD NOT include an error code or other error information"); a ``description``
+    then goes in the JSON body only.
     """
     params = []
     if error:
         params.append(f'error="{error}"')
-    if description:
+    if description and error:
         params.append(f'error_description="{description}"')
     if scope:
         params.append(f'scope="{" ".join(scope)}"')
@@ -154,7 +155,7 @@ def check_token(hooks: ResourceHooks, required: list[str], optional: bool) -> An
         if not presented:
             if optional:
                 return None
-            problem = (401, None, None)
+            problem = (401, None, _no_token_description(state.config.allow_query_token))
         elif required and server.verify_request(uri, method, body, headers, [])[0]:
             # The token is good without the scopes: RFC 6750 §3.1 insufficient_scope.
             problem = (403, "insufficient_scope", None)
@@ -164,6 +165,18 @@ def check_token(hooks: ResourceHooks, required: list[str], optional: bool) -> An
     if problem is not None:
         return _refuse(hooks, request, required, *problem)
     return _remember(request)
+
+
+#: Why a token in the query string did not count (RFC 6750 §2.3; RFC 9700 §4.3.2).
+QUERY_STRING_REFUSAL = (
+    "Tokens in the query string are not accepted; send an Authorization: Bearer header.")
+
+
+def _no_token_description(query_tokens_allowed: bool) -> Optional[str]:
+    """The body's explanation of a call without a usable token: a query token is named."""
+    if not query_tokens_allowed and "access_token" in flask_request.args:
+        return QUERY_STRING_REFUSAL
+    return None
 
 
 def _refuse(hooks: ResourceHooks, request: Request, required: list[str], status: int,

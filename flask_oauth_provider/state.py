@@ -145,7 +145,9 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
         check_parameters(request)
         # RFC 6749 §5.2 unsupported_grant_type.
         if request.grant_type not in enabled_grants:
-            raise errors.UnsupportedGrantTypeError(request=request)
+            raise errors.UnsupportedGrantTypeError(
+                description=f"The {request.grant_type} grant is not enabled on this server.",
+                request=request)
 
     server.auth_grant.custom_validators.pre_auth.append(authorization_checks)
     server.implicit_grant.custom_validators.pre_auth.append(authorization_checks)

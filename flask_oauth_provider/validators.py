@@ -271,9 +271,10 @@ class ProviderValidator(RequestValidator):
                             **kwargs: Any) -> bool:
         """RFC 6749 §5.2 ``unauthorized_client``: the grant is enabled and allowed for the client.
 
-        For ``client_credentials`` the client acts for itself: ``request.user`` becomes
-        ``client.user`` when the client has one (Flask-OAuthlib did the same, but
-        required it; here it is optional).
+        For ``client_credentials`` the client acts for itself (RFC 6749 §4.4):
+        ``request.user`` is ``None``, so the token is stored with no user, even for a
+        client that has an owner, and never shows among that owner's authorized
+        applications. (Flask-OAuthlib set the client's ``user`` here.)
         """
         if grant_type not in self.config.grant_types:
             return False
@@ -290,7 +291,7 @@ class ProviderValidator(RequestValidator):
             # grant, so it is kept for confidential legacy clients only.
             return False
         if grant_type == "client_credentials":
-            request.user = getattr(client, "user", None)
+            request.user = None
         return True
 
     def is_pkce_required(self, client_id: str, request: Request) -> bool:

@@ -9,6 +9,7 @@ keep those pages out of frames and caches.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Optional
 from urllib.parse import parse_qsl, urlsplit
@@ -17,6 +18,7 @@ from flask import Blueprint, Response, current_app, render_template
 from flask import request as flask_request
 
 from . import http, signals
+from .config import KNOWN_GRANT_TYPES
 from .core import errors
 from .core.client_auth import extract_client_credentials
 from .core.endpoints.metadata import MetadataEndpoint
@@ -29,6 +31,26 @@ from .state import ProviderState, current_state
 log = logging.getLogger("flask_oauth_provider.views")
 
 blueprint = Blueprint("oauth2_provider", __name__, template_folder="templates")
+
+
+def exempt_from_flask_wtf_csrf() -> None:
+    """Keep Flask-WTF's app-wide ``CSRFProtect`` off this blueprint's endpoints.
+
+    Run first among the app's ``before_request`` functions (``init_app`` puts it there),
+    so it works whichever of the two extensions was set up first. The token, revocation
+    and introspection endpoints are called by clients, not browsers, and authenticate
+    the client instead (RFC 6749 §2.3); the consent form carries its own CSRF token
+    (:mod:`~flask_oauth_provider.forms`), in the field name Flask-WTF would read.
+    """
+    csrf = current_app.extensions.get("csrf")
+    name = flask_request.blueprint
+    if csrf is not None and name in CSRF_EXEMPT_BLUEPRINTS:
+        csrf.exempt(current_app.blueprints[name])
+
+
+#: The provider's blueprints that clients, not browsers, call: this one and the
+#: registration endpoints' (RFC 7591 / RFC 7592, JSON with a bearer token or none).
+CSRF_EXEMPT_BLUEPRINTS = frozenset({"oauth2_provider", "oauth2_registration"})
 
 #: Sent with the consent and error pages. RFC 9700 §4.16 / RFC 6749 §10.13
 #: (clickjacking), RFC 9700 §4.2.4 (no Referer to third parties), RFC 6749 §5.1 spirit
@@ -308,6 +330,8 @@ def _json_endpoint(call: Any) -> Response:
         log.exception("Unexpected error at %s", flask_request.path)
         return json_error("server_error", None, 500)
     response_headers = dict(response_headers or {})
+    if status in (400, 401):
+        response_body = described(response_body, body, headers)
     # RFC 6749 §5.1 / RFC 7009 / RFC 7662: nothing these endpoints say may be cached.
     response_headers.setdefault("Cache-Control", "no-store")
     response_headers.setdefault("Pragma", "no-cache")
@@ -315,6 +339,39 @@ def _json_endpoint(call: Any) -> Response:
         # RFC 6749 §5.2: the challenge names the scheme the client used.
         response_headers["WWW-Authenticate"] = 'Basic realm="oauth", charset="UTF-8"'
     return http.create_response(response_headers, response_body, status)
+
+
+#: ``error_description`` of an ``invalid_client`` answer (RFC 6749 §5.2), by whether the
+#: request carried a secret. Neither says whether the client exists. Printable ASCII
+#: without ``"`` and ``\``, as §5.2 requires of the field.
+NO_CLIENT_CREDENTIALS = (
+    "This request needs client authentication: send the client_id and client_secret "
+    "with HTTP Basic, or in the form body (RFC 6749 section 2.3.1).")
+CLIENT_AUTHENTICATION_FAILED = (
+    "Client authentication failed: the client is unknown, its secret is wrong, or it is a "
+    "public client, which has no secret.")
+
+
+def described(response_body: Optional[str], body: Optional[str], headers: dict) -> Any:
+    """Add an ``error_description`` to an ``invalid_client`` or ``unauthorized_client``
+    answer of the core that has none, saying which rule refused the request."""
+    try:
+        answer = json.loads(response_body or "")
+    except ValueError:
+        return response_body
+    if not isinstance(answer, dict) or answer.get("error_description"):
+        return response_body
+    form = dict(parse_qsl(body or "", keep_blank_values=True))
+    grant_type = form.get("grant_type")
+    if answer.get("error") == "invalid_client":
+        presented = http.authorization_scheme(headers) == "basic" or form.get("client_secret")
+        description = CLIENT_AUTHENTICATION_FAILED if presented else NO_CLIENT_CREDENTIALS
+    elif answer.get("error") == "unauthorized_client" and grant_type in KNOWN_GRANT_TYPES:
+        description = f"This client is not registered for the {grant_type} grant."
+    else:
+        return response_body
+    return json.dumps({"error": answer["error"], "error_description": description,
+                       **{k: v for k, v in answer.items() if k != "error"}})
 
 
 @blueprint.route("/token", methods=["POST"])

@@ -28,7 +28,8 @@ def check_redirect_uri(uri: str, *, allow_insecure_http: bool = False) -> None:
     RFC 6749 §3.1.2: absolute, no fragment. RFC 9700 §2.6 / OAuth 2.1 §2.3.1: ``https``;
     ``http`` only on a loopback host (RFC 8252 §7.3); a private-use scheme of a native
     app only in reverse-domain form, i.e. containing a dot (RFC 8252 §7.1). Never
-    ``javascript:``, ``data:``, ``file:`` and the like.
+    ``javascript:``, ``data:``, ``file:`` and the like. No ``*``: a registered URI is
+    compared exactly (RFC 9700 §4.1.3), so a wildcard would never match anything.
     """
     if not isinstance(uri, str) or not uri or uri != uri.strip() or any(
         c.isspace() or ord(c) < 0x20 for c in uri
@@ -45,6 +46,11 @@ def check_redirect_uri(uri: str, *, allow_insecure_http: bool = False) -> None:
         raise ValueError(f"Redirect URI {uri!r} must be absolute (RFC 6749 §3.1.2).")
     if "#" in uri:
         raise ValueError(f"Redirect URI {uri!r} must not contain a fragment (RFC 6749 §3.1.2).")
+    if "*" in uri:
+        raise ValueError(
+            f"Redirect URI {uri!r} contains a wildcard: redirect URIs are compared exactly "
+            "(RFC 9700 §4.1.3), so register each one in full."
+        )
     if scheme in _FORBIDDEN_SCHEMES:
         raise ValueError(f"Redirect URI {uri!r}: the {scheme}: scheme is never allowed.")
     if scheme in ("https", "http"):

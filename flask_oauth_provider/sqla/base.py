@@ -8,7 +8,7 @@ import datetime
 from typing import Any, Callable, Optional
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, sessionmaker
 
 from ..config import ProviderConfig
 from .models import (
@@ -38,6 +38,12 @@ class StoreBase:
                     f"{label} must be a mapped model class that subclasses "
                     f"flask_oauth_provider.sqla.{mixin.__name__}, not {model!r}."
                 )
+        if isinstance(session, sessionmaker):
+            raise TypeError(
+                "session must be a Session or a scoped_session, not the sessionmaker that "
+                "makes them: pass scoped_session(sessionmaker(engine)) (one session per "
+                "thread, removed at the end of each request)."
+            )
         if initial_access_token_model is not None and not (
                 isinstance(initial_access_token_model, type)
                 and issubclass(initial_access_token_model, InitialAccessTokenMixin)):

@@ -131,8 +131,9 @@ def test_client_credentials_requests_oauthlib(server, register_client):
     me = oauth.get(server.url + "/api/me", timeout=30).json()
     assert me["client_id"] == creds["client_id"]
     assert me["scopes"] == ["profile"]
-    # The client acts for itself; a client that a user registered carries that user.
-    assert me["user"]["username"] == "demo"
+    # The client acts for itself (RFC 6749 §4.4), even when a user registered it: the
+    # token carries no user (issue 18: the owner used to be stored on it).
+    assert me["user"] is None
 
 
 def test_client_credentials_authlib_with_basic_auth(server, register_client):

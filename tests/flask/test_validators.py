@@ -108,11 +108,14 @@ def test_grant_type_must_be_enabled_and_allowed_for_the_client():
     assert not validator.validate_grant_type("c", "password", make_client(), request())
 
 
-def test_client_credentials_acts_as_the_clients_user():
+def test_client_credentials_acts_for_no_user_even_with_an_owner():
+    # RFC 6749 §4.4: the client acts for itself. (Until issue 18 the owner was set
+    # here, which put machine tokens on the owner's authorized-applications page.)
     req = request()
+    req.user = "someone"
     client = make_client(user="owner")
     assert Clients().validate_grant_type("c", "client_credentials", client, req)
-    assert req.user == "owner"
+    assert req.user is None
 
 
 def test_pkce_and_rotation_follow_the_config():

@@ -256,3 +256,41 @@ def test_absurdly_nested_json_is_invalid_client_metadata(client):
     body = "[" * 30000 + "]" * 30000  # within the 64 KiB limit
     assert_error(client.post("/oauth/register", data=body, content_type="application/json"),
                  "invalid_client_metadata")
+
+
+@pytest.mark.parametrize("csrf_first", [True, False], ids=["csrf-first", "provider-first"])
+def test_registration_works_under_flask_wtf_csrfprotect(test_database, tables, csrf_first):
+    csrf_module = pytest.importorskip("flask_wtf.csrf")
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+
+    from flask_oauth_provider import OAuth2Provider
+    from tests.helpers.sqla_models import MODELS
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="csrf", SQLALCHEMY_DATABASE_URI=test_database.url,
+                      SQLALCHEMY_ENGINE_OPTIONS=dict(test_database.engine_options),
+                      OAUTH2_PROVIDER_DYNAMIC_REGISTRATION="open")
+    csrf = csrf_module.CSRFProtect()
+    if csrf_first:
+        csrf.init_app(app)
+    db = SQLAlchemy(app)
+    oauth = OAuth2Provider()
+    oauth.init_sqlalchemy(db, **MODELS)
+    oauth.init_app(app)
+    if not csrf_first:
+        csrf.init_app(app)
+
+    @app.post("/profile")
+    def profile():
+        return "saved"
+
+    http = app.test_client()
+    assert http.post("/profile", data={"x": "1"}).status_code == 400  # CSRFProtect is on
+    info = register(http, {"redirect_uris": [REDIRECT]})
+    assert info.status_code == 201, info.get_data(as_text=True)
+    path = info.get_json()["registration_client_uri"].removeprefix("http://localhost")
+    token = {"Authorization": "Bearer " + info.get_json()["registration_access_token"]}
+    assert http.delete(path, headers=token).status_code == 204
+    with app.app_context():
+        db.engine.dispose()

@@ -303,6 +303,17 @@ def send(world: FuzzWorld, req: FuzzRequest) -> Any:
     return client.open(req.path + ("?" + req.query if req.query else ""), **kwargs)
 
 
+def routable_host(host: Any) -> bool:
+    """Whether Werkzeug can bind its URL map to this Host header (it IDNA-encodes it)."""
+    if host is None:
+        return True
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
 def check(world: FuzzWorld, req: FuzzRequest, response: Any) -> None:
     """Assert every invariant of the module docstring for one request/response."""
     world.cases += 1
@@ -322,7 +333,12 @@ def check(world: FuzzWorld, req: FuzzRequest, response: Any) -> None:
         assert value not in exposed, f"{name} exposed by {what}"
 
     if req.path in JSON_ENDPOINTS and status >= 400 and req.method != "HEAD":
-        if status == 405:
+        if (status == 400 and response.mimetype == "text/html"
+                and not routable_host(req.headers.get("Host"))):
+            # Werkzeug refuses a Host it cannot IDNA-encode (BadHost) while binding the
+            # URL map, before any route is chosen: the app's 400 page, not the provider's.
+            pass
+        elif status == 405:
             assert req.method != "POST", what
         else:
             body = json.loads(text)
