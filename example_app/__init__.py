@@ -30,12 +30,13 @@ from typing import Any, Optional
 
 from flask import Flask
 
-from .models import AuthorizationCode, Client, InitialAccessToken, Token, User, db
+from .models import AuthorizationCode, Client, InitialAccessToken, SigningKey, Token, User, db
 from .setup import init_database
 from .views import bp, login_manager, oauth
 
 #: Scopes this provider knows, with the text the pages show for each.
 SCOPES = {
+    "openid": "Sign you in to the application",
     "profile": "See your user name",
     "email": "See your email address",
 }
@@ -96,6 +97,9 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
         EXAMPLE_SCOPES=SCOPES,
         # Plain http is accepted by the provider on 127.0.0.1 / localhost only.
         OAUTH2_PROVIDER_TOKEN_EXPIRES_IN=3600,
+        # OpenID Connect: ID tokens, /oauth/userinfo, /oauth/jwks, discovery.
+        OAUTH2_PROVIDER_OPENID=True,
+        OAUTH2_PROVIDER_SCOPES=SCOPES,
         # Users who see the Applications page (every client, its origin, Delete).
         EXAMPLE_ADMINS=("demo",),
         # Agents and IDEs (MCP clients) register themselves (RFC 7591), at most the
@@ -114,7 +118,8 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
     login_manager.init_app(app)
     oauth.init_app(app)
     oauth.init_sqlalchemy(db, client_model=Client, code_model=AuthorizationCode,
-                          token_model=Token, initial_access_token_model=InitialAccessToken)
+                          token_model=Token, key_model=SigningKey,
+                          initial_access_token_model=InitialAccessToken)
     app.register_blueprint(bp)
 
     try:

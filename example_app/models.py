@@ -1,4 +1,5 @@
-"""The example's models: its own ``User``, and the OAuth models built on the mixins.
+"""The example's models: its own ``User``, the OAuth models built on the mixins, and
+the OpenID Connect signing keys (kept encrypted by the provider).
 
 The mixins of :mod:`flask_oauth_provider.sqla` bring every OAuth column; an app adds the
 primary key and the link to its own user model, as below.
@@ -18,6 +19,7 @@ from flask_oauth_provider.sqla import (
     AuthorizationCodeMixin,
     ClientMixin,
     InitialAccessTokenMixin,
+    SigningKeyMixin,
     TokenMixin,
 )
 
@@ -64,6 +66,12 @@ class Token(db.Model, TokenMixin):
     user_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True)
     user: Mapped[Optional[User]] = relationship()
+
+
+class SigningKey(db.Model, SigningKeyMixin):
+    __tablename__ = "oauth_signing_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
 
 
 class InitialAccessToken(db.Model, InitialAccessTokenMixin):

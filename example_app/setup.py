@@ -48,7 +48,7 @@ def create_demo_data(app: Flask) -> None:
         name=DEMO_CLIENT_NAME,
         redirect_uris=DEMO_REDIRECT_URIS,
         grant_types=["authorization_code", "refresh_token"],
-        scopes=["profile", "email"],
+        scopes=["openid", "profile", "email"],
         public=True,
     )
     service, service_secret = oauth.create_client(
@@ -77,8 +77,20 @@ def create_demo_data(app: Flask) -> None:
 
 def init_database(app: Flask) -> None:
     """Create the schema and the demo data when the database is still empty."""
-    if sa.inspect(db.engine).has_table(User.__tablename__):
+    if not sa.inspect(db.engine).has_table(User.__tablename__):
+        create_schema()
+        if app.config["EXAMPLE_CREATE_DEMO_DATA"]:
+            create_demo_data(app)
+    ensure_signing_key(app)
+
+
+def ensure_signing_key(app: Flask) -> None:
+    """OpenID Connect signs ID tokens: make the first key when there is none (later ones
+    come from `flask oauth keys rotate`)."""
+    oauth = app.extensions["oauth2_provider"]
+    if not app.config.get("OAUTH2_PROVIDER_OPENID") or oauth.key_store is None:
         return
-    create_schema()
-    if app.config["EXAMPLE_CREATE_DEMO_DATA"]:
-        create_demo_data(app)
+    if not sa.inspect(db.engine).has_table("oauth_signing_key"):
+        return  # an old schema: `flask --app example_app db upgrade` adds the table
+    if not oauth.key_store.list():
+        oauth.rotate_signing_key("RS256")

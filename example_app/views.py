@@ -36,6 +36,13 @@ from .models import Client, User, db
 bp = Blueprint("example", __name__)
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 oauth = OAuth2Provider()
+
+
+@oauth.claimsgetter
+def user_claims(user: Any, scopes: list[str]) -> dict[str, Any]:
+    """OpenID Connect standard claims of a user (the provider keeps what scopes allow)."""
+    return {"preferred_username": user.username, "name": user.username,
+            "email": user.email, "email_verified": False}
 login_manager = LoginManager()
 login_manager.login_view = "example.login"
 login_manager.login_message = "Log in to continue."
@@ -265,8 +272,9 @@ def demo_start() -> ResponseReturnValue:
         "response_type": "code",
         "client_id": client.client_id,
         "redirect_uri": redirect_uri,
-        "scope": "profile email",
+        "scope": "openid profile email",
         "state": state,
+        "nonce": secrets.token_urlsafe(16),
         "code_challenge": challenge.decode().rstrip("="),
         "code_challenge_method": "S256",
     })
@@ -306,7 +314,7 @@ def _call(url: str, form: dict[str, str] | None = None,
 
 def _masked(token: dict[str, Any]) -> dict[str, Any]:
     shown = dict(token)
-    for key in ("access_token", "refresh_token"):
+    for key in ("access_token", "refresh_token", "id_token"):
         if isinstance(shown.get(key), str):
             shown[key] = shown[key][:6] + "..."
     return shown
@@ -331,7 +339,24 @@ def demo_exchange() -> ResponseReturnValue:
     if status == 200 and "access_token" in token:
         me_status, me = _call(url_for("example.api_me", _external=True),
                               bearer=token["access_token"])
+    id_token, userinfo = _openid_results(token)
     return render_template(
         "demo_result.html", status=status, token=json.dumps(_masked(token), indent=2),
         me_status=me_status, me=json.dumps(me, indent=2) if me is not None else None,
+        id_token=id_token, userinfo=userinfo,
     )
+
+
+def _openid_results(token: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The ID token's claims, verified with the provider's JWKS, and the UserInfo answer."""
+    if "id_token" not in token:
+        return None, None
+    from flask_oauth_provider.core import jose
+
+    _, keys = _call(_endpoint("jwks"))
+    try:
+        claims: Any = jose.verify(token["id_token"], keys.get("keys", []))[1]
+    except jose.JoseError as exc:
+        claims = {"error": f"the ID token does not verify: {exc}"}
+    info_status, info = _call(_endpoint("userinfo"), bearer=token["access_token"])
+    return json.dumps(claims, indent=2), json.dumps({"status": info_status, **info}, indent=2)

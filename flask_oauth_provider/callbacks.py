@@ -177,7 +177,25 @@ class CallbackValidator(ProviderValidator):
             return False
         request.user = getattr(grant, "user", None)
         request.scopes = scopes_of(grant)
+        for name in ("claims", "auth_time", "acr", "amr"):
+            if getattr(grant, name, None) is not None:
+                setattr(request, name, getattr(grant, name))
         return True
+
+    def get_authorization_code_scopes(self, client_id: str, code: str,
+                                      redirect_uri: Optional[str], request: Request) -> list[str]:
+        """OpenID Connect: the grant's scopes (an ``openid`` grant gets an ID token)."""
+        grant = self._grant(client_id, code) if client_id and code else None
+        return scopes_of(grant) if grant is not None else []
+
+    def get_authorization_code_nonce(self, client_id: str, code: str,
+                                     redirect_uri: Optional[str], request: Request
+                                     ) -> Optional[str]:
+        """OpenID Connect Core §3.1.3.6: the grant's ``nonce`` attribute (the app's
+        grantsetter keeps ``request.nonce``, and ``request.claims`` / ``auth_time`` if
+        it supports those)."""
+        grant = self._grant(client_id, code)
+        return getattr(grant, "nonce", None) if grant is not None else None
 
     def confirm_redirect_uri(self, client_id: str, code: str, redirect_uri: str,
                              client: Optional[Client], request: Request, *args: Any,
@@ -224,19 +242,25 @@ class CallbackValidator(ProviderValidator):
 
         Sets ``request.access_token`` (the token object, as Flask-OAuthlib),
         ``request.user``, ``request.client`` and ``request.scopes`` (the token's
-        granted scopes).
+        granted scopes); on refusal ``request.error_message`` says why, in
+        Flask-OAuthlib's words (an ``invalid_response`` handler reads it).
         """
-        if not token:
+        found = self._call("tokengetter", access_token=token) if token else None
+        if found is None:
+            request.error_message = "Bearer token not found."
             return False
-        found = self._call("tokengetter", access_token=token)
-        if found is None or is_expired(found):
+        if is_expired(found):
+            request.error_message = "Bearer token is expired."
             return False
         granted = scopes_of(found)
         request.access_token = found
         request.user = getattr(found, "user", None)
         request.client = self._token_client(found)
         request.scopes = granted
-        return set(scopes or []) <= set(granted)
+        if not set(scopes or []) <= set(granted):
+            request.error_message = "Bearer token scope not valid."
+            return False
+        return True
 
     def validate_refresh_token(self, refresh_token: str, client: Optional[Client], request: Request,
                                *args: Any, **kwargs: Any) -> bool:

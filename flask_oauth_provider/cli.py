@@ -8,6 +8,9 @@
     flask oauth delete-client CLIENT_ID [--yes]
     flask oauth revoke --token TOKEN | --client CLIENT_ID | --user USER_ID [--client CLIENT_ID]
     flask oauth purge [--batch-size 1000]
+    flask oauth keys rotate [--alg RS256|ES256|EdDSA]
+    flask oauth keys list [--json]
+    flask oauth keys retire KID... | --all-rotated
     flask oauth registration-token [--uses 1 | --unlimited] [--expires-in 86400] \
         [--description TEXT] [--json]
 
@@ -265,3 +268,57 @@ def registration_token(uses: int, unlimited: bool, expires_in: int, description:
     click.echo(f"initial_access_token: {token}")
     click.echo("Send it as 'Authorization: Bearer <token>' to the registration endpoint. "
                "It is not shown again (only its digest is kept).")
+
+
+# -- OpenID Connect signing keys ----------------------------------------------------------
+
+keys_cli = AppGroup("keys", help="Manage the OpenID Connect signing keys of the key store.")
+oauth_cli.add_command(keys_cli)
+
+
+def get_key_store() -> Any:
+    """The bundled key store (``init_sqlalchemy(..., key_model=...)``), or a clear error."""
+    state = current_app.extensions.get(EXTENSION_KEY)
+    key_store = getattr(getattr(state, "provider", None), "key_store", None)
+    if key_store is None:
+        raise click.ClickException(
+            "The 'flask oauth keys' commands need the key store: pass key_model=SigningKey "
+            "to oauth.init_sqlalchemy(...).")
+    return key_store
+
+
+@keys_cli.command("rotate")
+@click.option("--alg", default="RS256", show_default=True,
+              type=click.Choice(["RS256", "ES256", "EdDSA"]),
+              help="Signing algorithm of the new key.")
+def rotate_key(alg: str) -> None:
+    """Make a new active key; the previous one stops signing but stays published."""
+    public = get_key_store().rotate(alg)
+    click.echo(f"New {alg} signing key {public['kid']} is active.")
+
+
+@keys_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the keys as JSON.")
+def list_keys(as_json: bool) -> None:
+    """Every key with its state: active, rotated (still published) or retired."""
+    keys = get_key_store().list()
+    if as_json:
+        click.echo(json.dumps(keys, default=str, indent=2))
+        return
+    for key in keys:
+        click.echo(f"{key['kid']}  {key['alg']:<6} {key['state']:<8} created {key['created_at']}")
+
+
+@keys_cli.command("retire")
+@click.argument("kids", nargs=-1)
+@click.option("--all-rotated", is_flag=True, help="Retire every rotated-out key.")
+def retire_keys(kids: tuple, all_rotated: bool) -> None:
+    """Unpublish rotated-out keys (by kid, or all of them); tokens they signed stop
+    verifying. An active key cannot be retired: rotate first."""
+    if not kids and not all_rotated:
+        raise click.UsageError("Name the keys to retire, or pass --all-rotated.")
+    try:
+        retired = get_key_store().retire(list(kids) if kids else None)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Retired: " + (", ".join(retired) if retired else "nothing"))

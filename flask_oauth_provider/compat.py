@@ -60,6 +60,9 @@ class FlaskOAuthlibCompat:
     token_view: Optional[View]
     #: The app's revocation view (``revoke_handler``), or ``None``.
     revoke_view: Optional[View]
+    #: ``f(error, redirect_content)`` answering a refused authorization request
+    #: (``exception_handler``), or ``None``: redirect, or show the error page.
+    exception_handler_func: Optional[Callable[[Any, Optional[str]], Any]]
 
     def _init_compat(self) -> None:
         self._callbacks = {}
@@ -70,6 +73,7 @@ class FlaskOAuthlibCompat:
         self.authorize_view = None
         self.token_view = None
         self.revoke_view = None
+        self.exception_handler_func = None
 
     # -- storage callbacks ------------------------------------------------------------
 
@@ -164,6 +168,24 @@ class FlaskOAuthlibCompat:
         """Flask-OAuthlib's revocation view (RFC 7009); ``f``'s return value is ignored."""
         self.revoke_view = f
         return _delegating_view(f, "revoke")
+
+    def exception_handler(self, f: Callable[[Any, Optional[str]], Any]
+                          ) -> Callable[[Any, Optional[str]], Any]:
+        """Answer every refused authorization request with ``f(error, redirect_content)``.
+
+        ``error`` is the :class:`~flask_oauth_provider.core.errors.OAuth2Error`;
+        ``redirect_content`` is where the provider would send the browser: the client's
+        redirect URI with the error (an error that may go back to the client, or a
+        denied consent), the app's error URI with the error (one that must not, RFC 6749
+        §4.1.2.1, with ``OAUTH2_PROVIDER_ERROR_URI`` or ``_ERROR_ENDPOINT`` set), or
+        ``None`` (one that must not, and no error URI: the provider would show its
+        error page). ``f``'s return value is the response. Flask-OAuthlib's hook.
+        """
+        if not callable(f):
+            raise TypeError(f"exception_handler needs a function(error, redirect_content), "
+                            f"not {f!r}.")
+        self.exception_handler_func = f
+        return f
 
     # -- protected views --------------------------------------------------------------
 

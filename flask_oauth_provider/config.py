@@ -48,6 +48,14 @@ DEFAULTS: dict[str, Any] = {
     "INSECURE_TRANSPORT": False,
     "ALLOW_QUERY_TOKEN": False,
     "MAX_REQUEST_SIZE": 64 * 1024,
+    "ERROR_URI": None,
+    "ERROR_ENDPOINT": None,
+    "IGNORE_PUBLIC_CLIENT_SECRET": False,
+    "OPENID": False,
+    "SIGNING_KEYS": None,
+    "KEY_ENCRYPTION_KEY": None,
+    "ID_TOKEN_EXPIRES_IN": 300,
+    "SCOPES": None,
     "DYNAMIC_REGISTRATION": None,
     "REGISTRATION_SCOPES": (),
     "REGISTRATION_GRANT_TYPES": ("authorization_code", "refresh_token"),
@@ -61,6 +69,11 @@ DEFAULTS: dict[str, Any] = {
 #: ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION`` values: no endpoint, an initial access token
 #: required (RFC 7591 §3), anyone may register.
 REGISTRATION_MODES = (None, "token", "open")
+
+#: OpenID Connect response types that need the implicit grant switched on (OpenID
+#: Connect Core §3.2, §3.3; off by default, like ``token``).
+OPENID_IMPLICIT_RESPONSE_TYPES = (
+    "id_token", "id_token token", "code id_token", "code token", "code id_token token")
 
 TokenGenerator = Callable[[Any], str]
 
@@ -172,12 +185,43 @@ class ProviderConfig:
     #: Largest body accepted by the token, revocation and introspection endpoints, in
     #: bytes; larger is 413. Default 65536.
     max_request_size: int = DEFAULTS["MAX_REQUEST_SIZE"]
+    #: Where an authorization error that must not go back to the client (missing or
+    #: unknown ``client_id``, bad ``redirect_uri``: RFC 6749 §4.1.2.1) sends the browser,
+    #: with ``error`` and ``error_description`` in the query: a path of the app
+    #: (``"/oauth/errors"``) or an http(s) URL. Default ``None``: the error page is shown.
+    #: Flask-OAuthlib's key; it wins over ``ERROR_ENDPOINT``.
+    error_uri: Optional[str] = None
+    #: The same as ``ERROR_URI``, given as the endpoint name of the app's error view
+    #: (resolved with ``url_for``). Flask-OAuthlib's key. Default ``None``.
+    error_endpoint: Optional[str] = None
+    #: Let a public client that sends a ``client_secret`` through as the public client
+    #: it is: the secret is not checked (RFC 6749 §2.3: a server "MUST NOT rely on public
+    #: client authentication"), PKCE is still required. For clients ported from
+    #: Flask-OAuthlib, whose sample clients are public but have a secret. Default False:
+    #: such a request gets ``invalid_client`` with a description saying why.
+    ignore_public_client_secret: bool = False
+    #: Turn OpenID Connect on: ID tokens, the UserInfo, JWKS and discovery endpoints,
+    #: prompt / max_age handling. Default False.
+    openid: bool = False
+    #: Signing keys for apps without the bundled key store: a private JWK set (a dict,
+    #: its JSON text, or the path of a JSON file). Default None (the key store, or the
+    #: app's ``@oauth.signingkeysgetter``).
+    signing_keys: Any = None
+    #: The key-encryption key of the bundled key store: 32 bytes, base64url. Default:
+    #: derived from ``SECRET_KEY`` with HKDF.
+    key_encryption_key: Optional[str] = None
+    #: ID token lifetime in seconds (OpenID Connect Core §2 ``exp``). Default 300.
+    id_token_expires_in: int = DEFAULTS["ID_TOKEN_EXPIRES_IN"]
+    #: ``{scope: description}`` shown on the consent page and published as
+    #: ``scopes_supported``. Default None.
+    scopes: Optional[Mapping[str, str]] = None
     #: Dynamic client registration (RFC 7591) and management (RFC 7592): ``None``
     #: (default: no endpoint), ``"token"`` (an initial access token is required, see
     #: ``oauth.create_initial_access_token``) or ``"open"`` (anyone may register).
     dynamic_registration: Optional[str] = None
     #: The scopes a dynamically registered client may have; a registration asking for
-    #: others gets only these (RFC 7591 §2: the server may replace values). Default none.
+    #: others gets only these (RFC 7591 §2: the server may replace values). Default: the
+    #: scopes of ``SCOPES``, else none.
     registration_scopes: tuple[str, ...] = ()
     #: The grant types a dynamically registered client may use; those that
     #: ``GRANT_TYPES`` does not enable are left out. Default ``("authorization_code",
@@ -208,6 +252,8 @@ class ProviderConfig:
             types.append("code")
         if "implicit" in self.grant_types:
             types.append("token")
+            if self.openid:
+                types.extend(OPENID_IMPLICIT_RESPONSE_TYPES)
         return tuple(types)
 
     def pkce_required_for(self, public: bool) -> bool:
@@ -243,6 +289,8 @@ class ProviderConfig:
         for key in ("ERROR_TEMPLATE", "AUTHORIZE_TEMPLATE"):
             if not isinstance(get(key), str) or not get(key):
                 raise ValueError(f"{PREFIX}{key} must be a template name, not {get(key)!r}.")
+        error_uri = _error_uri(get("ERROR_URI"))
+        error_endpoint = _error_endpoint(get("ERROR_ENDPOINT"))
 
         return cls(
             url_prefix=prefix,
@@ -265,6 +313,14 @@ class ProviderConfig:
             insecure_transport=flag("INSECURE_TRANSPORT"),
             allow_query_token=flag("ALLOW_QUERY_TOKEN"),
             max_request_size=_positive_int("MAX_REQUEST_SIZE", get("MAX_REQUEST_SIZE")),
+            error_uri=error_uri,
+            error_endpoint=error_endpoint,
+            ignore_public_client_secret=flag("IGNORE_PUBLIC_CLIENT_SECRET"),
+            openid=flag("OPENID"),
+            signing_keys=get("SIGNING_KEYS"),
+            key_encryption_key=get("KEY_ENCRYPTION_KEY"),
+            id_token_expires_in=_positive_int("ID_TOKEN_EXPIRES_IN", get("ID_TOKEN_EXPIRES_IN")),
+            scopes=_scopes(get("SCOPES")),
             **_registration(get, flag),
         )
 
@@ -308,6 +364,26 @@ def _issuer(issuer: Any, insecure_transport: Any) -> Optional[str]:
     return issuer.rstrip("/")
 
 
+def _error_uri(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not (
+            (value.startswith("/") and not value.startswith("//"))
+            or value.startswith(("https://", "http://"))):
+        raise ValueError(
+            f"{PREFIX}ERROR_URI must be a path of the app ('/oauth/errors') or an http(s) "
+            f"URL, not {value!r}."
+        )
+    return value
+
+
+def _error_endpoint(value: Any) -> Optional[str]:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ValueError(f"{PREFIX}ERROR_ENDPOINT must be the endpoint name of the app's "
+                         f"error view, not {value!r}.")
+    return value
+
+
 def _code_expires_in(value: Any) -> int:
     code_expires_in = _positive_int("CODE_EXPIRES_IN", value)
     if code_expires_in > MAX_CODE_EXPIRES_IN:
@@ -338,6 +414,16 @@ def _pkce_required(pkce_required: Any) -> Union[bool, str]:
             f"only; PKCE can't be switched off for them), not {pkce_required!r}."
         )
     return pkce_required
+
+
+def _scopes(scopes: Any) -> Optional[Mapping[str, str]]:
+    if scopes is None:
+        return None
+    if not isinstance(scopes, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in scopes.items()):
+        raise ValueError(f"{PREFIX}SCOPES must map each scope to its description, "
+                         f"not {scopes!r}.")
+    return dict(scopes)
 
 
 def _registration(get: Callable[[str], Any], flag: Callable[[str], bool]) -> dict[str, Any]:

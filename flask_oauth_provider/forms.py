@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import timedelta
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from flask import current_app, request, session
 from wtforms import Form, SelectMultipleField, SubmitField
@@ -67,10 +67,13 @@ class ConsentForm(Form):
     deny = SubmitField("Deny")
 
     @classmethod
-    def for_request(cls, scopes: Iterable[str], formdata: Optional[Any] = None) -> ConsentForm:
+    def for_request(cls, scopes: Iterable[str], formdata: Optional[Any] = None,
+                    descriptions: Optional[Mapping[str, str]] = None) -> ConsentForm:
         """Build the form for the current request, with ``scopes`` as the choices.
 
-        On GET every scope is pre-checked; on POST the submitted form data is bound.
+        On GET every scope is pre-checked; on POST the submitted form data is bound. Each
+        choice is labelled with its ``descriptions`` entry (``OAUTH2_PROVIDER_SCOPES``)
+        when there is one, else with the scope itself.
         """
         scopes = list(scopes or [])
         if formdata is None and request.method == "POST":
@@ -80,7 +83,8 @@ class ConsentForm(Form):
             meta={"csrf_secret": csrf_secret(), "csrf_context": session},
             data=None if formdata else {"scope": scopes},
         )
-        form.scope.choices = [(scope, scope) for scope in scopes]
+        descriptions = descriptions or {}
+        form.scope.choices = [(scope, descriptions.get(scope) or scope) for scope in scopes]
         return form
 
     @property

@@ -22,13 +22,14 @@ callbacks (:meth:`~OAuth2Provider.clientgetter` and friends, from
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
 from flask import Flask
 
-from . import views
+from . import openid_views, views
 from .applog import show_errors_in_app_log
 from .callbacks import REQUIRED_CALLBACKS, CallbackValidator, missing_callbacks_message
 from .compat import FlaskOAuthlibCompat
@@ -36,11 +37,14 @@ from .config import DEFAULTS, PREFIX, ProviderConfig
 from .core.request import Request
 from .core.types import Client
 from .core.validator import RequestValidator
+from .oidc import connect_login_signal, key_encryption_key
 from .resource import CurrentToken, ScopesArg, current_token, protect
 from .state import EXTENSION_KEY, ProviderState
 
 #: Where RFC 8414 §3 publishes the authorization server metadata.
 METADATA_PATH = "/.well-known/oauth-authorization-server"
+#: Where OpenID Connect Discovery §4 publishes the provider's configuration.
+OPENID_CONFIGURATION_PATH = "/.well-known/openid-configuration"
 
 
 class OAuth2Provider(FlaskOAuthlibCompat):
@@ -58,6 +62,12 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         self._store: Any = None
         #: ``f(client, user, scopes, request) -> bool`` (:meth:`skip_consent`), or ``None``.
         self.consent_skipper: Optional[Callable[[Client, Any, list[str], Request], bool]] = None
+        #: ``f(user, scopes) -> dict`` of standard claims (:meth:`claimsgetter`), or ``None``.
+        self.claims_getter: Optional[Callable[[Any, list[str]], dict]] = None
+        #: ``f() -> private JWK set`` (:meth:`signingkeysgetter`), or ``None``.
+        self.signing_keys_getter: Optional[Callable[[], Any]] = None
+        #: The bundled key store (``init_sqlalchemy(key_model=...)``), or ``None``.
+        self.key_store: Any = None
         self._init_compat()
         if app is not None:
             self.init_app(app)
@@ -84,7 +94,12 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_TOKEN_GENERATOR``, ``OAUTH2_PROVIDER_REFRESH_TOKEN_GENERATOR``,
         ``OAUTH2_PROVIDER_ERROR_TEMPLATE``, ``OAUTH2_PROVIDER_AUTHORIZE_TEMPLATE``,
         ``OAUTH2_PROVIDER_INSECURE_TRANSPORT``, ``OAUTH2_PROVIDER_ALLOW_QUERY_TOKEN``,
-        ``OAUTH2_PROVIDER_MAX_REQUEST_SIZE``, ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION``
+        ``OAUTH2_PROVIDER_MAX_REQUEST_SIZE``, ``OAUTH2_PROVIDER_ERROR_URI``,
+        ``OAUTH2_PROVIDER_ERROR_ENDPOINT``, ``OAUTH2_PROVIDER_IGNORE_PUBLIC_CLIENT_SECRET``,
+        ``OAUTH2_PROVIDER_OPENID``, ``OAUTH2_PROVIDER_SIGNING_KEYS``,
+        ``OAUTH2_PROVIDER_KEY_ENCRYPTION_KEY``, ``OAUTH2_PROVIDER_ID_TOKEN_EXPIRES_IN``,
+        ``OAUTH2_PROVIDER_SCOPES``,
+        ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION``
         (then also ``POST /oauth/register`` and ``GET|PUT|DELETE
         /oauth/register/<client_id>``, RFC 7591 / RFC 7592),
         ``OAUTH2_PROVIDER_REGISTRATION_SCOPES``,
@@ -94,6 +109,11 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_REGISTRATION_PURGE_UNUSED_AFTER``,
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENTS``,
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE``.
+
+        With ``OAUTH2_PROVIDER_OPENID`` the blueprint also serves ``GET|POST
+        /oauth/userinfo`` and ``GET /oauth/jwks``, the app root
+        ``/.well-known/openid-configuration`` (OpenID Connect Discovery §4), and the
+        login time of Flask-Login's ``user_logged_in`` is recorded for ``auth_time``.
 
         Flask's own ``SESSION_COOKIE_SAMESITE`` becomes ``"Lax"`` when the app
         left it unset (the consent page's CSRF token lives in the session); set it
@@ -120,6 +140,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         _register_routes(app, config)
         # Exceptions of the app's callbacks and validator reach its console.
         show_errors_in_app_log()
+        if config.openid:
+            connect_login_signal(app)
         # Fail now, not at the first request, when the storage is known to be
         # incomplete. With no storage at all yet, the app is probably written as
         # ``OAuth2Provider(app)`` followed by the callback decorators (Flask-OAuthlib's
@@ -128,18 +150,19 @@ class OAuth2Provider(FlaskOAuthlibCompat):
             self._resolve_validator()
 
     def init_sqlalchemy(self, db: Any, client_model: type, code_model: type,
-                        token_model: type, *,
+                        token_model: type, key_model: Optional[type] = None, *,
                         initial_access_token_model: Optional[type] = None) -> Any:
         """Store clients, codes and tokens in the bundled SQLAlchemy models.
 
         ``db`` is a Flask-SQLAlchemy ``SQLAlchemy`` (its ``db.session`` is used); the
-        models subclass :mod:`flask_oauth_provider.sqla`'s mixins.
-        ``initial_access_token_model`` (a model on
+        models subclass :mod:`flask_oauth_provider.sqla`'s mixins. ``key_model`` (a
+        :class:`~flask_oauth_provider.sqla.SigningKeyMixin` model) keeps OpenID Connect
+        signing keys, encrypted. ``initial_access_token_model`` (a model on
         :class:`~flask_oauth_provider.sqla.InitialAccessTokenMixin`) is needed only for
         ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION = "token"``. Returns the
         :class:`~flask_oauth_provider.sqla.SQLAlchemyStore`, which becomes the validator.
         """
-        from .sqla import SQLAlchemyStore  # SQLAlchemy only for apps that use it
+        from .sqla import SigningKeyStore, SQLAlchemyStore  # SQLAlchemy only when used
 
         optional = ({"initial_access_token_model": initial_access_token_model}
                     if initial_access_token_model is not None else {})
@@ -147,6 +170,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
             session=db.session, client_model=client_model, code_model=code_model,
             token_model=token_model, **optional,
         )
+        if key_model is not None:
+            self.key_store = SigningKeyStore(db.session, key_model, key_encryption_key)
         return self._store
 
     def create_client(self, **kwargs: Any) -> tuple[Any, Optional[str]]:
@@ -232,6 +257,38 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         self.consent_skipper = f
         return f
 
+    # -- OpenID Connect -----------------------------------------------------------------
+
+    def claimsgetter(self, f: Callable[[Any, list[str]], dict]) -> Callable[[Any, list[str]], dict]:
+        """Register ``f(user, scopes) -> dict``: the user's standard claims (OpenID
+        Connect Core §5.1). Return them all; only what the granted scopes (§5.4) and
+        the ``claims`` parameter (§5.5) allow reaches a client."""
+        self.claims_getter = f
+        return f
+
+    def signingkeysgetter(self, f: Callable[[], Any]) -> Callable[[], Any]:
+        """Register ``f() -> private JWK set``, for apps that keep signing keys
+        themselves; the first key of each algorithm signs."""
+        self.signing_keys_getter = f
+        return f
+
+    def rotate_signing_key(self, alg: str = "RS256") -> dict[str, Any]:
+        """Make a new active signing key for ``alg`` (RS256, ES256, EdDSA) in the key
+        store and return its public JWK. The previous key stops signing but stays
+        published until :meth:`retire_signing_keys`."""
+        return self._require_key_store().rotate(alg)
+
+    def retire_signing_keys(self, kids: Optional[list[str]] = None,
+                            rotated_before: Any = None) -> list[str]:
+        """Unpublish rotated-out keys (those named, those rotated out before a time, or
+        all); tokens they signed no longer verify. Returns the retired kids."""
+        return self._require_key_store().retire(kids, rotated_before)
+
+    def _require_key_store(self) -> Any:
+        if self.key_store is None:
+            raise RuntimeError("The key store needs init_sqlalchemy(..., key_model=SigningKey).")
+        return self.key_store
+
     # -- protecting views (RFC 6750) -------------------------------------------------
 
     def require_oauth(self, *scopes: ScopesArg, optional: bool = False) -> Callable:
@@ -277,6 +334,26 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
         app.add_url_rule(METADATA_PATH + issuer_path,
                          endpoint="oauth2_provider_metadata_issuer_path",
                          view_func=views.metadata, methods=["GET"])
+    if config.openid:
+        _register_openid_routes(app, config, issuer_path)
+
+
+def _register_openid_routes(app: Flask, config: ProviderConfig, issuer_path: str) -> None:
+    """UserInfo (OpenID Connect Core §5.3), the JWKS, RP-initiated logout and discovery."""
+    prefix = config.url_prefix
+    app.add_url_rule(prefix + "/userinfo", endpoint="oauth2_provider_userinfo",
+                     view_func=openid_views.userinfo_response,
+                     methods=["GET", "POST", "OPTIONS"])
+    app.add_url_rule(prefix + "/jwks", endpoint="oauth2_provider_jwks",
+                     view_func=openid_views.jwks_response, methods=["GET"])
+    app.add_url_rule(prefix + "/logout", endpoint="oauth2_provider_end_session",
+                     view_func=functools.partial(openid_views.end_session_response,
+                                                 views.error_page),
+                     methods=["GET", "POST"])
+    # OpenID Connect Discovery §4: the issuer's path, then the well-known suffix.
+    app.add_url_rule(issuer_path + OPENID_CONFIGURATION_PATH,
+                     endpoint="oauth2_provider_openid_configuration",
+                     view_func=views.metadata, methods=["GET"])
 
 
 __all__ = ["OAuth2Provider", "current_token", "CurrentToken", "ProviderState"]

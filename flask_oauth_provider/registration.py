@@ -15,8 +15,9 @@ The policy:
   ``javascript:``, ``data:``, ``file:``);
 - grant types: among ``OAUTH2_PROVIDER_REGISTRATION_GRANT_TYPES``; response types
   consistent with them (RFC 7591 §2.1);
-- scopes: narrowed to ``OAUTH2_PROVIDER_REGISTRATION_SCOPES`` (RFC 7591 §2: the server
-  may replace a requested value; the answer says what was registered);
+- scopes: narrowed to ``OAUTH2_PROVIDER_REGISTRATION_SCOPES``, else to the scopes of
+  ``OAUTH2_PROVIDER_SCOPES`` (RFC 7591 §2: the server may replace a requested value; the
+  answer says what was registered);
 - ``token_endpoint_auth_method``: ``client_secret_basic`` (the default),
   ``client_secret_post``, or ``none`` (a public client, with no secret);
 - ``software_statement`` (RFC 7591 §2.3): refused with ``invalid_software_statement``,
@@ -107,7 +108,7 @@ class Policy:
     @classmethod
     def from_config(cls, config: Any) -> Policy:
         """The policy of an app's :class:`~flask_oauth_provider.config.ProviderConfig`."""
-        return cls(scopes=config.registration_scopes,
+        return cls(scopes=config.registration_scopes or tuple(config.scopes or ()),
                    grant_types=tuple(g for g in config.registration_grant_types
                                      if g in config.grant_types),
                    allow_insecure_http=config.insecure_transport)

@@ -179,11 +179,34 @@ def _no_token_description(query_tokens_allowed: bool) -> Optional[str]:
     return None
 
 
+#: Why a token was refused, in Flask-OAuthlib's words, by RFC 6750 §3.1 error code (the
+#: sentence an ``invalid_response`` handler finds in ``request.error_message`` when the
+#: validator did not give its own, such as "Bearer token is expired.").
+REFUSAL_REASONS = {
+    None: "Bearer token not found.",
+    "invalid_token": "Bearer token not found.",
+    "insufficient_scope": "Bearer token scope not valid.",
+    "invalid_request": "The request is not a valid protected resource request.",
+    "server_error": "The token could not be checked.",
+    "temporarily_unavailable": "The token could not be checked.",
+}
+
+
 def _refuse(hooks: ResourceHooks, request: Request, required: list[str], status: int,
             code: Optional[str], description: Optional[str]) -> Any:
-    """The answer to a refused call: the app's ``invalid_response`` or RFC 6750 §3."""
+    """The answer to a refused call: the app's ``invalid_response`` or RFC 6750 §3.
+
+    The handler gets the core request with ``error`` (the RFC 6750 §3.1 code, ``None``
+    when no token was sent) and ``error_message`` (a readable reason: this layer's own
+    when it has one, else the validator's, else :data:`REFUSAL_REASONS`).
+    """
     if hooks.invalid_response_func is not None:
-        request.error_message = description or code or "unauthorized"
+        verify_error = getattr(request, "verify_error", None)
+        request.error = code
+        request.error_message = (description
+                                 or getattr(verify_error, "description", None)
+                                 or getattr(request, "error_message", None)
+                                 or REFUSAL_REASONS.get(code, REFUSAL_REASONS[None]))
         return hooks.invalid_response_func(request)
     if status == 403:
         return bearer_refusal(403, "insufficient_scope", scope=required)

@@ -14,9 +14,12 @@ from flask import current_app, has_app_context
 
 from .config import ProviderConfig
 from .core import errors
+from .core.keyring import KeyRing
+from .core.openid import Server as OpenIDServer
 from .core.request import Request
 from .core.servers import Server
 from .core.validator import RequestValidator
+from .oidc import load_signing_keys
 from .signals import send_core_signal
 
 #: The key of the provider's state in ``app.extensions``.
@@ -55,6 +58,10 @@ class ProviderParts(Protocol):
     token_view: Optional[Callable[..., Any]]
     revoke_view: Optional[Callable[..., Any]]
     consent_skipper: Optional[Callable[..., bool]]
+    exception_handler_func: Optional[Callable[..., Any]]
+    claims_getter: Optional[Callable[..., Any]]
+    signing_keys_getter: Optional[Callable[[], Any]]
+    key_store: Any
 
 
 class ProviderState:
@@ -71,6 +78,7 @@ class ProviderState:
         self.config = config
         self._server: Optional[Server] = None
         self._server_validator: Optional[RequestValidator] = None
+        self._configured_keys: Optional[KeyRing] = None
 
     @property
     def validator(self) -> RequestValidator:
@@ -91,6 +99,24 @@ class ProviderState:
             self._server = build_server(validator, self.config)
             self._server_validator = validator
         return self._server
+
+    def keyring(self) -> KeyRing:
+        """The signing keys in force (OpenID Connect): ``OAUTH2_PROVIDER_SIGNING_KEYS``,
+        else the app's ``@oauth.signingkeysgetter``, else the bundled key store (read
+        on each call, so every process signs with the key the last rotation made)."""
+        if self.config.signing_keys is not None:
+            if self._configured_keys is None:
+                self._configured_keys = load_signing_keys(self.config.signing_keys)
+            return self._configured_keys
+        getter = self.provider.signing_keys_getter
+        if getter is not None:
+            return KeyRing.from_jwks(getter())
+        if self.provider.key_store is not None:
+            return self.provider.key_store.keyring()
+        raise RuntimeError(
+            "OpenID Connect needs signing keys: set OAUTH2_PROVIDER_SIGNING_KEYS, register "
+            "@oauth.signingkeysgetter, or pass key_model= to init_sqlalchemy and run "
+            "`flask oauth keys rotate`.")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.provider, name)
@@ -114,7 +140,9 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
     ``unsupported_response_type``), whatever the validator says, so a custom validator
     cannot switch the implicit or password grant on by accident (RFC 9700 §2.1.2, §2.4).
     """
-    server = Server(
+    server_class = OpenIDServer if config.openid else Server
+    extra = {"require_offline_access": True} if config.openid else {}
+    server = server_class(
         validator,
         config.token_expires_in,
         config.token_generator,
@@ -122,6 +150,7 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
         pkce_plain=config.pkce_plain,
         allow_query_token=config.allow_query_token,
         send_signal=send_core_signal,
+        **extra,
     )
     enabled_grants = set(config.grant_types)
     enabled_responses = set(config.response_types)
@@ -149,14 +178,20 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
                 description=f"The {request.grant_type} grant is not enabled on this server.",
                 request=request)
 
-    server.auth_grant.custom_validators.pre_auth.append(authorization_checks)
-    server.implicit_grant.custom_validators.pre_auth.append(authorization_checks)
+    openid_grants = [getattr(server, name) for name in (
+        "openid_connect_auth", "openid_connect_implicit", "openid_connect_hybrid")
+        if hasattr(server, name)]
+    for grant in (server.auth_grant, server.implicit_grant, *openid_grants):
+        grant.custom_validators.pre_auth.append(authorization_checks)
     for grant in (server.auth_grant, server.password_grant, server.credentials_grant,
-                  server.refresh_grant):
+                  server.refresh_grant, *openid_grants[:1]):
         grant.custom_validators.pre_token.append(token_checks)
     issue_refresh = "refresh_token" in enabled_grants
-    server.auth_grant.refresh_token = issue_refresh
-    server.password_grant.refresh_token = issue_refresh
+    for grant in (server.auth_grant, server.password_grant, *openid_grants[:1]):
+        grant.refresh_token = issue_refresh
+    for grant in openid_grants:
+        # The views add iss (RFC 9207) and render form_post themselves.
+        grant.render_form_post = False
     return server
 
 
@@ -164,6 +199,9 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
 AUTHORIZATION_PARAMS = frozenset({
     "response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
     "code_challenge_method", "response_mode", "nonce", "prompt",
+    # OpenID Connect Core §3.1.2.1
+    "display", "max_age", "ui_locales", "claims_locales", "id_token_hint", "login_hint",
+    "acr_values", "claims", "request", "request_uri",
 })
 
 #: Longest value accepted per parameter; anything longer is ``invalid_request``.

@@ -24,15 +24,23 @@ import logging
 from typing import Any, Optional
 
 from .config import ProviderConfig
+from .core import errors
 from .core.client_auth import extract_client_credentials
 from .core.redirect_uris import redirect_uri_matches, transport_allows
 from .core.request import Request
 from .core.types import Client
 from .core.utils import scope_to_list
-from .core.validator import RequestValidator
+from .oidc_validator import OpenIDValidatorMixin
 from .state import config_in_force
 
 log = logging.getLogger("flask_oauth_provider.validators")
+
+#: The ``error_description`` of ``invalid_client`` for a public client that sent a secret.
+PUBLIC_CLIENT_REFUSAL = (
+    "This client is registered as public: it has no secret and must send only its "
+    "client_id (RFC 6749 section 2.3.1). Register it as confidential, stop sending the "
+    "secret, or set OAUTH2_PROVIDER_IGNORE_PUBLIC_CLIENT_SECRET = True while clients migrate."
+)
 
 #: Compared against when a client is unknown, so that an unknown client_id and a wrong
 #: secret cost the same work (no oracle for valid client ids).
@@ -62,7 +70,7 @@ def is_public_client(client: Client) -> bool:
     return False
 
 
-class ProviderValidator(RequestValidator):
+class ProviderValidator(OpenIDValidatorMixin):
     """Client policy shared by the bundled validators; storage is left to subclasses.
 
     ``config`` is the app's :class:`~flask_oauth_provider.config.ProviderConfig`
@@ -131,14 +139,20 @@ class ProviderValidator(RequestValidator):
     def client_authentication_required(self, request: Request, *args: Any, **kwargs: Any) -> bool:
         """RFC 6749 §3.2.1: confidential clients must authenticate at the token endpoint.
 
-        Credentials that were presented are always checked, even for a public client;
-        an unknown client is sent down the authenticating path so that it fails there
-        with ``invalid_client``.
+        Credentials that were presented are always checked, even for a public client
+        (which then gets ``invalid_client`` saying it is public), unless
+        ``OAUTH2_PROVIDER_IGNORE_PUBLIC_CLIENT_SECRET`` is set; an unknown client is
+        sent down the authenticating path so that it fails there with
+        ``invalid_client``.
         """
         credentials, client_id = self._presented_client_id(request)
-        if credentials.method != "none":
+        if credentials.method != "none" and not self.config.ignore_public_client_secret:
             return True
         client = self.load_client(client_id) if client_id else None
+        if credentials.method != "none":
+            # OAUTH2_PROVIDER_IGNORE_PUBLIC_CLIENT_SECRET: a public client's secret is
+            # not looked at (RFC 6749 §2.3); it is identified by client_id as public.
+            return client is None or not self.is_public_client(client)
         if client is None:
             return True
         return not self.is_public_client(client)
@@ -155,6 +169,9 @@ class ProviderValidator(RequestValidator):
         client = self.load_client(client_id)
         if client is None or self.is_public_client(client):
             self.client_secret_matches(None, credentials.client_secret)
+            if client is not None and not self.config.ignore_public_client_secret:
+                raise errors.InvalidClientError(description=PUBLIC_CLIENT_REFUSAL,
+                                                request=request)
             return False
         if not self.client_secret_matches(client, credentials.client_secret):
             log.info("client authentication failed for a known client")
@@ -166,8 +183,11 @@ class ProviderValidator(RequestValidator):
                                **kwargs: Any) -> bool:
         """Identify a public client by ``client_id`` alone (RFC 6749 §3.2.1, method ``none``).
 
-        A confidential client never authenticates this way.
+        A confidential client never authenticates this way. The ``client_id`` may come
+        from HTTP Basic (a public client whose secret is ignored, see
+        ``OAUTH2_PROVIDER_IGNORE_PUBLIC_CLIENT_SECRET``).
         """
+        client_id = client_id or self._presented_client_id(request)[1]
         client = self.load_client(client_id) if client_id else None
         if client is None or not self.is_public_client(client):
             return False
@@ -260,9 +280,16 @@ class ProviderValidator(RequestValidator):
             return False
         client = client or self._client_for(client_id, request)
         allowed = getattr(client, "allowed_response_types", None)
-        if allowed is not None and response_type not in _as_list(allowed):
-            return False
-        return True
+        if allowed is None:
+            return True
+        allowed = _as_list(allowed)
+        if response_type in allowed:
+            return True
+        # OpenID Connect combinations ("code id_token token"): each part must be allowed;
+        # an ID token from the authorization endpoint is what the implicit grant
+        # ("token") allows (OpenID Connect Core §3.2, §3.3).
+        needed = {"code" if part == "code" else "token" for part in response_type.split()}
+        return needed <= set(allowed)
 
     # -- the token request (RFC 6749 §4, §5.2) -------------------------------------
 

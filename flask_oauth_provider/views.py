@@ -14,21 +14,35 @@ import logging
 from typing import Any, Optional
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template, url_for
 from flask import request as flask_request
+from werkzeug.routing import BuildError
 
 from . import http, signals
 from .config import KNOWN_GRANT_TYPES
 from .core import errors
 from .core.client_auth import extract_client_credentials
 from .core.endpoints.metadata import MetadataEndpoint
+from .core.openid.rules import token_bearing
 from .core.request import Request
 from .core.types import Client
 from .core.utils import add_params_to_uri
 from .forms import ConsentForm
+from .openid_views import (
+    authorization_answer,
+    authorization_post_as_get,
+    consent_claims,
+    consent_may_be_skipped,
+    openid_metadata,
+    reauthentication,
+)
 from .state import ProviderState, current_state
 
 log = logging.getLogger("flask_oauth_provider.views")
+
+#: Errors of prompt=none (OpenID Connect Core §3.1.2.6), redirected without a login page.
+PROMPT_NONE_ERRORS = ("login_required", "consent_required", "interaction_required",
+                      "account_selection_required")
 
 blueprint = Blueprint("oauth2_provider", __name__, template_folder="templates")
 
@@ -103,11 +117,55 @@ def with_iss(location: str, state: ProviderState) -> str:
 
 
 def error_location(error: errors.OAuth2Error, state: ProviderState) -> str:
-    """Where a redirectable authorization error goes, with ``state`` and ``iss``."""
-    in_fragment = error.response_mode == "fragment" or "token" in (
-        error.response_type or "").split()
+    """Where a redirectable authorization error goes, with ``state`` and ``iss``; in the
+    fragment for the response types that return tokens (and for ``form_post``, whose
+    page is made from the fragment)."""
+    in_fragment = error.response_mode in ("fragment", "form_post") or token_bearing(
+        error.response_type)
     return add_params_to_uri(error.redirect_uri, error.twotuples + [("iss", issuer(state))],
                              fragment=in_fragment)
+
+
+def app_error_uri(state: ProviderState) -> Optional[str]:
+    """The app's own error view (``OAUTH2_PROVIDER_ERROR_URI``, else the URL of
+    ``OAUTH2_PROVIDER_ERROR_ENDPOINT``), or ``None``: the error page is shown."""
+    if state.config.error_uri:
+        return state.config.error_uri
+    if state.config.error_endpoint:
+        try:
+            return url_for(state.config.error_endpoint)
+        except BuildError:
+            log.error("OAUTH2_PROVIDER_ERROR_ENDPOINT %r names no view; showing the error "
+                      "page instead.", state.config.error_endpoint)
+    return None
+
+
+def refuse_authorization(state: ProviderState, error: errors.OAuth2Error,
+                         location: Optional[str], status: int = 400) -> Any:
+    """The answer to a refused authorization request: the one place that decides it.
+
+    ``location`` is the client's redirect URI with the error, when the error may go
+    back to the client; ``None`` when it must not (RFC 6749 §4.1.2.1: bad client or
+    redirect URI; or a server error). Then the browser goes to the app's error view
+    with ``error`` and ``error_description`` (never ``state``), if one is configured,
+    else the error page is shown with ``status``. An ``exception_handler`` registered
+    on the provider answers instead, given the error and that redirect target.
+    """
+    if location is None:
+        error_uri = app_error_uri(state)
+        if error_uri is not None:
+            params = [(k, v) for k, v in error.twotuples if k in ("error", "error_description")]
+            if not error.error:
+                params = [("error", "server_error")]
+            location = add_params_to_uri(error_uri, params)
+    handler = state.provider.exception_handler_func
+    if handler is not None:
+        return handler(error, location)
+    if location is None:
+        return error_page(state, error.error or "server_error", error.description or None,
+                          status)
+    status = 303 if _is_post() else 302
+    return authorization_answer(location, status) or redirect_to(location, status)
 
 
 def json_error(error: str, description: Optional[str], status: int) -> Response:
@@ -179,6 +237,9 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     refusal = _before_authorization(state, handler)
     if refusal is not None:
         return refusal
+    as_get = authorization_post_as_get(handler)
+    if as_get is not None:
+        return redirect_to(as_get, 303)
     # Flask-OAuthlib consent views may post the OAuth parameters back as form fields;
     # the core validates them again either way.
     oauth_args = http.extract_authorization_params(
@@ -187,16 +248,19 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     try:
         scopes, info = server.validate_authorization_request(*oauth_args)
     except errors.FatalClientError as e:
-        # RFC 6749 §4.1.2.1: a bad client_id or redirect URI is shown, never redirected.
-        return error_page(state, e.error or "invalid_request", e.description)
+        # RFC 6749 §4.1.2.1: a bad client_id or redirect URI is never sent to the client.
+        return refuse_authorization(state, e, None)
     except errors.OAuth2Error as e:
         if (e.status_code or 400) >= 500 or not e.redirect_uri:
             status = e.status_code if (e.status_code or 400) >= 500 else 400
-            return error_page(state, e.error or "server_error", e.description, status)
-        # RFC 9700 §4.11.2: authenticate the user before redirecting anywhere.
-        if handler is None and current_user_or_none() is None:
+            return refuse_authorization(state, e, None, status)
+        # RFC 9700 §4.11.2: authenticate the user before redirecting anywhere, except
+        # for the answers of prompt=none, which must not show a page (OpenID Connect
+        # Core §3.1.2.6) and go to a registered redirect URI.
+        if handler is None and e.error not in PROMPT_NONE_ERRORS \
+                and current_user_or_none() is None:
             return current_app.login_manager.unauthorized()
-        return redirect_to(error_location(e, state), 303 if _is_post() else 302)
+        return refuse_authorization(state, e, error_location(e, state))
 
     user = current_user_or_none(required=handler is None)
     if handler is not None:
@@ -204,14 +268,17 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
                                        *args, **kwargs)
     if user is None:
         return current_app.login_manager.unauthorized()
+    again = reauthentication(state, scopes, info)
+    if again is not None:
+        return again
 
     core_request = info["request"]
     client = core_request.client
-    skipper = state.provider.consent_skipper
+    skipper = state.provider.consent_skipper if consent_may_be_skipped(state, info) else None
     if not _is_post() and skipper is not None and skipper(client, user, scopes, core_request):
         return _grant(state, oauth_args, scopes, user, client, status=302)
 
-    form = ConsentForm.for_request(scopes)
+    form = ConsentForm.for_request(scopes, descriptions=state.config.scopes)
     if not _is_post():
         return _consent_page(state, form, client, user, scopes, info)
 
@@ -225,7 +292,7 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     granted = form.granted_scopes(scopes)
     if form.allowed and (granted or not scopes):
         return _grant(state, oauth_args, granted, user, client, status=303)
-    return _deny(state, info, user, client, scopes, status=303)
+    return _deny(state, info, user, client, scopes)
 
 
 def _before_authorization(state: ProviderState, handler: Any) -> Optional[Response]:
@@ -256,6 +323,7 @@ def _consent_page(state: ProviderState, form: ConsentForm, client: Client, user:
         redirect_uri=info["redirect_uri"],
         state=info.get("state"),
         action=flask_request.full_path if flask_request.query_string else flask_request.path,
+        claims=consent_claims(state, scopes, info),
     )
     return page(html)
 
@@ -272,13 +340,15 @@ def _grant(state: ProviderState, oauth_args: tuple, scopes: list[str], user: Any
         response_headers, _, _ = state.server.create_authorization_response(
             *oauth_args, scopes=scopes, credentials=credentials)
     except errors.FatalClientError as e:
-        return error_page(state, e.error or "invalid_request", e.description)
+        return refuse_authorization(state, e, None)
     except errors.OAuth2Error as e:
-        return error_page(state, e.error or "server_error", None, e.status_code or 500)
-    location = response_headers["Location"]
+        # Raised by the storage after validation: answered without its description.
+        e.description = ""
+        return refuse_authorization(state, e, None, e.status_code or 500)
+    location = with_iss(response_headers["Location"], state)
     if "error" not in _response_params(location):
         signals.send_consent(True, client=client, user=user, scopes=scopes)
-    return redirect_to(with_iss(location, state), status)
+    return authorization_answer(location, status) or redirect_to(location, status)
 
 
 def _response_params(location: str) -> dict:
@@ -286,12 +356,12 @@ def _response_params(location: str) -> dict:
     return dict(parse_qsl(parts.fragment or parts.query))
 
 
-def _deny(state: ProviderState, info: dict, user: Any, client: Any, scopes: list[str],
-          status: int) -> Response:
+def _deny(state: ProviderState, info: dict, user: Any, client: Any,
+          scopes: list[str]) -> Any:
     """RFC 6749 §4.1.2.1 ``access_denied``, with ``state`` and ``iss`` (RFC 9207)."""
     error = errors.AccessDeniedError(state=info.get("state"), request=info["request"])
     signals.send_consent(False, client=client, user=user, scopes=scopes)
-    return redirect_to(error_location(error, state), status)
+    return refuse_authorization(state, error, error_location(error, state))
 
 
 def _authorize_with_handler(state: ProviderState, handler: Any, oauth_args: tuple,
@@ -308,7 +378,7 @@ def _authorize_with_handler(state: ProviderState, handler: Any, oauth_args: tupl
     client = info["request"].client
     if answer:
         return _grant(state, oauth_args, scopes, user, client, status=303)
-    return _deny(state, info, user, client, scopes, status=303)
+    return _deny(state, info, user, client, scopes)
 
 
 # -- the JSON endpoints ------------------------------------------------------------------
@@ -468,15 +538,19 @@ def metadata() -> Response:
     }
     if config.dynamic_registration:
         claims["registration_endpoint"] = prefix + "/register"  # RFC 8414 §2, RFC 7591 §3
-    if config.registration_scopes:
+    supported = list(config.scopes or ()) or list(config.registration_scopes)
+    if supported and not config.openid:  # with OpenID on, openid_metadata lists them
         # RFC 8414 §2 (RECOMMENDED); MCP clients register for what is listed here.
-        claims["scopes_supported"] = list(config.registration_scopes)
+        claims["scopes_supported"] = supported
     if config.client_id_metadata_documents:
         claims["client_id_metadata_document_supported"] = True
     if not config.response_types:
         claims.pop("response_modes_supported")
         claims.pop("code_challenge_methods_supported")
+    if config.openid:
+        claims = openid_metadata(state, claims)
     endpoint = MetadataEndpoint([state.server], claims=claims, raise_errors=False)
     headers, body, status = endpoint.create_metadata_response(
         flask_request.url, "GET", None, {})
     return http.create_response(headers, body, status)
+

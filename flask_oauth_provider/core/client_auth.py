@@ -159,23 +159,26 @@ def bind_authenticated_client(request: Request, method: str | None = None) -> No
     """Tie ``request.client_id`` to the client that authenticated (RFC 6749 §3.2.1).
 
     Called right after ``authenticate_client`` or ``authenticate_client_id`` returned
-    True. An empty ``request.client_id`` is filled from ``request.client``; a request
-    that names another client than the one that authenticated is ``invalid_client``
-    (oauthlib answers ``server_error``). With ``method`` given (the grants), a
-    validator that left ``request.client`` unset is a programming error and raises
-    ``NotImplementedError`` as oauthlib does: otherwise a form parameter could stand
-    in for the authenticated client. Without it (revocation, introspection) a
-    missing ``request.client`` is tolerated, as in oauthlib.
+    True, with oauthlib's rule: ``request.client`` must be an object with a
+    ``client_id`` attribute (whatever its value, ``None`` included). An empty
+    ``request.client_id`` is filled from it; a request that names another client
+    than the one that authenticated is ``invalid_client`` (oauthlib answers
+    ``server_error``). With ``method`` given (the grants), a validator that left
+    ``request.client`` unset, or set an object without ``client_id``, is a
+    programming error and raises ``NotImplementedError`` as oauthlib does: otherwise
+    a form parameter could stand in for the authenticated client. Without it
+    (revocation, introspection) a missing ``request.client`` is tolerated, as in
+    oauthlib.
     """
     client = getattr(request, "client", None)
-    client_id = getattr(client, "client_id", None) if client is not None else None
-    if client_id is None:
+    if client is None or not hasattr(client, "client_id"):
         if method is not None:
             raise NotImplementedError(
                 f"{method} must set request.client to a client object with a client_id "
                 "attribute."
             )
         return
+    client_id = client.client_id
     if not request.client_id:
         request.client_id = client_id
     elif request.client_id != client_id:

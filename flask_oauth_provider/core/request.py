@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .log import get_debug, logger, redact, redact_headers
 from .utils import urldecode
 
-__all__ = ["CaseInsensitiveDict", "Request", "PRESEEDED_PARAMS"]
+__all__ = ["CaseInsensitiveDict", "Request", "PRESEEDED_PARAMS", "get_parse_error"]
 
 #: Parameters that read as ``None`` when the request did not carry them (as oauthlib).
 PRESEEDED_PARAMS = (
@@ -296,3 +296,17 @@ class Request:
         for key, _ in (self.decoded_body or []) + self.uri_query_params:
             counts[key] += 1
         return [key for key, count in counts.items() if count > 1]
+
+
+def get_parse_error(request: Any) -> str | None:
+    """The ``parse_error`` message of ``request``, or None.
+
+    Tolerates request objects that are not ours (an ``oauthlib.common.Request``
+    has no such attribute, a test double may answer anything): only a non-empty
+    string counts as a parse error.
+    """
+    try:
+        value = request.parse_error
+    except AttributeError:
+        return None
+    return value if isinstance(value, str) and value else None

@@ -2,8 +2,9 @@
 
 Same names and signatures as ``oauthlib.oauth2.rfc6749.tokens``.  Departures:
 
-* tokens come from ``secrets.token_urlsafe(32)`` (256 bits, 43 characters of
-  base64url) instead of 30 alphanumeric characters;
+* tokens come from :func:`~flask_oauth_provider.core.utils.generate_token`
+  (``secrets.token_urlsafe(32)``: 256 bits, 43 characters of base64url) instead of
+  30 alphanumeric characters;
 * :func:`get_token_from_header` reads the form-body ``access_token`` only on a
   request with a body (RFC 6750 §2.2), and the query ``access_token`` only when
   ``request.allow_query_token`` is truthy (RFC 9700 §2.5 / OAuth 2.1 §5.1.1;
@@ -13,10 +14,10 @@ Same names and signatures as ``oauthlib.oauth2.rfc6749.tokens``.  Departures:
 
 from __future__ import annotations
 
-import secrets
 import warnings
 from typing import Any, Callable, Union
 
+from . import utils
 from .request import Request
 from .utils import list_to_scope, scope_to_list
 
@@ -91,9 +92,11 @@ class OAuth2Token(dict):
 def random_token_generator(request: Request, refresh_token: bool = False) -> str:
     """Return a new random token: 32 bytes from :mod:`secrets`, base64url (43 characters).
 
+    Drawn from :func:`flask_oauth_provider.core.utils.generate_token`, looked up at
+    each call so that patching that one name reaches tokens as well as codes.
     RFC 6749 §10.10 / RFC 6819 §5.1.4.2.2: tokens must not be guessable.
     """
-    return secrets.token_urlsafe(32)
+    return utils.generate_token()
 
 
 def _header_token(request: Request) -> tuple[bool, str | None]:

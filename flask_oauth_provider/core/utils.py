@@ -221,9 +221,14 @@ def is_loopback_host(host: str | None) -> bool:
 def generate_token(nbytes: int = 32) -> str:
     """Return a URL-safe random token of ``nbytes`` random bytes (at least 32: 256 bits).
 
-    Used for authorization codes; RFC 6749 §10.10 asks for a guessing
-    probability of at most 2^-128, RFC 6819 §5.1.4.2.2 for 2^-160.  The result is
-    base64url without padding (43 characters for 32 bytes), valid as RFC 6750 token68.
+    The one source of authorization codes and (through
+    :func:`~flask_oauth_provider.core.tokens.random_token_generator`) of access and
+    refresh tokens, the counterpart of ``oauthlib.common.generate_token``. Both look
+    it up on this module at every call, so a test can patch this one name
+    (``mock.patch("flask_oauth_provider.core.utils.generate_token")``) to get fixed
+    codes and tokens. RFC 6749 §10.10 asks for a guessing probability of at most
+    2^-128, RFC 6819 §5.1.4.2.2 for 2^-160.  The result is base64url without
+    padding (43 characters for 32 bytes), valid as RFC 6750 token68.
     """
     if nbytes < 32:
         raise ValueError("Tokens must carry at least 32 random bytes (256 bits).")

@@ -24,17 +24,23 @@ General rules for implementers:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from .request import Request
 
-__all__ = ["RequestValidator"]
+__all__ = ["RequestValidator", "stores_code_challenges"]
 
 _MUST_IMPLEMENT = "Subclasses must implement this method."
 
 
 class RequestValidator:
     """Base class to subclass with the storage and policy of a provider."""
+
+    #: Whether this validator keeps the PKCE ``code_challenge`` of each code and
+    #: returns it from :meth:`get_code_challenge`. ``None`` (the default) lets the
+    #: core decide from whether ``get_code_challenge`` is overridden; see
+    #: :func:`stores_code_challenges`.
+    stores_code_challenges: Optional[bool] = None
 
     # ------------------------------------------------------------------ clients
 
@@ -260,7 +266,9 @@ class RequestValidator:
         """The ``code_challenge`` stored with ``code``, or None (RFC 7636 §4.6).
 
         Called by the code grant at the token endpoint after :meth:`validate_code`.
-        Default: None (no PKCE).
+        Default: None (no PKCE). A validator that overrides it is taken to store
+        challenges (:func:`stores_code_challenges`), and then a ``code_verifier``
+        sent for a code without a challenge is refused (RFC 9700 §4.8.2).
         """
         return None
 
@@ -367,3 +375,25 @@ class RequestValidator:
         ``Origin`` header.  Default: False (no CORS).
         """
         return False
+
+
+
+def stores_code_challenges(validator: Any) -> bool:
+    """Whether ``validator`` keeps the PKCE challenges of the codes it saves.
+
+    The class attribute ``stores_code_challenges`` decides when it is a bool.
+    Otherwise a validator stores challenges when its class has a
+    ``get_code_challenge`` of its own: not ours, not oauthlib's (a validator written
+    for oauthlib inherits that one), which can only ever answer "no challenge".
+
+    Only then can the code grant tell "this code was issued without a challenge"
+    from "this validator forgets challenges", and apply the PKCE downgrade rule
+    (RFC 9700 §4.8.2); for other validators it behaves as oauthlib does.
+    """
+    flag = getattr(type(validator), "stores_code_challenges", None)
+    if isinstance(flag, bool):
+        return flag
+    method = getattr(type(validator), "get_code_challenge", None)
+    if method is None or method is RequestValidator.get_code_challenge:
+        return False
+    return str(getattr(method, "__module__", "")).split(".")[0] != "oauthlib"

@@ -35,6 +35,8 @@ Where each part lives:
   7592): initial access tokens (:class:`InitialAccessTokenMixin`, an optional fourth
   model), registration access tokens, registration counts;
 - :mod:`~flask_oauth_provider.sqla.outages`: a database outage answered with 503;
+- :mod:`~flask_oauth_provider.sqla.keys`: OpenID Connect signing keys
+  (:class:`SigningKeyMixin`, ``key_model=``), sealed at rest, rotated and retired;
 - :mod:`~flask_oauth_provider.sqla.base`: the session, the models, one transaction per
   write and statements built once, which all of the store's parts share.
 """
@@ -43,6 +45,7 @@ from __future__ import annotations
 
 from ..core.redirect_uris import check_redirect_uri
 from . import models
+from .keys import SigningKeyMixin, SigningKeyStore
 from .models import (
     AuthorizationCodeMixin,
     AuthorizedApplication,
@@ -67,6 +70,8 @@ __all__ = [
     "ClientMixin",
     "InitialAccessTokenMixin",
     "SQLAlchemyStore",
+    "SigningKeyMixin",
+    "SigningKeyStore",
     "TokenMixin",
     "UTCDateTime",
     "check_redirect_uri",

@@ -104,6 +104,9 @@ class ClientMixin:
     default_scope: Mapped[str] = mapped_column(Text, default="")
     #: May introspect tokens of other clients (RFC 7662 §4).
     is_resource_server: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: OpenID Connect RP-Initiated Logout §2: where the client may be sent after logout,
+    #: space-separated, matched exactly. Empty: nowhere.
+    post_logout_redirect_uris: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: One of :data:`ORIGINS`: how the client was registered.
     registration_origin: Mapped[str] = mapped_column(String(16), default="manual")
@@ -205,6 +208,9 @@ class AuthorizationCodeMixin:
     expires_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, index=True)
     #: Set once, by the conditional UPDATE that redeems the code.
     consumed_at: Mapped[Optional[datetime.datetime]] = mapped_column(UTCDateTime, default=None)
+    #: OpenID Connect: what the authorization request hands on to the ID token (nonce,
+    #: claims request, auth_time, acr, amr), as JSON; None for plain OAuth 2.0.
+    openid_request: Mapped[Optional[str]] = mapped_column(Text, default=None)
 
     @property
     def scopes(self) -> list[str]:
@@ -255,6 +261,9 @@ class TokenMixin:
     revoked_at: Mapped[Optional[datetime.datetime]] = mapped_column(
         UTCDateTime, index=True, default=None
     )
+    #: OpenID Connect: the claims request and auth_time of the grant (JSON), for the
+    #: UserInfo endpoint and refreshed ID tokens; None for plain OAuth 2.0.
+    openid_request: Mapped[Optional[str]] = mapped_column(Text, default=None)
 
     @property
     def scopes(self) -> list[str]:

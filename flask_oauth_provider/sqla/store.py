@@ -32,6 +32,7 @@ from ..core.request import Request
 from ..core.types import Client
 from ..core.utils import verify_code_verifier
 from ..metadata_documents import is_document_client_id
+from ..oidc import openid_request_data, restore_openid_request_data
 from ..validators import ProviderValidator
 from .admin import StoreAdmin
 from .models import (
@@ -140,6 +141,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         row.family_id = uuid.uuid4().hex
         row.created_at = now
         row.expires_at = now + datetime.timedelta(seconds=self.config.code_expires_in)
+        row.openid_request = openid_request_data(request)
         set_user(row, request.user)
         self._write(lambda: self.session.add(row))
 
@@ -181,6 +183,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
             return False
         request.user = row.user if self._code_user is not None else None
         request.scopes = row.scopes
+        restore_openid_request_data(row.openid_request, request)
         return True
 
     def _replay_is_genuine(self, row: AuthorizationCodeMixin, request: Request) -> bool:
@@ -194,6 +197,22 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
                                              row.code_challenge_method or "plain"))
         except Exception:  # noqa: BLE001 - a malformed verifier is simply not genuine
             return False
+
+    def get_authorization_code_scopes(self, client_id: str, code: str,
+                                      redirect_uri: Optional[str], request: Request) -> list[str]:
+        """The scopes of the code (routes an OpenID token request); the row stays cached
+        for the checks that follow, so no statement is added."""
+        row = self._load_code(code, request) if isinstance(code, str) else None
+        return row.scopes if row is not None else []
+
+    def get_authorization_code_nonce(self, client_id: str, code: str,
+                                     redirect_uri: Optional[str], request: Request
+                                     ) -> Optional[str]:
+        """The nonce of the authorization request of the code (OpenID Connect Core
+        §3.1.3.6)."""
+        row = self._load_code(code, request)
+        return restore_openid_request_data(row.openid_request, request).get(
+            "nonce") if row is not None else None
 
     def get_code_challenge(self, code: str, request: Request) -> Optional[str]:
         """The PKCE challenge bound to the code (RFC 7636 §4.6), or ``None``."""
@@ -260,6 +279,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
             return False
         self._cache(request, "refresh", row)
         request.user = row.user if self._token_user is not None else None
+        restore_openid_request_data(row.openid_request, request)
         return True
 
     def get_original_scopes(self, refresh_token: str, request: Request, *args: Any,
@@ -350,6 +370,8 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
             lifetime = self.config.refresh_token_expires_in
             row.refresh_expires_at = (now + datetime.timedelta(seconds=lifetime)
                                       if lifetime is not None else None)
+        row.openid_request = (old.openid_request if old is not None
+                              else openid_request_data(request))
         set_user(row, getattr(request, "user", None))
         return row
 
@@ -374,14 +396,19 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         ))
         found = self.session.execute(stmt, {"digest": token_digest(token)}).first()
         if found is None:
+            request.error_message = "Bearer token not found."
             return False
         row, client = found
-        if not row.is_active(self.now()):
+        now = self.now()
+        if not row.is_active(now):
+            request.error_message = ("Bearer token is expired." if row.is_expired(now)
+                                     else "Bearer token is revoked.")
             return False
         request.access_token = row
         request.client = client
         request.user = row.user if self._token_user is not None else None
         request.scopes = row.scopes
+        restore_openid_request_data(row.openid_request, request)
         granted = set(row.scopes)
         return all(scope in granted for scope in (scopes or []))
 

@@ -74,7 +74,8 @@ def page(chromium):
 def test_browser_logs_in_consents_and_exchanges_the_code(page, server, demo_client_id):
     # The test is the client: it builds the authorization request and exchanges the code.
     redirect_uri = server.url + "/demo/callback"
-    client = AuthlibSession(demo_client_id, redirect_uri=redirect_uri, scope="profile email",
+    client = AuthlibSession(demo_client_id, redirect_uri=redirect_uri,
+                            scope="openid profile email",
                             code_challenge_method="S256", token_endpoint_auth_method="none")
     verifier = generate_token(64)
     url, state = client.create_authorization_url(server.url + "/oauth/authorize",
@@ -91,6 +92,9 @@ def test_browser_logs_in_consents_and_exchanges_the_code(page, server, demo_clie
     assert urlsplit(page.url).path == "/oauth/authorize"
     assert "Demo client" in page.inner_text("h1")
     assert page.is_checked("input[name=scope][value=profile]")
+    # OpenID Connect: the scopes' descriptions and the claims the client will receive.
+    assert "See your email address" in page.inner_text("main")
+    assert "email_verified" in page.inner_text("main")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "consent-page.png"), full_page=True)
 
@@ -108,6 +112,7 @@ def test_browser_logs_in_consents_and_exchanges_the_code(page, server, demo_clie
                       headers={"Authorization": "Bearer " + token["access_token"]})
     assert me.status_code == 200
     assert me.json()["user"]["username"] == "demo"
+    assert "id_token" in token
 
 
 def test_browser_runs_the_demo_client_from_the_home_page(page, server):
@@ -125,6 +130,9 @@ def test_browser_runs_the_demo_client_from_the_home_page(page, server):
     page.wait_for_selector("#me")
     assert "The token endpoint answered 200" in page.inner_text("h1")
     assert '"username": "demo"' in page.inner_text("#me")
+    # The demo client shows the verified ID token and the UserInfo answer.
+    assert '"sub"' in page.inner_text("#id-token")
+    assert '"email": "demo@example.org"' in page.inner_text("#userinfo")
     page.screenshot(path=str(ARTIFACTS / "demo-client-result.png"), full_page=True)
 
 

@@ -164,9 +164,11 @@ def test_before_request_hook_can_short_circuit(app, client):
 def test_invalid_response_hook_replaces_the_refusal(app, client):
     @app.oauth.invalid_response
     def custom(req):
-        return jsonify(message=req.error_message), 401
+        return jsonify(message=req.error_message, error=req.error), 401
 
-    assert client.get("/api/me", headers=bearer("bad")).json == {"message": "invalid_token"}
+    # Issue 19: the readable reason in error_message (Flask-OAuthlib's), the code in error.
+    assert client.get("/api/me", headers=bearer("bad")).json == {
+        "message": "Bearer token not found.", "error": "invalid_token"}
 
 
 def test_view_can_still_read_its_own_form(app, client):

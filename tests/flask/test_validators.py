@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 
 from flask_oauth_provider.config import ProviderConfig
+from flask_oauth_provider.core import errors
 from flask_oauth_provider.core.redirect_uris import transport_allows
 from flask_oauth_provider.core.request import Request
 from flask_oauth_provider.validators import ProviderValidator, is_public_client
@@ -61,7 +62,9 @@ def test_authenticate_client_sets_request_client():
 
 def test_public_client_never_authenticates_with_a_secret():
     req = request("client_id=c&client_secret=s")
-    assert not Clients(c=make_client(client_type="public")).authenticate_client(req)
+    # Issue 19: refused with invalid_client that says why (the client is public).
+    with pytest.raises(errors.InvalidClientError, match="registered as public"):
+        Clients(c=make_client(client_type="public")).authenticate_client(req)
 
 
 def test_confidential_client_never_authenticates_by_id_alone():

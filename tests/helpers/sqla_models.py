@@ -13,6 +13,7 @@ from flask_oauth_provider.sqla import (
     AuthorizationCodeMixin,
     ClientMixin,
     InitialAccessTokenMixin,
+    SigningKeyMixin,
     TokenMixin,
 )
 
@@ -21,7 +22,9 @@ class Base(DeclarativeBase):
     pass
 
 
-class User(Base, UserMixin):
+class User(UserMixin, Base):
+    """Also a Flask-Login user (tests/oidc logs it in)."""
+
     __tablename__ = "sqla_user"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -48,6 +51,11 @@ class Token(Base, TokenMixin):
         ForeignKey("sqla_user.id"), nullable=True, index=True
     )
     user: Mapped[Optional[User]] = relationship(User)
+
+
+class SigningKey(Base, SigningKeyMixin):
+    __tablename__ = "sqla_signing_key"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class InitialAccessToken(Base, InitialAccessTokenMixin):

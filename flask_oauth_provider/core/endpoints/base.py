@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, Iterable, Optional, TypeVar
 
 from .. import errors
 from ..client_auth import bind_authenticated_client
-from ..request import Request
+from ..request import Request, get_parse_error
 from ..signals import CLIENT_AUTHENTICATED, SendSignal, no_signal
 
 log = logging.getLogger("flask_oauth_provider.core.endpoints")
@@ -86,15 +86,6 @@ def parse_error_description(request: Request) -> str:
     if getattr(request, "query_parse_error", None):
         return "Unable to parse query string"
     return "Unable to parse the request body"
-
-
-def get_parse_error(request: Request) -> Optional[str]:
-    """``request.parse_error`` without tripping over a Request that lacks it."""
-    try:
-        value = request.parse_error
-    except AttributeError:
-        return None
-    return value or None
 
 
 class BaseEndpoint:
@@ -250,8 +241,16 @@ def catch_errors_and_unavailability(f: F) -> F:
     """Wrap a JSON-answering endpoint method (token, revocation, introspection).
 
     * ``available`` off: 503 ``temporarily_unavailable``.
-    * an ``OAuth2Error`` that escaped the grant: its JSON error answer.
-    * any other exception: logged with traceback, 500 ``server_error``.
+    * with ``catch_errors`` on (our default), an ``OAuth2Error`` that escaped the
+      grant, including a ``FatalClientError`` and one raised by the validator's
+      ``save_token``, ``revoke_token`` or ``introspect_token``: its JSON error answer,
+      because these endpoints answer every error in JSON (RFC 6749 §5.2, RFC 7009
+      §2.2.1, RFC 7662 §2.3) and "fatal" only forbids redirecting, which a JSON
+      endpoint never does; one without an error code (a bare ``OAuth2Error``) is a
+      500 ``server_error``. oauthlib re-raises every ``OAuth2Error`` here.
+    * with ``catch_errors`` on, any other exception: logged with traceback, 500
+      ``server_error``.
+    * with ``catch_errors`` off: everything is raised, as in oauthlib.
 
     A call with wrong arguments is still a ``TypeError`` for the caller: when the call
     fails (or is not made), the arguments are bound against the signature first, so a
@@ -272,6 +271,12 @@ def catch_errors_and_unavailability(f: F) -> F:
         try:
             return f(endpoint, *args, **kwargs)
         except errors.OAuth2Error as e:
+            if not e.error:
+                # A bare OAuth2Error / FatalClientError names no RFC error code, so it
+                # cannot be answered as one: a validator bug, answered server_error.
+                log.exception("%s.%s: an OAuth2Error without an error code escaped; "
+                              "answering server_error.", type(endpoint).__name__, f.__name__)
+                return server_error_response()
             log.debug("%s: %s escaped to the endpoint.", type(endpoint).__name__, e.error)
             return error_response(e)
         except Exception:

@@ -112,4 +112,8 @@ class ResourceEndpoint(BaseEndpoint):
         estimates how likely the request carries its type; the best guess wins."""
         estimates = sorted(((handler.estimate_type(request), name)
                             for name, handler in self.tokens.items()), reverse=True)
-        return estimates[0][1] if estimates else None
+        if not estimates:
+            return None
+        # No handler recognises the request (e.g. no token at all): the default type
+        # answers, not whichever name sorts last (oauthlib picks "JWT" over "Bearer").
+        return estimates[0][1] if estimates[0][0] > 0 else self.default_token

@@ -6,18 +6,36 @@ import json
 import logging
 from typing import Any, Optional
 
-from .. import errors
+from .. import errors, utils
 from ..request import Request
 from ..utils import (
-    generate_token,
     is_valid_code_challenge,
     is_valid_code_verifier,
     verify_code_verifier,
 )
-from ..validator import RequestValidator
+from ..validator import RequestValidator, stores_code_challenges
 from .base import GrantTypeBase, TokenResponse
 
 log = logging.getLogger("flask_oauth_provider.core.grants")
+
+#: Validator classes already warned about not storing PKCE challenges (once each).
+_WARNED_NOT_STORING: set = set()
+
+
+def _warn_pkce_not_stored(validator: Any) -> None:
+    """Log, once per validator class, that PKCE cannot be enforced with it."""
+    cls = type(validator)
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    if name in _WARNED_NOT_STORING:
+        return
+    _WARNED_NOT_STORING.add(name)
+    log.warning(
+        "%s does not store PKCE challenges (get_code_challenge is not overridden and "
+        "stores_code_challenges is not set): code_challenge and code_verifier are "
+        "accepted but not checked, as oauthlib does, and the PKCE downgrade check "
+        "(RFC 9700 §4.8.2) is off. Override get_code_challenge and "
+        "get_code_challenge_method, or set stores_code_challenges = True.", name)
+
 
 #: Every PKCE transformation this grant knows (RFC 7636 §4.2).
 KNOWN_CODE_CHALLENGE_METHODS = ("S256", "plain")
@@ -66,10 +84,11 @@ class AuthorizationCodeGrant(GrantTypeBase):
     def create_authorization_code(self, request: Request) -> dict:
         """A new code, with the request's ``state`` (RFC 6749 §4.1.2).
 
-        The code comes from ``secrets`` and carries at least 256 bits (RFC 6749
-        §10.10: the probability of guessing it MUST be at most 2^-128).
+        The code comes from :func:`~flask_oauth_provider.core.utils.generate_token`
+        (looked up at each call, the one place to patch) and carries at least 256
+        bits (RFC 6749 §10.10: the probability of guessing it MUST be at most 2^-128).
         """
-        grant = {"code": generate_token()}
+        grant = {"code": utils.generate_token()}
         if getattr(request, "state", None):
             grant["state"] = request.state
         return grant
@@ -187,6 +206,8 @@ class AuthorizationCodeGrant(GrantTypeBase):
                 "A-Z a-z 0-9 - . _ ~ are required.",
                 request=request,
             )
+        if not stores_code_challenges(self.request_validator):
+            _warn_pkce_not_stored(self.request_validator)
         request_info["code_challenge"] = request.code_challenge
         request_info["code_challenge_method"] = request.code_challenge_method
 
@@ -253,7 +274,11 @@ class AuthorizationCodeGrant(GrantTypeBase):
         constant time); "If the values are not equal, an error response indicating
         "invalid_grant" ... MUST be returned." RFC 7636 §4.1: a verifier is 43 to 128
         unreserved characters. RFC 9700 §2.1.1 / §4.8.2: a ``code_verifier`` for a
-        code that was issued without a challenge MUST be refused (PKCE downgrade).
+        code that was issued without a challenge MUST be refused (PKCE downgrade),
+        which can only be told when the validator stores challenges
+        (:func:`~flask_oauth_provider.core.validator.stores_code_challenges`); with
+        one that does not, the verifier is ignored as in oauthlib and a warning is
+        logged once.
         An empty ``code_verifier`` counts as absent (RFC 6749 §3.2).
         """
         verifier = request.code_verifier or None
@@ -286,6 +311,11 @@ class AuthorizationCodeGrant(GrantTypeBase):
                 raise errors.MissingCodeVerifierError(request=request)
             raise errors.InvalidGrantError(description="Challenge not found", request=request)
         elif verifier is not None:
+            if not stores_code_challenges(self.request_validator):
+                # The validator cannot tell "issued without a challenge" from "the
+                # challenge was not kept": behave as oauthlib (ignore the verifier).
+                _warn_pkce_not_stored(self.request_validator)
+                return
             raise errors.InvalidRequestError(
                 description="code_verifier given, but the authorization request had no "
                 "code_challenge.",

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .. import errors
 from ..client_auth import bind_authenticated_client
-from ..request import Request
+from ..request import Request, get_parse_error
 from ..signals import CLIENT_AUTHENTICATED, SendSignal, no_signal
 from ..utils import add_params_to_uri, is_absolute_uri, is_secure_transport, scope_to_list
 from ..validator import RequestValidator
@@ -230,7 +230,7 @@ class GrantTypeBase:
         the user, no redirect) because the redirect URI is not validated yet.
         """
         error_class = errors.InvalidRequestFatalError if fatal else errors.InvalidRequestError
-        if getattr(request, "parse_error", None):
+        if get_parse_error(request):
             # The parser's own message may quote the input; never echo it.
             description = (
                 "Unable to parse query string" if fatal else "Unable to parse the request."
