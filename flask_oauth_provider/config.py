@@ -64,6 +64,7 @@ DEFAULTS: dict[str, Any] = {
     "REGISTRATION_PURGE_UNUSED_AFTER": 7 * 24 * 3600,
     "CLIENT_ID_METADATA_DOCUMENTS": False,
     "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE": False,
+    "SOFTWARE_STATEMENT_KEYS": None,
 }
 
 #: ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION`` values: no endpoint, an initial access token
@@ -243,6 +244,10 @@ class ProviderConfig:
     #: Let metadata documents come from loopback, private and link-local addresses (and
     #: over plain http from loopback). For tests only. Default False.
     client_id_metadata_document_allow_private: bool = False
+    #: The public keys (a JWK set: dict or JSON text) whose signature makes a
+    #: ``software_statement`` trusted (RFC 7591 §2.3). Default ``None``: every software
+    #: statement is refused with ``invalid_software_statement``.
+    software_statement_keys: tuple[dict[str, Any], ...] = ()
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -453,7 +458,22 @@ def _registration(get: Callable[[str], Any], flag: Callable[[str], bool]) -> dic
         "client_id_metadata_documents": flag("CLIENT_ID_METADATA_DOCUMENTS"),
         "client_id_metadata_document_allow_private": flag(
             "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE"),
+        "software_statement_keys": _statement_keys(get("SOFTWARE_STATEMENT_KEYS")),
     }
+
+
+def _statement_keys(value: Any) -> tuple[dict[str, Any], ...]:
+    """The public keys trusted to sign software statements, checked once."""
+    if value is None:
+        return ()
+    from .core.jose import JoseError, import_jwk_set, is_private, public_jwk
+
+    try:
+        keys = import_jwk_set(value)
+    except JoseError as exc:
+        raise ValueError(f"{PREFIX}SOFTWARE_STATEMENT_KEYS must be a JWK set: {exc}") from None
+    # Only the public halves are kept: verifying needs nothing more.
+    return tuple(public_jwk(key) if is_private(key) else key for key in keys)
 
 
 def _limit(key: str, value: Any) -> Optional[tuple[int, int]]:

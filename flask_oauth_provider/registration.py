@@ -20,8 +20,10 @@ The policy:
   answer says what was registered);
 - ``token_endpoint_auth_method``: ``client_secret_basic`` (the default),
   ``client_secret_post``, or ``none`` (a public client, with no secret);
-- ``software_statement`` (RFC 7591 §2.3): refused with ``invalid_software_statement``,
-  since no key to verify one is configured.
+- ``software_statement`` (RFC 7591 §2.3): a JWT signed by one of
+  ``OAUTH2_PROVIDER_SOFTWARE_STATEMENT_KEYS``, whose claims then take precedence over the
+  plain JSON values; any other statement (unsigned, another key, expired, no ``iss``, or
+  none configured) is refused with ``invalid_software_statement``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
+from .core import jose
 from .core.redirect_uris import check_redirect_uri
 from .core.utils import is_loopback_host
 
@@ -104,6 +107,8 @@ class Policy:
     scopes: tuple[str, ...]
     grant_types: tuple[str, ...]
     allow_insecure_http: bool = False
+    #: Public JWKs trusted to sign software statements (RFC 7591 §2.3); none: refuse them.
+    statement_keys: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def from_config(cls, config: Any) -> Policy:
@@ -111,7 +116,8 @@ class Policy:
         return cls(scopes=config.registration_scopes or tuple(config.scopes or ()),
                    grant_types=tuple(g for g in config.registration_grant_types
                                      if g in config.grant_types),
-                   allow_insecure_http=config.insecure_transport)
+                   allow_insecure_http=config.insecure_transport,
+                   statement_keys=tuple(config.software_statement_keys))
 
 
 def parse_client_metadata(document: Any, policy: Policy) -> ClientMetadata:
@@ -123,11 +129,7 @@ def parse_client_metadata(document: Any, policy: Policy) -> ClientMetadata:
     if not isinstance(document, Mapping):
         raise invalid_metadata("The request body must be a JSON object (RFC 7591 §3.1).")
     if "software_statement" in document:
-        # RFC 7591 §2.3: a statement must be verified with a key the server trusts.
-        raise RegistrationError(
-            "invalid_software_statement",
-            "This server accepts no software statements (no key is configured to "
-            "verify them).")
+        document = with_software_statement(document, policy)
     method = _auth_method(document.get("token_endpoint_auth_method"))
     grant_types = _grant_types(document.get("grant_types"), policy)
     response_types = _response_types(document.get("response_types"), grant_types)
@@ -145,6 +147,41 @@ def parse_client_metadata(document: Any, policy: Policy) -> ClientMetadata:
         scopes=_scopes(document.get("scope"), policy),
         extra=_extra_fields(document, policy),
     )
+
+
+def with_software_statement(document: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
+    """The metadata with the verified statement's claims over the plain values.
+
+    RFC 7591 §2.3: the statement is a JWT signed by a party the server trusts; it must
+    name its issuer (``iss``); its values take precedence over the JSON ones (§3.1.1).
+    """
+    statement = document["software_statement"]
+    if not policy.statement_keys:
+        raise RegistrationError(
+            "invalid_software_statement",
+            "This server accepts no software statements (no key is configured to "
+            "verify them).")
+    if not isinstance(statement, str):
+        raise RegistrationError("invalid_software_statement",
+                                "software_statement must be a signed JWT.")
+    try:
+        _, claims = jose.verify(statement, policy.statement_keys)
+    except jose.JoseError:
+        raise RegistrationError("invalid_software_statement",
+                                "The software statement is not signed by a trusted key.") \
+            from None
+    if not isinstance(claims.get("iss"), str) or not claims["iss"]:
+        raise RegistrationError("invalid_software_statement",
+                                "The software statement names no issuer (iss).")
+    exp = claims.get("exp")
+    if exp is not None and (not isinstance(exp, (int, float)) or isinstance(exp, bool)
+                            or exp <= datetime.datetime.now(datetime.timezone.utc).timestamp()):
+        raise RegistrationError("invalid_software_statement",
+                                "The software statement has expired.")
+    merged = {k: v for k, v in document.items() if k != "software_statement"}
+    merged.update({k: v for k, v in claims.items()
+                   if k not in ("iss", "iat", "exp", "nbf", "jti", "aud", "sub")})
+    return merged
 
 
 # -- one field each -------------------------------------------------------------------------
