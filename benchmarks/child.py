@@ -1,9 +1,11 @@
 """Side process: measure the floor and one app that cannot share the main process.
 
-Two uses: Flask-OAuthlib, which needs oauthlib < 3 first on ``sys.path``; and our
-provider from another source tree (``--patched-ours DIR``: the product with proposed
-patches applied), which would clash with the installed one. The child measures the floor
-and the app side by side, exactly as the main process does, and prints JSON on stdout.
+Three uses: Flask-OAuthlib, which needs oauthlib < 3 first on ``sys.path``;
+django-oauth-toolkit, whose Django settings are global to a process (it is measured
+beside a bare-Django floor, see ``peer_dot.py``); and our provider from another source
+tree (``--patched-ours DIR``: the product with proposed patches applied), which would
+clash with the installed one. The child measures the floor and the app side by side,
+exactly as the main process does, and prints JSON on stdout.
 """
 
 from __future__ import annotations
@@ -16,6 +18,17 @@ from typing import Any, Optional
 from . import harness
 from .db import postgres_target, sqlite_target
 from .floor import Floor
+
+
+def _benches(kind: str, target: Any, label: str) -> list[harness.BenchApp]:
+    if kind == "dot":
+        from .peer_dot import DjangoFloor, DotApp
+
+        floor: harness.BenchApp = DjangoFloor(target)
+        dot: harness.BenchApp = DotApp(target)
+        dot.name = label
+        return [floor, dot]
+    return [Floor(target), _app(kind, target, label)]
 
 
 def _app(kind: str, target: Any, label: str) -> harness.BenchApp:
@@ -32,6 +45,10 @@ def _app(kind: str, target: Any, label: str) -> harness.BenchApp:
 
 
 def _versions(kind: str) -> dict:
+    if kind == "dot":
+        from .peer_dot import versions
+
+        return versions()
     if kind == "flask-oauthlib":
         import flask_oauthlib
         import oauthlib
@@ -40,12 +57,12 @@ def _versions(kind: str) -> dict:
                 "oauthlib (child)": oauthlib.__version__}
     import flask_oauth_provider
 
-    return {"flask_oauth_provider (child)": flask_oauth_provider.__file__}
+    return {"flask_oauth_provider (child)": flask_oauth_provider.__version__}
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.child")
-    p.add_argument("--app", choices=["flask-oauthlib", "ours"], required=True)
+    p.add_argument("--app", choices=["flask-oauthlib", "dot", "ours"], required=True)
     p.add_argument("--label", required=True)
     p.add_argument("--db", choices=["sqlite", "postgresql"], required=True)
     p.add_argument("--pg-url", required=True)
@@ -59,9 +76,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(json.dumps({"error": "database not reachable"}))
         return 0
     try:
-        benches = [Floor(target), _app(args.app, target, args.label)]
+        benches = _benches(args.app, target, args.label)
         tokens = {b.name: b.new_access_tokens(20) for b in benches}
-        samples = harness.measure(benches, ["token", "code", "refresh", "protected"],
+        flows = [f for f in ("token", "code", "refresh", "protected")
+                 if any(f in b.flows for b in benches)]
+        samples = harness.measure(benches, flows,
                                   args.reps, args.calls, tokens,
                                   log=lambda m: print(m, file=sys.stderr))
         counts = {}  # after timing: listening to an engine slows it down a little

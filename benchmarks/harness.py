@@ -125,6 +125,10 @@ class BenchApp:
     def engine(self) -> Engine:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def sql_counter(self) -> Any:
+        """A context manager yielding a :class:`SQLCount` of what runs inside it."""
+        return count_sql(self.engine())
+
     def new_codes(self, n: int) -> list[tuple[str, str]]:
         """``n`` fresh authorization codes as (code, PKCE verifier)."""
         raise NotImplementedError
@@ -238,7 +242,7 @@ class count_sql:
 def count_flow(bench: BenchApp, flow: str, tokens: Sequence[str]) -> SQLCount:
     """SQL sent by one call of ``flow`` (after the environ is prepared)."""
     env = flow_envs(bench, flow, 1, tokens)[0]
-    with count_sql(bench.engine()) as counted:
+    with bench.sql_counter() as counted:
         code, body = wsgi_call(bench.app, env)
     if code != 200:
         raise BenchError(f"{bench.name} {flow}: HTTP {code}: {body[:300]!r}")

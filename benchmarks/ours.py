@@ -61,7 +61,7 @@ def _models() -> tuple[type, type, type]:
     return Client, AuthorizationCode, Token
 
 
-def create_app(target: Target) -> Flask:
+def create_app(target: Target, signing_keys: Any = None) -> Flask:
     from flask_oauth_provider import OAuth2Provider, current_token
 
     client_model, code_model, token_model = _models()
@@ -70,6 +70,8 @@ def create_app(target: Target) -> Flask:
     # No SECRET_KEY: like the other apps, no cookie session is opened per request (the
     # consent page, which needs one, is not benchmarked).
     app.config.update(OAUTH2_PROVIDER_TOKEN_EXPIRES_IN=3600)
+    if signing_keys is not None:  # JWT access tokens (benchmarks.jwt_tokens)
+        app.config["OAUTH2_PROVIDER_SIGNING_KEYS"] = signing_keys
     db.init_app(app)
     oauth = OAuth2Provider(app)
     oauth.init_sqlalchemy(db, client_model=client_model, code_model=code_model,
@@ -78,10 +80,10 @@ def create_app(target: Target) -> Flask:
     @app.get(API_PATH)
     @oauth.require_oauth(SCOPE)
     def me() -> Any:
+        # The token's ids, as the other apps' views read them (Authlib: token.client_id,
+        # token.user_id); current_token.client / .user would load the objects.
         tok = current_token
-        return jsonify(client_id=tok.client.client_id,
-                       user_id=tok.user.id if tok.user is not None else None,
-                       scope=" ".join(tok.scopes))
+        return jsonify(client_id=tok.client_id, user_id=tok.sub, scope=" ".join(tok.scopes))
 
     app.extensions["bench_oauth"] = oauth
     return app
@@ -94,8 +96,8 @@ def _now() -> datetime.datetime:
 class Ours(BenchApp):
     name = "ours"
 
-    def __init__(self, target: Target, create: bool = True) -> None:
-        self.app = create_app(target)
+    def __init__(self, target: Target, create: bool = True, signing_keys: Any = None) -> None:
+        self.app = create_app(target, signing_keys)
         self.user_id = 1
         self._grant_scope = "grant_scope" in self.table.c
         self._bulk_now = _now()

@@ -28,9 +28,11 @@ ROOT = os.path.dirname(HERE)
 FOL_SITE_ENV = "BENCH_FLASK_OAUTHLIB_SITE"
 
 FULL = {"reps": 5, "calls": 100, "sizes": (10**3, 10**5, 10**6), "scale_reps": 5,
-        "scale_calls": 100, "load_s": 10, "workers": (2, 4), "load_rounds": 2}
+        "scale_calls": 100, "load_s": 10, "workers": (2, 4), "load_rounds": 2,
+        "memory_blocks": 1000, "memory_s": 900}
 QUICK = {"reps": 5, "calls": 40, "sizes": (10**3, 10**4), "scale_reps": 5,
-         "scale_calls": 40, "load_s": 2, "workers": (2,), "load_rounds": 1}
+         "scale_calls": 40, "load_s": 2, "workers": (2,), "load_rounds": 1,
+         "memory_blocks": 50, "memory_s": 60}
 
 
 def _log(msg: str) -> None:
@@ -50,6 +52,14 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     p.add_argument("--no-scale", action="store_true", help="skip the 10^3..10^6 tokens run")
     p.add_argument("--no-load", action="store_true", help="skip the gunicorn run")
     p.add_argument("--no-profile", action="store_true", help="skip pyinstrument profiles")
+    p.add_argument("--no-dot", action="store_true",
+                   help="skip django-oauth-toolkit (measured in a side process when installed)")
+    p.add_argument("--no-memory", action="store_true",
+                   help="skip the resident-memory run (a child process)")
+    p.add_argument("--memory-db", choices=["sqlite", "postgresql", "all"], default="sqlite",
+                   help="database(s) of the resident-memory run (default: sqlite)")
+    p.add_argument("--no-jwt", action="store_true",
+                   help="skip the JWT access token rows (benchmarks.jwt_tokens)")
     p.add_argument("--flask-oauthlib-site", default=os.environ.get(FOL_SITE_ENV),
                    help="directory with oauthlib<3 for the Flask-OAuthlib side process")
     p.add_argument("--patched-ours", action="append", default=[], metavar="LABEL=DIR",
@@ -59,8 +69,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                    help="a line for the results' notes (say, what a --patched-ours tree is)")
     p.add_argument("--budget", type=int, metavar="SECONDS",
                    help="skip the remaining optional parts (profiles, gunicorn, 10^6 run, "
-                        "side processes) once this much time has passed (default: 720 for "
-                        "a full run, 240 for --quick)")
+                        "side processes, memory) once this much time has passed (default: "
+                        "1500 for a full run, 300 for --quick)")
     p.add_argument("--output", help="results file (default: benchmarks/results.md for a "
                                     "full run, none for --quick)")
     args = p.parse_args(argv)
@@ -84,8 +94,8 @@ def versions(pg: Optional[Target], fol_site: Optional[str] = None) -> dict:
     out = {"Python": platform.python_version(), "platform": platform.platform(),
            "CPUs": str(os.cpu_count())}
     for dist in ("flask-oauth-provider", "Flask", "Werkzeug", "SQLAlchemy", "Flask-SQLAlchemy",
-                 "Authlib", "oauthlib", "Flask-OAuthlib", "psycopg", "gunicorn",
-                 "pyinstrument"):
+                 "Authlib", "oauthlib", "Flask-OAuthlib", "Django", "django-oauth-toolkit",
+                 "psycopg", "gunicorn", "pyinstrument"):
         out[dist] = _version(dist, fol_site if dist == "Flask-OAuthlib" else None)
     try:
         rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
@@ -140,7 +150,7 @@ def run_child(app: str, label: str, db: str, path: str, args: argparse.Namespace
     directory, which comes first on sys.path).
     """
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in [path if app != "ours" else "", ROOT,
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [path if app == "flask-oauthlib" else "", ROOT,
                                                     env.get("PYTHONPATH", "")] if p)
     cwd = path if app == "ours" else ROOT
     cmd = [sys.executable, "-m", "benchmarks.child", "--app", app, "--label", label,
@@ -149,7 +159,35 @@ def run_child(app: str, label: str, db: str, path: str, args: argparse.Namespace
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=900)
     if proc.returncode != 0:
-        return {"error": f"side process failed: {proc.stderr.strip().splitlines()[-3:]}"}
+        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        return {"error": "side process failed: " + report.without_machine_paths(tail)}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def dot_status() -> str:
+    """Whether django-oauth-toolkit can be imported here (it is measured in a child)."""
+    try:
+        import django  # noqa: F401
+        import oauth2_provider  # noqa: F401
+    except Exception as exc:  # noqa: BLE001 - any failure is the finding
+        return f"{exc.__class__.__name__}: {exc}"
+    return "imports"
+
+
+def run_memory(kind: str, args: argparse.Namespace, cfg: dict) -> dict:
+    """The resident-memory run of ours on ``kind``, in a child bounded in time."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [ROOT, env.get("PYTHONPATH", "")] if p)
+    cmd = [sys.executable, "-m", "benchmarks.memory", "--db", kind, "--pg-url", args.pg_url,
+           "--blocks", str(cfg["memory_blocks"]), "--time-limit", str(cfg["memory_s"])]
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=cfg["memory_s"] + 180)
+    except subprocess.TimeoutExpired:
+        return {"error": f"memory run did not end within {cfg['memory_s'] + 180} s"}
+    if proc.returncode != 0:
+        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        return {"error": "memory run failed: " + report.without_machine_paths(tail)}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -195,6 +233,14 @@ def run_db(kind: str, args: argparse.Namespace, cfg: dict, res: report.Results) 
         samples = harness.measure(benches, ["token", "code", "refresh", "protected"],
                                   cfg["reps"], cfg["calls"], tokens, log=_log)
         res.inproc[label] = samples
+        if not args.no_profile:  # before SQL counting, which leaves events on the engine
+            from .profile import call_breakdown
+
+            for b in benches:
+                if b.name in ("floor", "ours"):
+                    for flow in ("protected", "token"):
+                        res.breakdown[(label, flow, b.name)] = call_breakdown(
+                            b, flow, tokens[b.name])
         counts = {}  # after timing: listening to an engine slows it down a little
         for b in benches:
             # Python calls first: SQL counting leaves event dispatch on the engine
@@ -210,7 +256,7 @@ def run_db(kind: str, args: argparse.Namespace, cfg: dict, res: report.Results) 
             for flow, limit in (("token", report.TOKEN_RATIO_MAX),
                                 ("protected", report.PROTECTED_RATIO_MAX)):
                 r, _ = harness.paired_ratio(samples[(flow, "ours")], samples[(flow, "floor")])
-                if r > limit:
+                if r > limit or flow == "protected":
                     from .profile import profile_flow
 
                     _log(f"{label}: ours {flow} is {r:.2f}× the floor: profiling")
@@ -242,6 +288,11 @@ def run_db(kind: str, args: argparse.Namespace, cfg: dict, res: report.Results) 
 
     # Side processes last: they are comparisons beyond the issue's list, so they are the
     # first to go when the run is over its time budget.
+    if not args.no_dot and within_budget(cfg, res, f"{label} django-oauth-toolkit"):
+        _log(f"{label}: django-oauth-toolkit in a side process")
+        data = run_child("dot", "DOT", kind, "", args, cfg)
+        data["floor_label"] = "Django floor"
+        res.side.setdefault(label, {})["DOT"] = data
     if args.flask_oauthlib_site is not None and within_budget(cfg, res, "Flask-OAuthlib"):
         _log(f"{label}: Flask-OAuthlib in a side process")
         res.side.setdefault(label, {})["Flask-OAuthlib"] = run_child(
@@ -263,7 +314,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         cfg["calls"] = args.calls
     started = time.monotonic()
     cfg["started"] = started
-    cfg["budget_s"] = args.budget or (240 if args.quick else 720)
+    cfg["budget_s"] = args.budget or (300 if args.quick else 1500)
     res = report.Results()
     res.settings = {"quick": args.quick, "reps": cfg["reps"], "calls": cfg["calls"],
                     "load_s": cfg["load_s"], "load_rounds": cfg["load_rounds"],
@@ -278,11 +329,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     if pg_probe is not None:
         pg_probe.drop()
     status = flask_oauthlib_status(args.flask_oauthlib_site)
-    if status != "imports":
+    if status != "imports" and res.versions["Flask-OAuthlib"] == "not installed":
+        res.notes.append("Flask-OAuthlib is not installed here and no "
+                         "`--flask-oauthlib-site` was given: not measured.")
+    elif status != "imports":
         res.notes.append(
             f"Flask-OAuthlib {res.versions['Flask-OAuthlib'].split()[0]} does not import "
             f"with oauthlib "
-            f"{res.versions['oauthlib']}: `{status}` (it requires oauthlib < 3).")
+            f"{res.versions['oauthlib']}: `{report.without_machine_paths(status)}` (it requires "
+            "oauthlib < 3).")
         if args.flask_oauthlib_site:
             res.notes.append(
                 "It was measured in a side process with oauthlib < 3 from the directory "
@@ -296,6 +351,15 @@ def main(argv: Optional[list[str]] = None) -> int:
             res.notes.append("Not measured (no `--flask-oauthlib-site`).")
     else:
         args.flask_oauthlib_site = args.flask_oauthlib_site or ""
+    if args.no_dot:
+        pass
+    elif dot_status() != "imports":
+        res.notes.append("django-oauth-toolkit not measured: "
+                         f"`{report.without_machine_paths(dot_status())}` (install Django "
+                         "and django-oauth-toolkit, the `bench` extra).")
+        args.no_dot = True
+    else:
+        res.notes.append(report.DOT_NOTE)
     res.notes.extend(args.note)
     res.notes.append(
         "Same I/O settings for every app: SQLite in WAL mode with synchronous=NORMAL, "
@@ -308,6 +372,23 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     for kind in kinds:
         run_db(kind, args, cfg, res)
+    if not args.no_memory:
+        mem_kinds = ["sqlite", "postgresql"] if args.memory_db == "all" else [args.memory_db]
+        for kind in mem_kinds:
+            label = "SQLite" if kind == "sqlite" else "PostgreSQL"
+            if within_budget(cfg, res, f"{label} memory run"):
+                _log(f"{label}: resident memory over {cfg['memory_blocks']} blocks of 100 "
+                     "protected + 10 token requests (child process)")
+                res.memory[label] = run_memory(kind, args, cfg)
+    if not args.no_jwt and "ours" in args.apps and within_budget(cfg, res, "JWT rows"):
+        from . import jwt_tokens
+
+        _log("SQLite: JWT access tokens (provider, ResourceServer, issuance per alg)")
+        try:
+            res.jwt = jwt_tokens.run(cfg["reps"], cfg["calls"])
+        except Exception as exc:  # noqa: BLE001 - report it, keep the other results
+            traceback.print_exc()
+            res.notes.append(f"JWT rows not measured: {exc.__class__.__name__}: {exc}")
 
     res.elapsed_s = time.monotonic() - started
     text = report.render(res)

@@ -19,7 +19,9 @@ What is in it:
 * the extension's consent page at ``/oauth/authorize``;
 * a protected JSON API, ``GET /api/me``, which needs a token with scope ``profile``;
 * a "demo client" page that runs the authorization code flow with PKCE against this
-  same server, so that a person can see every step in the browser.
+  same server, so that a person can see every step in the browser;
+* the device authorization grant (RFC 8628) with a demo device client:
+  ``python -m example_app.device_login`` logs in from a terminal through the browser.
 """
 
 from __future__ import annotations
@@ -30,7 +32,17 @@ from typing import Any, Optional
 
 from flask import Flask
 
-from .models import AuthorizationCode, Client, InitialAccessToken, SigningKey, Token, User, db
+from .models import (
+    AuthorizationCode,
+    Client,
+    DeviceAttempt,
+    DeviceCode,
+    InitialAccessToken,
+    SigningKey,
+    Token,
+    User,
+    db,
+)
 from .setup import init_database
 from .views import bp, login_manager, oauth
 
@@ -100,6 +112,10 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
         # OpenID Connect: ID tokens, /oauth/userinfo, /oauth/jwks, discovery.
         OAUTH2_PROVIDER_OPENID=True,
         OAUTH2_PROVIDER_SCOPES=SCOPES,
+        OAUTH2_PROVIDER_GRANT_TYPES=[
+            "authorization_code", "refresh_token", "client_credentials",
+            "urn:ietf:params:oauth:grant-type:device_code",
+        ],
         # Users who see the Applications page (every client, its origin, Delete).
         EXAMPLE_ADMINS=("demo",),
         # Agents and IDEs (MCP clients) register themselves (RFC 7591), at most the
@@ -118,7 +134,8 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
     login_manager.init_app(app)
     oauth.init_app(app)
     oauth.init_sqlalchemy(db, client_model=Client, code_model=AuthorizationCode,
-                          token_model=Token, key_model=SigningKey,
+                          token_model=Token, key_model=SigningKey, device_code_model=DeviceCode,
+                          device_attempt_model=DeviceAttempt,
                           initial_access_token_model=InitialAccessToken)
     app.register_blueprint(bp)
 

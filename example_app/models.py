@@ -1,5 +1,6 @@
-"""The example's models: its own ``User``, the OAuth models built on the mixins, and
-the OpenID Connect signing keys (kept encrypted by the provider).
+"""The example's models: its own ``User``, the three OAuth models built on the mixins, and
+the OpenID Connect signing keys (kept encrypted by the provider), and
+the two of the device authorization grant (RFC 8628).
 
 The mixins of :mod:`flask_oauth_provider.sqla` bring every OAuth column; an app adds the
 primary key and the link to its own user model, as below.
@@ -18,6 +19,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from flask_oauth_provider.sqla import (
     AuthorizationCodeMixin,
     ClientMixin,
+    DeviceAttemptMixin,
+    DeviceCodeMixin,
     InitialAccessTokenMixin,
     SigningKeyMixin,
     TokenMixin,
@@ -70,6 +73,21 @@ class Token(db.Model, TokenMixin):
 
 class SigningKey(db.Model, SigningKeyMixin):
     __tablename__ = "oauth_signing_key"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class DeviceCode(db.Model, DeviceCodeMixin):
+    __tablename__ = "oauth_device_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The user who answered on the verification page; empty while the code is pending.
+    user_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user: Mapped[Optional[User]] = relationship()
+
+
+class DeviceAttempt(db.Model, DeviceAttemptMixin):
+    __tablename__ = "oauth_device_attempt"
 
     id: Mapped[int] = mapped_column(primary_key=True)
 

@@ -16,6 +16,7 @@ DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"  # an example on 127.0.0.1; change it before exposing the app
 DEMO_CLIENT_NAME = "Demo client"
 DEMO_SERVICE_NAME = "Demo service"
+DEMO_DEVICE_CLIENT_NAME = "Demo device"
 DEMO_REDIRECT_URIS = [
     # A loopback redirect URI: the provider lets its port vary (RFC 8252 §7.3), so the
     # demo client works on whatever port the app is started.
@@ -58,6 +59,12 @@ def create_demo_data(app: Flask) -> None:
         scopes=["profile", "email"],
         public=False,
     )
+    device, _ = oauth.create_client(
+        name=DEMO_DEVICE_CLIENT_NAME,
+        grant_types=["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"],
+        scopes=["profile", "email"],
+        public=True,
+    )
     db.session.commit()
 
     echo = click.echo
@@ -73,6 +80,9 @@ def create_demo_data(app: Flask) -> None:
     echo("     (the secret is stored as a digest: this is the only time it is shown)")
     echo("   Try: curl -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials "
          "-d scope=profile http://127.0.0.1:5000/oauth/token")
+    echo(f" * Demo device:   {DEMO_DEVICE_CLIENT_NAME} (public, device authorization grant)")
+    echo(f"     client_id     {device.client_id}")
+    echo("   Try: python -m example_app.device_login")
 
 
 def init_database(app: Flask) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["OAuth2Provider", "current_token", "__version__"]
+__all__ = ["OAuth2Provider", "ResourceServer", "current_token", "__version__"]
 
 
 def __getattr__(name: str):
@@ -14,4 +14,8 @@ def __getattr__(name: str):
         from . import provider
 
         return getattr(provider, name)
+    if name == "ResourceServer":
+        from .resource_server import ResourceServer
+
+        return ResourceServer
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -40,6 +40,7 @@ from typing import Any, Callable, Optional
 from .applog import callback_failure
 from .core import errors
 from .core.request import Request
+from .core.resource_indicators import audience_claim
 from .core.types import Client, Grant, Token
 from .validators import ProviderValidator, _as_list
 
@@ -77,6 +78,16 @@ def is_expired(obj: Any) -> bool:
 def scopes_of(obj: Any) -> list[str]:
     """The scopes of a grant or token (a list, or a space-separated string)."""
     return _as_list(getattr(obj, "scopes", None))
+
+
+def resources_of(obj: Any) -> Optional[list[str]]:
+    """The resources (RFC 8707) a grant or token was issued for, when the app's model
+    keeps them in a ``resources`` attribute (the grantsetter and tokensetter find them
+    in ``request.resources``); ``None`` when it does not."""
+    resources = getattr(obj, "resources", None)
+    if resources is None:
+        return None
+    return _as_list(resources) or None
 
 
 class CallbackValidator(ProviderValidator):
@@ -177,6 +188,7 @@ class CallbackValidator(ProviderValidator):
             return False
         request.user = getattr(grant, "user", None)
         request.scopes = scopes_of(grant)
+        request.granted_resources = resources_of(grant)
         for name in ("claims", "auth_time", "acr", "amr"):
             if getattr(grant, name, None) is not None:
                 setattr(request, name, getattr(grant, name))
@@ -272,6 +284,7 @@ class CallbackValidator(ProviderValidator):
         if owner is None or owner != getattr(client, "client_id", None):
             return False
         request.user = getattr(found, "user", None)
+        request.granted_resources = resources_of(found)
         return True
 
     def get_original_scopes(self, refresh_token: str, request: Request, *args: Any,
@@ -324,6 +337,7 @@ class CallbackValidator(ProviderValidator):
             "scope": " ".join(scopes_of(found)),
             "client_id": getattr(self._token_client(found), "client_id", None),
             "token_type": "Bearer",
+            "aud": audience_claim(resources_of(found) or []),
         }
         user = getattr(found, "user", None)
         username = getattr(user, "username", None)

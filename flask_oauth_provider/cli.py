@@ -235,9 +235,13 @@ def revoke(token: Optional[str], client_id: Optional[str], user_id: Optional[str
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1),
               help="Rows deleted per transaction.")
 def purge(batch_size: int) -> None:
-    """Delete expired codes and expired or revoked tokens."""
+    """Delete expired codes and expired or revoked tokens (and expired device codes)."""
     counts = get_store().purge(batch_size=batch_size)
-    click.echo(f"Deleted {counts['codes']} code(s) and {counts['tokens']} token(s).")
+    message = f"Deleted {counts['codes']} code(s) and {counts['tokens']} token(s)"
+    if "device_codes" in counts:
+        message += (f", {counts['device_codes']} device code(s) and "
+                    f"{counts.get('device_attempts', 0)} old wrong user-code entries")
+    click.echo(message + ".")
     if "clients" in counts:
         click.echo(f"Deleted {counts['clients']} unused anonymous client(s).")
 

@@ -15,6 +15,8 @@ from typing import Any, Callable, Optional, Union
 
 from werkzeug.utils import import_string
 
+from .core.utils import is_absolute_uri
+
 PREFIX = "OAUTH2_PROVIDER_"
 
 #: Grant types this package implements. ``implicit`` and ``password`` are deprecated by
@@ -25,11 +27,17 @@ KNOWN_GRANT_TYPES = (
     "client_credentials",
     "implicit",
     "password",
+    "urn:ietf:params:oauth:grant-type:device_code",
 )
+#: The device authorization grant (RFC 8628 §3.4); off unless listed.
+DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 DEFAULT_GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
 #: RFC 6749 §4.1.2: an authorization code lives "a maximum of 10 minutes".
 MAX_CODE_EXPIRES_IN = 600
+#: Longest device code lifetime accepted: the guessing budget of the verification page
+#: is spread over one lifetime (RFC 8628 §5.1), so a longer one only makes it thinner.
+MAX_DEVICE_CODE_EXPIRES_IN = 1800
 
 DEFAULTS: dict[str, Any] = {
     "URL_PREFIX": "/oauth",
@@ -48,6 +56,8 @@ DEFAULTS: dict[str, Any] = {
     "INSECURE_TRANSPORT": False,
     "ALLOW_QUERY_TOKEN": False,
     "MAX_REQUEST_SIZE": 64 * 1024,
+    "RESOURCES": (),
+    "ACCESS_TOKEN_FORMAT": "opaque",
     "ERROR_URI": None,
     "ERROR_ENDPOINT": None,
     "IGNORE_PUBLIC_CLIENT_SECRET": False,
@@ -56,6 +66,11 @@ DEFAULTS: dict[str, Any] = {
     "KEY_ENCRYPTION_KEY": None,
     "ID_TOKEN_EXPIRES_IN": 300,
     "SCOPES": None,
+    "DEVICE_CODE_EXPIRES_IN": 600,
+    "DEVICE_CODE_INTERVAL": 5,
+    "DEVICE_TEMPLATE": "oauth/device.html",
+    "DEVICE_MAX_ATTEMPTS_PER_SESSION": 5,
+    "DEVICE_MAX_ATTEMPTS_PER_IP": 20,
     "DYNAMIC_REGISTRATION": None,
     "REGISTRATION_SCOPES": (),
     "REGISTRATION_GRANT_TYPES": ("authorization_code", "refresh_token"),
@@ -186,6 +201,33 @@ class ProviderConfig:
     #: Largest body accepted by the token, revocation and introspection endpoints, in
     #: bytes; larger is 413. Default 65536.
     max_request_size: int = DEFAULTS["MAX_REQUEST_SIZE"]
+    #: The resources (APIs) this server issues tokens for (RFC 8707): absolute URIs
+    #: without fragment, as a list, or as a mapping of each URI to the scopes it accepts
+    #: (a list or a space-separated string; ``None``: any scope). A client names them
+    #: with ``resource`` on the authorization and token requests; an unknown one is
+    #: ``invalid_target``. The first is the default audience of tokens requested without
+    #: ``resource``. Default: none, and the audience is the issuer (the provider's own API).
+    #: Kept as ``(uri, scopes or None)`` pairs.
+    resources: tuple[tuple[str, Optional[frozenset]], ...] = ()
+    #: ``"opaque"`` (default: random strings, looked up in the store) or ``"jwt"``: JWT
+    #: access tokens (RFC 9068) signed with the active signing key, which a
+    #: ``ResourceServer`` verifies without asking the provider. A client's
+    #: ``access_token_format`` overrides it. JWTs live ``TOKEN_EXPIRES_IN`` seconds when
+    #: that is set, else 300 (a JWT stays valid at a resource server until it expires).
+    access_token_format: str = "opaque"  # noqa: S105 (a format name)
+    #: Lifetime of JWT access tokens: ``OAUTH2_PROVIDER_TOKEN_EXPIRES_IN`` when the app
+    #: sets it to a number, else 300 seconds. Not a key of its own.
+    jwt_token_expires_in: int = 300
+
+    @property
+    def publishes_jwks(self) -> bool:
+        """Whether the JWKS is served: for ID tokens, or for JWT access tokens (RFC 9068)."""
+        return self.openid or self.access_token_format == "jwt"  # noqa: S105 (a format)
+
+    @property
+    def resource_scopes(self) -> dict[str, Optional[frozenset]]:
+        """:attr:`resources` as a mapping: URI -> accepted scopes (``None``: any)."""
+        return dict(self.resources)
     #: Where an authorization error that must not go back to the client (missing or
     #: unknown ``client_id``, bad ``redirect_uri``: RFC 6749 §4.1.2.1) sends the browser,
     #: with ``error`` and ``error_description`` in the query: a path of the app
@@ -216,6 +258,28 @@ class ProviderConfig:
     #: ``{scope: description}`` shown on the consent page and published as
     #: ``scopes_supported``. Default None.
     scopes: Optional[Mapping[str, str]] = None
+    #: Lifetime of a device code and its user code in seconds (RFC 8628 §3.2
+    #: ``expires_in``), at most 1800. Default 600. Only used when
+    #: ``urn:ietf:params:oauth:grant-type:device_code`` is in ``GRANT_TYPES``.
+    device_code_expires_in: int = DEFAULTS["DEVICE_CODE_EXPIRES_IN"]
+    #: Seconds a device waits between polls (RFC 8628 §3.2 ``interval``); polling faster
+    #: is answered ``slow_down`` and adds 5 s (§3.5). Default 5.
+    device_code_interval: int = DEFAULTS["DEVICE_CODE_INTERVAL"]
+    #: Template of the device verification page (code entry, consent, result).
+    #: Default ``"oauth/device.html"``.
+    device_template: str = DEFAULTS["DEVICE_TEMPLATE"]
+    #: Wrong user codes one browser session may enter per device code lifetime before
+    #: the verification page refuses it (RFC 8628 §5.1). Default 5.
+    device_max_attempts_per_session: int = DEFAULTS["DEVICE_MAX_ATTEMPTS_PER_SESSION"]
+    #: Wrong user codes one IP address may enter per device code lifetime. Default 20.
+    #: The whole server accepts at most
+    #: :func:`~flask_oauth_provider.core.user_codes.guess_budget` per lifetime.
+    device_max_attempts_per_ip: int = DEFAULTS["DEVICE_MAX_ATTEMPTS_PER_IP"]
+
+    @property
+    def device_grant_enabled(self) -> bool:
+        """Whether the device authorization grant (RFC 8628) is on."""
+        return DEVICE_CODE_GRANT_TYPE in self.grant_types
     #: Dynamic client registration (RFC 7591) and management (RFC 7592): ``None``
     #: (default: no endpoint), ``"token"`` (an initial access token is required, see
     #: ``oauth.create_initial_access_token``) or ``"open"`` (anyone may register).
@@ -291,7 +355,7 @@ class ProviderConfig:
                 raise ValueError(f"{PREFIX}{key} must be True or False, not {value!r}.")
             return value
 
-        for key in ("ERROR_TEMPLATE", "AUTHORIZE_TEMPLATE"):
+        for key in ("ERROR_TEMPLATE", "AUTHORIZE_TEMPLATE", "DEVICE_TEMPLATE"):
             if not isinstance(get(key), str) or not get(key):
                 raise ValueError(f"{PREFIX}{key} must be a template name, not {get(key)!r}.")
         error_uri = _error_uri(get("ERROR_URI"))
@@ -318,6 +382,10 @@ class ProviderConfig:
             insecure_transport=flag("INSECURE_TRANSPORT"),
             allow_query_token=flag("ALLOW_QUERY_TOKEN"),
             max_request_size=_positive_int("MAX_REQUEST_SIZE", get("MAX_REQUEST_SIZE")),
+            resources=_resources(get("RESOURCES")),
+            access_token_format=_access_token_format(get("ACCESS_TOKEN_FORMAT")),
+            jwt_token_expires_in=(token_expires_in if PREFIX + "TOKEN_EXPIRES_IN" in config
+                                  and isinstance(token_expires_in, int) else 300),
             error_uri=error_uri,
             error_endpoint=error_endpoint,
             ignore_public_client_secret=flag("IGNORE_PUBLIC_CLIENT_SECRET"),
@@ -326,6 +394,14 @@ class ProviderConfig:
             key_encryption_key=get("KEY_ENCRYPTION_KEY"),
             id_token_expires_in=_positive_int("ID_TOKEN_EXPIRES_IN", get("ID_TOKEN_EXPIRES_IN")),
             scopes=_scopes(get("SCOPES")),
+            device_code_expires_in=_device_code_expires_in(get("DEVICE_CODE_EXPIRES_IN")),
+            device_code_interval=_positive_int("DEVICE_CODE_INTERVAL",
+                                               get("DEVICE_CODE_INTERVAL")),
+            device_template=get("DEVICE_TEMPLATE"),
+            device_max_attempts_per_session=_positive_count(
+                "DEVICE_MAX_ATTEMPTS_PER_SESSION", get("DEVICE_MAX_ATTEMPTS_PER_SESSION")),
+            device_max_attempts_per_ip=_positive_count(
+                "DEVICE_MAX_ATTEMPTS_PER_IP", get("DEVICE_MAX_ATTEMPTS_PER_IP")),
             **_registration(get, flag),
         )
 
@@ -399,6 +475,23 @@ def _code_expires_in(value: Any) -> int:
     return code_expires_in
 
 
+def _device_code_expires_in(value: Any) -> int:
+    expires_in = _positive_int("DEVICE_CODE_EXPIRES_IN", value)
+    if expires_in > MAX_DEVICE_CODE_EXPIRES_IN:
+        raise ValueError(
+            f"{PREFIX}DEVICE_CODE_EXPIRES_IN must be at most {MAX_DEVICE_CODE_EXPIRES_IN} "
+            f"seconds (RFC 8628 §5.1: a short lifetime keeps guessing hopeless), "
+            f"not {expires_in!r}."
+        )
+    return expires_in
+
+
+def _positive_count(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{PREFIX}{key} must be a positive whole number, not {value!r}.")
+    return value
+
+
 def _grant_types(grant_types: Any) -> tuple[str, ...]:
     if isinstance(grant_types, str):
         grant_types = grant_types.split()
@@ -410,6 +503,32 @@ def _grant_types(grant_types: Any) -> tuple[str, ...]:
             f"got {list(grant_types)!r}."
         )
     return grant_types
+
+
+def _access_token_format(value: Any) -> str:
+    if value not in ("opaque", "jwt"):
+        raise ValueError(f"{PREFIX}ACCESS_TOKEN_FORMAT must be 'opaque' or 'jwt', not {value!r}.")
+    return value
+
+
+def _resources(value: Any) -> tuple[tuple[str, Optional[frozenset]], ...]:
+    if isinstance(value, str):
+        value = value.split()
+    items = list(value.items()) if isinstance(value, Mapping) else [(v, None) for v in value]
+    resources = []
+    for uri, scopes in items:
+        if not is_absolute_uri(uri):
+            raise ValueError(
+                f"{PREFIX}RESOURCES must list absolute URIs without fragment "
+                f"(RFC 8707 §2), not {uri!r}.")
+        if isinstance(scopes, str):
+            scopes = scopes.split()
+        if scopes is not None and not all(isinstance(s, str) for s in scopes):
+            raise ValueError(
+                f"{PREFIX}RESOURCES: the scopes of {uri!r} must be a list of strings, a "
+                f"space-separated string or None (any scope), not {scopes!r}.")
+        resources.append((uri, None if scopes is None else frozenset(scopes)))
+    return tuple(resources)
 
 
 def _pkce_required(pkce_required: Any) -> Union[bool, str]:

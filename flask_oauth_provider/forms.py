@@ -1,4 +1,5 @@
-"""The consent form: scopes to grant, Allow / Deny, and a CSRF token.
+"""The consent form: scopes to grant, Allow / Deny, and a CSRF token; and the forms of
+the device verification page (RFC 8628 §3.3), protected the same way.
 
 RFC 6749 §10.12 requires CSRF protection at the authorization endpoint; the token is
 WTForms' :class:`~wtforms.csrf.session.SessionCSRF`, bound to the user's Flask session
@@ -14,8 +15,9 @@ from datetime import timedelta
 from typing import Any, Iterable, Mapping, Optional
 
 from flask import current_app, request, session
-from wtforms import Form, SelectMultipleField, SubmitField
+from wtforms import Form, HiddenField, SelectMultipleField, StringField, SubmitField
 from wtforms.csrf.session import SessionCSRF
+from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 #: How long a consent page may stay open before its CSRF token expires.
@@ -100,3 +102,41 @@ class ConsentForm(Form):
         """
         checked = set(self.scope.data or [])
         return [scope for scope in validated if scope in checked]
+
+
+class DeviceCodeForm(Form):
+    """The user code typed on the device verification page (RFC 8628 §3.3)."""
+
+    class Meta:
+        csrf = True
+        csrf_class = SessionCSRF
+        csrf_field_name = "csrf_token"
+        csrf_time_limit = CSRF_TIME_LIMIT
+
+    user_code = StringField("Code", validators=[InputRequired(), Length(max=32)])
+    submit = SubmitField("Continue")
+
+    @classmethod
+    def for_request(cls) -> DeviceCodeForm:
+        """Build the form; on POST the submitted data is bound."""
+        formdata = request.form if request.method == "POST" else None
+        return cls(formdata=formdata,
+                   meta={"csrf_secret": csrf_secret(), "csrf_context": session})
+
+
+class DeviceConsentForm(ConsentForm):
+    """The consent form of the device verification page: scopes, Allow / Deny, and the
+    user code in a hidden field (looked up, and counted, again when the answer comes)."""
+
+    user_code = HiddenField(validators=[Length(max=32)])
+
+    @classmethod
+    def to_show(cls, scopes: Iterable[str], user_code: str) -> DeviceConsentForm:
+        """The form to show for ``scopes`` (all checked) and ``user_code``, whatever
+        request the page answers (a code typed in a POST, or a GET)."""
+        scopes = list(scopes or [])
+        form = cls(formdata=None,
+                   meta={"csrf_secret": csrf_secret(), "csrf_context": session},
+                   data={"scope": scopes, "user_code": user_code})
+        form.scope.choices = [(scope, scope) for scope in scopes]
+        return form

@@ -81,8 +81,11 @@ def userinfo_response() -> Response:
 
 def jwks_response() -> Response:
     """The provider's public keys (RFC 7517 §5): distinct kids, ``use`` and ``alg`` set,
-    cacheable for :data:`JWKS_MAX_AGE` seconds."""
-    state = openid_state()
+    cacheable for :data:`JWKS_MAX_AGE` seconds. Served when OpenID Connect is on, or
+    when access tokens are JWTs (RFC 9068) by default; 404 otherwise."""
+    state = current_state()
+    if not state.config.publishes_jwks:
+        abort(404)
     headers = {"Cache-Control": f"public, max-age={JWKS_MAX_AGE}",
                "Access-Control-Allow-Origin": "*"}
     return http.json_response(state.keyring().jwks(), 200, headers)

@@ -29,16 +29,24 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from . import device as device  # adds the device flow's routes to the blueprint
 from . import openid_views, views
 from .applog import show_errors_in_app_log
 from .callbacks import REQUIRED_CALLBACKS, CallbackValidator, missing_callbacks_message
 from .compat import FlaskOAuthlibCompat
 from .config import DEFAULTS, PREFIX, ProviderConfig
 from .core.request import Request
+from .core.resource_metadata import WELL_KNOWN_PATH
 from .core.types import Client
 from .core.validator import RequestValidator
 from .oidc import connect_login_signal, key_encryption_key
-from .resource import CurrentToken, ScopesArg, current_token, protect
+from .resource import (
+    CurrentToken,
+    ScopesArg,
+    current_token,
+    protect,
+    protected_resource_metadata,
+)
 from .state import EXTENSION_KEY, ProviderState
 
 #: Where RFC 8414 §3 publishes the authorization server metadata.
@@ -80,9 +88,14 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         Routes (the prefix is ``OAUTH2_PROVIDER_URL_PREFIX``): ``GET|POST
         /oauth/authorize`` (RFC 6749 §3.1, the consent page), ``POST /oauth/token``
         (§3.2), ``POST /oauth/revoke`` (RFC 7009), ``POST /oauth/introspect`` (RFC 7662),
-        and ``GET /.well-known/oauth-authorization-server`` at the app root (RFC 8414).
-        The consent page needs Flask-Login (a ``LoginManager`` on the app) and
-        ``SECRET_KEY``. Also adds the ``flask oauth`` commands (:mod:`~.cli`).
+        ``GET /.well-known/oauth-authorization-server`` at the app root (RFC 8414), and
+        ``GET /.well-known/oauth-protected-resource[/path]`` (RFC 9728) for the
+        resources whose views the app serves (see ``OAUTH2_PROVIDER_RESOURCES``).
+        With the device authorization grant on, also ``POST
+        /oauth/device_authorization`` (RFC 8628 §3.1) and ``GET|POST /oauth/device``, the
+        verification page (§3.3). The consent and verification pages need Flask-Login
+        (a ``LoginManager`` on the app) and ``SECRET_KEY``. Also adds the ``flask oauth``
+        commands (:mod:`~.cli`).
 
         Configuration keys read here, once (all optional; each is described where it is
         defined, in :class:`~flask_oauth_provider.config.ProviderConfig`; a wrong value
@@ -96,9 +109,14 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_INSECURE_TRANSPORT``, ``OAUTH2_PROVIDER_ALLOW_QUERY_TOKEN``,
         ``OAUTH2_PROVIDER_MAX_REQUEST_SIZE``, ``OAUTH2_PROVIDER_ERROR_URI``,
         ``OAUTH2_PROVIDER_ERROR_ENDPOINT``, ``OAUTH2_PROVIDER_IGNORE_PUBLIC_CLIENT_SECRET``,
+        ``OAUTH2_PROVIDER_RESOURCES``, ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT``,
         ``OAUTH2_PROVIDER_OPENID``, ``OAUTH2_PROVIDER_SIGNING_KEYS``,
         ``OAUTH2_PROVIDER_KEY_ENCRYPTION_KEY``, ``OAUTH2_PROVIDER_ID_TOKEN_EXPIRES_IN``,
         ``OAUTH2_PROVIDER_SCOPES``,
+        ``OAUTH2_PROVIDER_DEVICE_CODE_EXPIRES_IN``, ``OAUTH2_PROVIDER_DEVICE_CODE_INTERVAL``,
+        ``OAUTH2_PROVIDER_DEVICE_TEMPLATE``,
+        ``OAUTH2_PROVIDER_DEVICE_MAX_ATTEMPTS_PER_SESSION``,
+        ``OAUTH2_PROVIDER_DEVICE_MAX_ATTEMPTS_PER_IP``,
         ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION``
         (then also ``POST /oauth/register`` and ``GET|PUT|DELETE
         /oauth/register/<client_id>``, RFC 7591 / RFC 7592),
@@ -110,7 +128,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENTS``,
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE``.
 
-        With ``OAUTH2_PROVIDER_OPENID`` the blueprint also serves ``GET|POST
+        With ``OAUTH2_PROVIDER_OPENID`` (or, for the JWKS alone,
+        ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT = "jwt"``) the app also serves ``GET|POST
         /oauth/userinfo`` and ``GET /oauth/jwks``, the app root
         ``/.well-known/openid-configuration`` (OpenID Connect Discovery §4), and the
         login time of Flask-Login's ``user_logged_in`` is recorded for ``auth_time``.
@@ -151,24 +170,31 @@ class OAuth2Provider(FlaskOAuthlibCompat):
 
     def init_sqlalchemy(self, db: Any, client_model: type, code_model: type,
                         token_model: type, key_model: Optional[type] = None, *,
+                        device_code_model: Optional[type] = None,
+                        device_attempt_model: Optional[type] = None,
                         initial_access_token_model: Optional[type] = None) -> Any:
         """Store clients, codes and tokens in the bundled SQLAlchemy models.
 
         ``db`` is a Flask-SQLAlchemy ``SQLAlchemy`` (its ``db.session`` is used); the
         models subclass :mod:`flask_oauth_provider.sqla`'s mixins. ``key_model`` (a
         :class:`~flask_oauth_provider.sqla.SigningKeyMixin` model) keeps OpenID Connect
-        signing keys, encrypted. ``initial_access_token_model`` (a model on
-        :class:`~flask_oauth_provider.sqla.InitialAccessTokenMixin`) is needed only for
+        signing keys, encrypted. The device authorization grant (RFC 8628) also needs
+        ``device_code_model`` (a ``DeviceCodeMixin`` model) and ``device_attempt_model``
+        (a ``DeviceAttemptMixin`` model, counting wrong user codes).
+        ``initial_access_token_model`` (an
+        :class:`~flask_oauth_provider.sqla.InitialAccessTokenMixin` model) is needed only for
         ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION = "token"``. Returns the
         :class:`~flask_oauth_provider.sqla.SQLAlchemyStore`, which becomes the validator.
         """
         from .sqla import SigningKeyStore, SQLAlchemyStore  # SQLAlchemy only when used
 
-        optional = ({"initial_access_token_model": initial_access_token_model}
-                    if initial_access_token_model is not None else {})
+        device_models = {key: model for key, model in (
+            ("device_code_model", device_code_model),
+            ("device_attempt_model", device_attempt_model),
+            ("initial_access_token_model", initial_access_token_model)) if model is not None}
         self._store = SQLAlchemyStore(
             session=db.session, client_model=client_model, code_model=code_model,
-            token_model=token_model, **optional,
+            token_model=token_model, **device_models,
         )
         if key_model is not None:
             self.key_store = SigningKeyStore(db.session, key_model, key_encryption_key)
@@ -327,6 +353,12 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
     app.cli.add_command(oauth_cli)
     app.add_url_rule(METADATA_PATH, endpoint="oauth2_provider_metadata",
                      view_func=views.metadata, methods=["GET"])
+    # RFC 9728 §3.1: the resource's metadata, at the root and with its path appended.
+    app.add_url_rule(WELL_KNOWN_PATH, endpoint="oauth2_provider_resource_metadata",
+                     view_func=protected_resource_metadata, methods=["GET"])
+    app.add_url_rule(WELL_KNOWN_PATH + "/<path:suffix>",
+                     endpoint="oauth2_provider_resource_metadata_path",
+                     view_func=protected_resource_metadata, methods=["GET"])
     issuer_path = urlsplit(config.issuer).path.rstrip("/") if config.issuer else ""
     if issuer_path:
         # RFC 8414 §3.1: an issuer with a path component publishes its metadata at
@@ -334,6 +366,10 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
         app.add_url_rule(METADATA_PATH + issuer_path,
                          endpoint="oauth2_provider_metadata_issuer_path",
                          view_func=views.metadata, methods=["GET"])
+    if config.publishes_jwks:
+        # RFC 7517 §5: the public keys, for ID tokens and for JWT access tokens.
+        app.add_url_rule(config.url_prefix + "/jwks", endpoint="oauth2_provider_jwks",
+                         view_func=openid_views.jwks_response, methods=["GET"])
     if config.openid:
         _register_openid_routes(app, config, issuer_path)
 
@@ -344,8 +380,6 @@ def _register_openid_routes(app: Flask, config: ProviderConfig, issuer_path: str
     app.add_url_rule(prefix + "/userinfo", endpoint="oauth2_provider_userinfo",
                      view_func=openid_views.userinfo_response,
                      methods=["GET", "POST", "OPTIONS"])
-    app.add_url_rule(prefix + "/jwks", endpoint="oauth2_provider_jwks",
-                     view_func=openid_views.jwks_response, methods=["GET"])
     app.add_url_rule(prefix + "/logout", endpoint="oauth2_provider_end_session",
                      view_func=functools.partial(openid_views.end_session_response,
                                                  views.error_page),

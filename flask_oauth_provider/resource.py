@@ -10,7 +10,7 @@ Flask-OAuthlib), so nothing of one request is seen by the next.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import json
 from typing import Any, Callable, Optional, Protocol, Union
 
 from flask import Response
@@ -18,12 +18,17 @@ from flask import request as flask_request
 from werkzeug.local import LocalProxy
 
 from . import http
+from .access_tokens import VerificationKeys, looks_like_jwt, verify_locally
+from .bearer import GENERAL_PATH, SelectWidth, check_plain_bearer
 from .callbacks import expires_at
 from .core.request import Request
-from .core.tokens import bearer_token_locations
-from .state import current_state
+from .core.resource_indicators import audience_list
+from .core.resource_metadata import bearer_challenge, metadata_document, metadata_url
+from .core.tokens import bearer_token_locations, get_token_from_header
+from .state import current_state, issuer_of, own_resource_at
 
 ScopesArg = Union[str, list, tuple, Callable[[Any], Any]]
+_UNSET: Any = object()
 
 #: The attribute of the Flask request that holds its :class:`CurrentToken`.
 _CURRENT_TOKEN_ATTRIBUTE = "oauth2_current_token"  # noqa: S105 (an attribute name)
@@ -32,22 +37,122 @@ _CURRENT_TOKEN_ATTRIBUTE = "oauth2_current_token"  # noqa: S105 (an attribute na
 # -- the token of the current request ------------------------------------------------------
 
 
-@dataclass
 class CurrentToken:
     """What ``current_token`` points at inside a view protected by ``require_oauth``.
 
-    ``scopes`` are the scopes the token was *granted* (as the validator reports them in
-    ``request.scopes``; the bundled validators do), not the ones the view required;
-    ``token`` is the stored token object the validator found; ``request`` is the core
-    request (``flask.request.oauth`` refers to it too, as in Flask-OAuthlib).
+    ``scopes`` are the scopes the token was *granted* (not the ones the view required),
+    ``client_id`` the client's id, ``sub`` the user's id as text (``None`` for a
+    client's own token), ``expires_at`` the expiry (naive UTC, ``None`` = never);
+    ``user``, ``client`` and ``token`` (the stored token object) load on first use when
+    the short path found the token; ``request`` is the core request
+    (``flask.request.oauth`` refers to it too, as in Flask-OAuthlib).
     """
 
-    user: Any
-    client: Any
-    scopes: list[str]
-    expires_at: Any
-    token: Any
-    request: Request
+    __slots__ = ("scopes", "expires_at", "_record", "_values")
+
+    def __init__(self, user: Any = None, client: Any = None, scopes: Any = (),
+                 expires_at: Any = None, token: Any = None, request: Any = None, *,
+                 record: Any = None) -> None:
+        self.scopes = list(scopes or [])
+        self.expires_at = expires_at
+        self._record = record
+        self._values = {} if record is not None else {
+            "user": user, "client": client, "token": token, "request": request}
+
+    def _get(self, name: str) -> Any:
+        value = self._values.get(name, _UNSET)
+        if value is _UNSET:
+            value = self._values[name] = getattr(self._record, name)
+        return value
+
+    @property
+    def user(self) -> Any:
+        return self._get("user")
+
+    @property
+    def client(self) -> Any:
+        return self._get("client")
+
+    @property
+    def token(self) -> Any:
+        return self._get("token")
+
+    @property
+    def request(self) -> Any:
+        value = self._values.get("request", _UNSET)
+        if value is _UNSET:
+            value = self._values["request"] = _core_request(self)
+        return value
+
+    @property
+    def client_id(self) -> Optional[str]:
+        if self._record is not None:
+            return self._record.client_id
+        return getattr(self.client, "client_id", None)
+
+    @property
+    def sub(self) -> Optional[str]:
+        if self._record is not None:
+            return self._record.sub
+        user = self.user
+        get_id = getattr(user, "get_id", None)  # Flask-Login's UserMixin
+        if callable(get_id):
+            value = get_id()
+            return None if value is None else str(value)
+        return None
+
+    def __repr__(self) -> str:
+        return (f"<CurrentToken client_id={self.client_id!r} sub={self.sub!r} "
+                f"scopes={self.scopes!r}>")
+
+
+class _OAuthRequest:
+    """``flask.request.oauth`` after the short path: the core request, built on first use
+    of anything but ``user``, ``client``, ``scopes`` and ``access_token``."""
+
+    __slots__ = ("_current",)
+
+    def __init__(self, current: CurrentToken) -> None:
+        self._current = current
+
+    @property
+    def user(self) -> Any:
+        return self._current.user
+
+    @property
+    def client(self) -> Any:
+        return self._current.client
+
+    @property
+    def scopes(self) -> list[str]:
+        return self._current.scopes
+
+    @property
+    def access_token(self) -> Any:
+        return self._current.token
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._current.request, name)
+
+
+def _core_request(current: CurrentToken) -> Request:
+    """The core request of the current Flask request, as the general path would give."""
+    uri, method, body, headers = http.extract_resource_params()
+    request = Request(uri, http_method=method, body=body, headers=headers)
+    request.token_type = "Bearer"  # noqa: S105 - the token type's name
+    request.verify_error = None
+    request.user, request.client = current.user, current.client
+    request.scopes, request.access_token = list(current.scopes), current.token
+    return request
+
+    @property
+    def client_id(self) -> Optional[str]:
+        return getattr(self.client, "client_id", None)
+
+    @property
+    def aud(self) -> list[str]:
+        """The resources the token is for (RFC 8707), when the store keeps them."""
+        return audience_list(getattr(self.token, "resources", None))
 
 
 def _get_current_token() -> Optional[CurrentToken]:
@@ -67,21 +172,17 @@ current_token: CurrentToken = LocalProxy(_get_current_token)  # type: ignore[ass
 
 
 def bearer_refusal(status: int, error: Optional[str], description: Optional[str] = None,
-                   scope: Optional[list[str]] = None) -> Response:
+                   scope: Optional[list[str]] = None,
+                   resource_metadata: Optional[str] = None) -> Response:
     """A refused protected-resource request (RFC 6750 §3, §3.1), JSON body.
 
     Without a token (``error=None``) the challenge carries no error code (RFC 6750 §3:
     "SHOULD NOT include an error code or other error information"); a ``description``
-    then goes in the JSON body only.
+    then goes in the JSON body only. ``resource_metadata`` is the URL of the resource's
+    RFC 9728 document (§5.1).
     """
-    params = []
-    if error:
-        params.append(f'error="{error}"')
-    if description and error:
-        params.append(f'error_description="{description}"')
-    if scope:
-        params.append(f'scope="{" ".join(scope)}"')
-    challenge = "Bearer" + (" " + ", ".join(params) if params else "")
+    challenge = bearer_challenge(error, description if error else None, scope,
+                                 resource_metadata)
     payload = {"error": error or "unauthorized"}
     if description:
         payload["error_description"] = description
@@ -161,10 +262,47 @@ def check_token(hooks: ResourceHooks, required: list[str], optional: bool) -> An
             problem = (403, "insufficient_scope", None)
         else:
             problem = (401, "invalid_token", None)
+    if (problem is None or problem[0] == 403) and (
+            _meant_for_another_resource(request) or not _jwt_holds(state, request)):
+        problem = (401, "invalid_token", None)
 
     if problem is not None:
         return _refuse(hooks, request, required, *problem)
     return _remember(request)
+
+
+def _jwt_holds(state: Any, request: Request) -> bool:
+    """A JWT access token (RFC 9068) is also verified here: signature, ``typ``, ``iss``,
+    ``exp`` and ``aud`` (:func:`~flask_oauth_provider.access_tokens.verify_locally`);
+    an opaque token has nothing more to check."""
+    token = get_token_from_header(request)
+    if not looks_like_jwt(token):
+        return True
+    keys = state.__dict__.get("jwt_verification_keys")
+    if keys is None:
+        keys = state.__dict__["jwt_verification_keys"] = VerificationKeys(state.keyring)
+    own = own_resource_at(state.config, flask_request.path)
+    return verify_locally(token, keys, issuer_of(state.config), own[0] if own else None)
+
+
+def _meant_for_another_resource(request: Request) -> bool:
+    """Whether the token the core request found is meant for another resource."""
+    return not _audience_holds(getattr(request, "access_token", None))
+
+
+def _audience_holds(token: Any) -> bool:
+    """Whether the token's audience (RFC 8707) names the resource of this view.
+
+    A view belongs to a resource of ``OAUTH2_PROVIDER_RESOURCES`` served by this app (or,
+    with none listed, to the issuer); a token that records its audience must name it
+    (RFC 9068 §4, RFC 8707 §2). Tokens without a recorded audience (stores that keep
+    none) and views outside every listed resource are not checked.
+    """
+    audience = audience_list(getattr(token, "resources", None)) if token is not None else []
+    if not audience:
+        return True
+    own = own_resource_at(current_state().config, flask_request.path)
+    return own is None or own[0] in audience
 
 
 #: Why a token in the query string did not count (RFC 6750 §2.3; RFC 9700 §4.3.2).
@@ -208,9 +346,12 @@ def _refuse(hooks: ResourceHooks, request: Request, required: list[str], status:
                                  or getattr(request, "error_message", None)
                                  or REFUSAL_REASONS.get(code, REFUSAL_REASONS[None]))
         return hooks.invalid_response_func(request)
+    own = own_resource_at(current_state().config, flask_request.path)
+    where = metadata_url(own[0]) if own is not None else None
     if status == 403:
-        return bearer_refusal(403, "insufficient_scope", scope=required)
-    return bearer_refusal(status, code, description)
+        return bearer_refusal(403, "insufficient_scope", scope=required,
+                              resource_metadata=where)
+    return bearer_refusal(status, code, description, resource_metadata=where)
 
 
 def _remember(request: Request) -> CurrentToken:
@@ -226,14 +367,66 @@ def _remember(request: Request) -> CurrentToken:
         token=token_obj,
         request=request,
     )
-    setattr(flask_request, _CURRENT_TOKEN_ATTRIBUTE, current)
-    flask_request.oauth = request
+    _publish(current, request)
     return current
+
+
+def _publish(current: CurrentToken, oauth: Any) -> None:
+    """Keep ``current`` on the Flask request: ``current_token``, and ``request.oauth``."""
+    set_current_token(current)
+    flask_request.oauth = oauth
+
+
+def _refusal_here(status: int, error: Optional[str], description: Optional[str] = None,
+                  scope: Optional[list[str]] = None) -> Response:
+    """:func:`bearer_refusal` naming this view's RFC 9728 document, if it has one."""
+    own = own_resource_at(current_state().config, flask_request.path)
+    return bearer_refusal(status, error, description, scope=scope,
+                          resource_metadata=metadata_url(own[0]) if own is not None else None)
+
+
+def check_plain(hooks: ResourceHooks, required: list[str], wide: bool) -> Any:
+    """The short path of a protected call (see :mod:`flask_oauth_provider.bearer`): a
+    :class:`CurrentToken`, a refusal, or ``GENERAL_PATH``.
+
+    Same rules as :func:`check_token` for an opaque token in the header: revocation,
+    expiry, the audience (RFC 8707) and the scopes; refusals name the view's RFC 9728
+    document. A JWT access token (RFC 9068) takes the general path, which verifies it.
+    """
+    if hooks.after_request_funcs or hooks.invalid_response_func is not None:
+        return GENERAL_PATH  # Flask-OAuthlib hooks see the core request
+    state = current_state()
+    validator = state.validator
+    fast = getattr(validator, "fast_bearer_path", None)
+    if fast is None or not fast() or not http.transport_is_secure(
+            state.config.insecure_transport):
+        return GENERAL_PATH
+    if looks_like_jwt(flask_request.environ.get("HTTP_AUTHORIZATION", "").rpartition(" ")[2]):
+        return GENERAL_PATH
+    record = check_plain_bearer(flask_request.environ, validator, state.server, required,
+                                _refusal_here, wide, audience_ok=_audience_holds)
+    if record is GENERAL_PATH or isinstance(record, Response):
+        return record
+    current = CurrentToken(scopes=record.scopes, expires_at=record.expires_at, record=record)
+    _publish(current, _OAuthRequest(current))
+    return current
+
+
+def set_current_token(current: Any) -> None:
+    """Make ``current`` what :data:`current_token` points at for this Flask request
+    (the provider's :class:`CurrentToken`, or a ResourceServer's token)."""
+    setattr(flask_request, _CURRENT_TOKEN_ATTRIBUTE, current)
 
 
 def protect(hooks: ResourceHooks, scopes: tuple, optional: bool,
             view: Callable[..., Any]) -> Callable[..., Any]:
-    """``view`` wrapped so that it runs only with a valid token covering every scope."""
+    """``view`` wrapped so that it runs only with a valid token covering every scope.
+
+    Fixed scopes are parsed once, here; the short path is tried first (see
+    :func:`check_plain`), and what the view touched tells which SELECT it gets next.
+    """
+    fixed = None if len(scopes) == 1 and callable(scopes[0]) else resolve_scopes(scopes)
+    width = SelectWidth()
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -241,10 +434,38 @@ def protect(hooks: ResourceHooks, scopes: tuple, optional: bool,
             rv = before()
             if rv is not None:
                 return rv
-        required = resolve_scopes(scopes)
-        outcome = check_token(hooks, required, optional)
+        required = resolve_scopes(scopes) if fixed is None else list(fixed)
+        outcome = check_plain(hooks, required, width.wide)
+        if outcome is GENERAL_PATH:
+            outcome = check_token(hooks, required, optional)
         if not isinstance(outcome, CurrentToken) and outcome is not None:
             return outcome
-        return view(*args, **kwargs)
+        rv = view(*args, **kwargs)
+        if outcome is not None and outcome._record is not None:
+            width.learn(outcome._record)
+        return rv
 
     return wrapper
+
+
+# -- protected resource metadata (RFC 9728) ---------------------------------------------
+
+
+def protected_resource_metadata(suffix: str = "") -> Response:
+    """Protected resource metadata (RFC 9728 §3) of a resource this app serves.
+
+    Registered at ``/.well-known/oauth-protected-resource`` and, for a resource
+    identifier with a path, at that path appended (§3.1); an unknown one is 404.
+    """
+    config = current_state().config
+    own = own_resource_at(config, "/" + suffix if suffix else "", exact=True)
+    if own is None:
+        return http.json_response({"error": "not_found", "error_description":
+                                   "No protected resource is described here."}, 404)
+    methods = ["header", "body"] + (["query"] if config.allow_query_token else [])
+    resource, scopes = own
+    document = metadata_document(resource, [issuer_of(config)], scopes, methods)
+    # RFC 9728 §3.2: a JSON document; public, like the RFC 8414 one.
+    return http.create_response(
+        {"Content-Type": "application/json", "Access-Control-Allow-Origin": "*"},
+        json.dumps(document), 200)

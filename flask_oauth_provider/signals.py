@@ -41,6 +41,12 @@ consent_granted = _signals.signal("oauth2-consent-granted")
 #: The user denied an authorization request. Keyword args: ``client``, ``user``,
 #: ``scopes`` (the requested list).
 consent_denied = _signals.signal("oauth2-consent-denied")
+#: The user allowed a device on the verification page (RFC 8628 §3.3). Keyword args:
+#: ``client``, ``user``, ``scopes`` (the granted list).
+device_authorization_granted = _signals.signal("oauth2-device-authorization-granted")
+#: The user denied a device on the verification page. Keyword args: ``client``,
+#: ``user``, ``scopes`` (the requested list).
+device_authorization_denied = _signals.signal("oauth2-device-authorization-denied")
 
 
 def _send(signal: Any, **kwargs: Any) -> None:
@@ -68,6 +74,12 @@ def send_consent(granted: bool, client: Any, user: Any, scopes: Any) -> None:
     """Send :data:`consent_granted` or :data:`consent_denied`."""
     _send(consent_granted if granted else consent_denied, client=client, user=user,
           scopes=list(scopes or []))
+
+
+def send_device_authorization(granted: bool, client: Any, user: Any, scopes: Any) -> None:
+    """Send :data:`device_authorization_granted` or :data:`device_authorization_denied`."""
+    _send(device_authorization_granted if granted else device_authorization_denied,
+          client=client, user=user, scopes=list(scopes or []))
 
 
 def _authentication_method(request: Request) -> str:

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Protocol
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
+from flask import request as flask_request
 
+from . import access_tokens
 from .config import ProviderConfig
 from .core import errors
 from .core.keyring import KeyRing
 from .core.openid import Server as OpenIDServer
 from .core.request import Request
+from .core.resource_indicators import ResourcePolicy
+from .core.resource_metadata import origin_of, resource_path
 from .core.servers import Server
+from .core.tokens import random_token_generator
 from .core.validator import RequestValidator
 from .oidc import load_signing_keys
 from .signals import send_core_signal
@@ -42,6 +47,46 @@ def config_in_force(assigned: Optional[ProviderConfig] = None) -> ProviderConfig
         if isinstance(config, ProviderConfig):
             return config
     return assigned or _DEFAULT_CONFIG
+
+
+def issuer_of(config: ProviderConfig) -> str:
+    """The issuer identifier (RFC 8414 §2): the configured one, else the app's root URL."""
+    return config.issuer or flask_request.url_root.rstrip("/")
+
+
+def default_audience(config: ProviderConfig) -> Optional[str]:
+    """The audience of a token requested without ``resource`` (RFC 8707): the first
+    configured resource, else the issuer (the provider's own protected views); ``None``
+    outside a request when no issuer is configured (a token made by a script)."""
+    if config.resources:
+        return config.resources[0][0]
+    if config.issuer or has_request_context():
+        return issuer_of(config)
+    return None
+
+
+def own_resources(config: ProviderConfig) -> list[tuple[str, Optional[frozenset]]]:
+    """The resources whose views this app serves itself, with their scopes (RFC 9728):
+    the configured ones on the issuer's origin, else (none configured) the issuer."""
+    issuer = issuer_of(config)
+    if not config.resources:
+        return [(issuer, None)]
+    origin = origin_of(issuer)
+    return [(uri, scopes) for uri, scopes in config.resources if origin_of(uri) == origin]
+
+
+def own_resource_at(config: ProviderConfig, path: str, exact: bool = False
+                    ) -> Optional[tuple[str, Optional[frozenset]]]:
+    """The own resource a request path belongs to: the one whose path is the longest
+    prefix of ``path`` (segment-wise), or with ``exact`` the one whose path it is."""
+    path = path.rstrip("/")
+    best = None
+    for uri, scopes in own_resources(config):
+        prefix = resource_path(uri)
+        matches = path == prefix if exact else (path == prefix or path.startswith(prefix + "/"))
+        if matches and (best is None or len(prefix) > len(resource_path(best[0]))):
+            best = (uri, scopes)
+    return best
 
 
 # -- per-app state -------------------------------------------------------------------------
@@ -132,6 +177,12 @@ def current_state() -> ProviderState:
     return state
 
 
+def device_verification_uri(config: ProviderConfig) -> Callable[[], str]:
+    """The verification URI of the device flow (RFC 8628 §3.2), made per request: the
+    issuer's host and the blueprint's ``/device`` page."""
+    return lambda: issuer_of(config) + config.url_prefix + "/device"
+
+
 def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
     """The core server of one app: its grants, PKCE, expiry, generators and token rules.
 
@@ -144,13 +195,17 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
     extra = {"require_offline_access": True} if config.openid else {}
     server = server_class(
         validator,
-        config.token_expires_in,
-        config.token_generator,
-        config.refresh_token_generator,
+        access_tokens.expires_in(config),
+        access_tokens.token_generator(config, keyring=lambda: current_state().keyring(),
+                                      issuer=lambda: issuer_of(config)),
+        # Refresh tokens stay opaque (RFC 9068 covers access tokens only); as before, an
+        # app's TOKEN_GENERATOR also makes them unless REFRESH_TOKEN_GENERATOR is set.
+        config.refresh_token_generator or config.token_generator or random_token_generator,
         pkce_plain=config.pkce_plain,
         allow_query_token=config.allow_query_token,
         send_signal=send_core_signal,
         **extra,
+        **_device_options(validator, config),
     )
     enabled_grants = set(config.grant_types)
     enabled_responses = set(config.response_types)
@@ -184,15 +239,44 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
     for grant in (server.auth_grant, server.implicit_grant, *openid_grants):
         grant.custom_validators.pre_auth.append(authorization_checks)
     for grant in (server.auth_grant, server.password_grant, server.credentials_grant,
-                  server.refresh_grant, *openid_grants[:1]):
+                  server.refresh_grant, server.device_code_grant, *openid_grants[:1]):
         grant.custom_validators.pre_token.append(token_checks)
+    resources = ResourcePolicy(config.resource_scopes,
+                               default_audience=lambda request: default_audience(config))
+    server.auth_grant.custom_validators.post_auth.append(resources.check_authorization)
+    server.implicit_grant.custom_validators.post_auth.append(resources.check_authorization)
+    for grant in (server.auth_grant, server.password_grant, server.credentials_grant,
+                  server.refresh_grant):
+        grant.custom_validators.post_token.append(resources.check_token)
     issue_refresh = "refresh_token" in enabled_grants
-    for grant in (server.auth_grant, server.password_grant, *openid_grants[:1]):
+    for grant in (server.auth_grant, server.password_grant, server.device_code_grant,
+                  *openid_grants[:1]):
         grant.refresh_token = issue_refresh
     for grant in openid_grants:
         # The views add iss (RFC 9207) and render form_post themselves.
         grant.render_form_post = False
     return server
+
+
+def _device_options(validator: RequestValidator, config: ProviderConfig) -> dict:
+    """The device authorization grant's options of the core server: none while it is off."""
+    if not config.device_grant_enabled:
+        return {}
+    # A bundled store without device models has the methods but nowhere to keep codes.
+    if (not hasattr(validator, "validate_device_code")
+            or getattr(validator, "device_code_model", True) is None):
+        raise RuntimeError(
+            "The device authorization grant (OAUTH2_PROVIDER_GRANT_TYPES lists "
+            "urn:ietf:params:oauth:grant-type:device_code) needs a validator with the "
+            "device methods: the bundled store (oauth.init_sqlalchemy(..., "
+            "device_code_model=..., device_attempt_model=...)) or a subclass of "
+            "flask_oauth_provider.core.DeviceRequestValidator.")
+    return {
+        "device_verification_uri": device_verification_uri(config),
+        "device_verification_uri_complete": True,
+        "device_code_expires_in": config.device_code_expires_in,
+        "device_code_interval": config.device_code_interval,
+    }
 
 
 #: Parameters of an authorization request (RFC 6749 §4.1.1, §4.2.1; RFC 7636 §4.3).

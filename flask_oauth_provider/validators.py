@@ -130,9 +130,16 @@ class ProviderValidator(OpenIDValidatorMixin):
 
     def _presented_client_id(self, request: Request) -> tuple[Any, Any]:
         """Parse the client credentials once (RFC 6749 §2.3.1); the core raises on misuse."""
-        credentials = extract_client_credentials(request)
-        client_id = credentials.client_id or getattr(request, "client_id", None)
-        return credentials, client_id
+        # Asked two or three times per token request: kept on the request after the
+        # first parse (a refusal raises again each time, nothing is kept).
+        credentials = getattr(request, "__dict__", {}).get("_presented_credentials")
+        if credentials is None:
+            credentials = extract_client_credentials(request)
+            try:
+                request._presented_credentials = credentials
+            except AttributeError:  # a request object that takes no new attributes
+                pass
+        return credentials, credentials.client_id or getattr(request, "client_id", None)
 
     # -- client authentication (RFC 6749 §2.3, §3.2.1) -----------------------------
 

@@ -36,7 +36,7 @@ from .openid_views import (
     openid_metadata,
     reauthentication,
 )
-from .state import ProviderState, current_state
+from .state import ProviderState, current_state, issuer_of
 
 log = logging.getLogger("flask_oauth_provider.views")
 
@@ -83,7 +83,7 @@ PAGE_HEADERS = {
 
 def issuer(state: ProviderState) -> str:
     """The issuer identifier (RFC 8414 §2): the configured one, else the app's root URL."""
-    return state.config.issuer or flask_request.url_root.rstrip("/")
+    return issuer_of(state.config)
 
 
 def page(html: str, status: int = 200) -> Response:
@@ -384,7 +384,7 @@ def _authorize_with_handler(state: ProviderState, handler: Any, oauth_args: tupl
 # -- the JSON endpoints ------------------------------------------------------------------
 
 
-def _json_endpoint(call: Any) -> Response:
+def json_endpoint(call: Any) -> Response:
     """Common frame of token, revocation and introspection: transport, size, errors."""
     state = current_state()
     if not http.transport_is_secure(state.config.insecure_transport):
@@ -460,7 +460,7 @@ def token(*args: Any, **kwargs: Any) -> Response:
             extra = view(*args, **kwargs) or None
         return state.server.create_token_response(uri, method, body, headers, extra)
 
-    return _json_endpoint(call)
+    return json_endpoint(call)
 
 
 @blueprint.route("/revoke", methods=["POST"])
@@ -479,7 +479,7 @@ def revoke(*args: Any, **kwargs: Any) -> Response:
             view(*args, **kwargs)
         return answer
 
-    return _json_endpoint(call)
+    return json_endpoint(call)
 
 
 def _presents_no_secret(uri: str, method: str, body: Any, headers: dict) -> bool:
@@ -506,9 +506,23 @@ def introspect() -> Response:
                 description="Introspection needs client authentication.")
             return ({"Content-Type": "application/json", **error.headers}, error.json,
                     error.status_code)
-        return state.server.create_introspect_response(uri, method, body, headers)
+        answer_headers, answer, status = state.server.create_introspect_response(
+            uri, method, body, headers)
+        return answer_headers, _with_issuer(answer, status, state), status
 
-    return _json_endpoint(call)
+    return json_endpoint(call)
+
+
+def _with_issuer(answer: str, status: int, state: ProviderState) -> str:
+    """An active introspection answer names its issuer (RFC 7662 §2.2 ``iss``), also when
+    the store does not know it (no ``OAUTH2_PROVIDER_ISSUER``: the app's root URL)."""
+    if status != 200:
+        return answer
+    claims = json.loads(answer)
+    if not claims.get("active") or "iss" in claims:
+        return answer
+    claims["iss"] = issuer(state)
+    return json.dumps(claims)
 
 
 def metadata() -> Response:
@@ -549,6 +563,12 @@ def metadata() -> Response:
         claims.pop("code_challenge_methods_supported")
     if config.openid:
         claims = openid_metadata(state, claims)
+    elif config.publishes_jwks:
+        # RFC 8414 §2 jwks_uri: resource servers verify JWT access tokens with it.
+        claims["jwks_uri"] = prefix + "/jwks"
+    if config.device_grant_enabled:
+        # RFC 8628 §4: only while the device authorization grant is on.
+        claims["device_authorization_endpoint"] = prefix + "/device_authorization"
     endpoint = MetadataEndpoint([state.server], claims=claims, raise_errors=False)
     headers, body, status = endpoint.create_metadata_response(
         flask_request.url, "GET", None, {})

@@ -18,7 +18,7 @@ from .client_auth import ClientCredentials, extract_client_credentials
 from .log import get_debug, set_debug
 from .request import Request
 from .tokens import BearerToken, OAuth2Token
-from .validator import RequestValidator
+from .validator import DeviceRequestValidator, RequestValidator
 
 # name -> submodule that defines it, imported lazily by __getattr__.
 _LAZY = {
@@ -33,16 +33,19 @@ _LAZY = {
     "IntrospectEndpoint": ".endpoints",
     "ResourceEndpoint": ".endpoints",
     "MetadataEndpoint": ".endpoints",
+    "DeviceAuthorizationEndpoint": ".endpoints",
     "AuthorizationCodeGrant": ".grants",
     "ImplicitGrant": ".grants",
     "ResourceOwnerPasswordCredentialsGrant": ".grants",
     "ClientCredentialsGrant": ".grants",
     "RefreshTokenGrant": ".grants",
+    "DeviceCodeGrant": ".grants",
 }
 
 __all__ = [
     "BearerToken",
     "ClientCredentials",
+    "DeviceRequestValidator",
     "OAuth2Token",
     "Request",
     "RequestValidator",

@@ -59,6 +59,9 @@ __all__ = [
     "MissingCodeError",
     "MissingTokenError",
     "MissingTokenTypeError",
+    "AuthorizationPendingError",
+    "SlowDownError",
+    "ExpiredTokenError",
     "raise_from_error",
 ]
 
@@ -66,6 +69,13 @@ __all__ = [
 # error_uri = *( %x21 / %x23-5B / %x5D-7E ).
 _NOT_DESCRIPTION_CHAR = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")
 _NOT_URI_CHAR = re.compile(r"[^\x21\x23-\x5b\x5d-\x7e]")
+
+
+def header_safe(value: str, uri: bool = False) -> str:
+    """``value`` with every character RFC 6749 §5.2 / RFC 6750 §3 forbid in a
+    challenge attribute replaced by ``?`` (``"``, ``\\``, controls, non-ASCII; spaces
+    too when ``uri``), so that it can be sent as a quoted string as it is."""
+    return (_NOT_URI_CHAR if uri else _NOT_DESCRIPTION_CHAR).sub("?", value)
 
 
 class OAuth2Error(Exception):
@@ -159,9 +169,9 @@ class OAuth2Error(Exception):
             return {}
         values = [f'error="{self.error}"']
         if self.description:
-            values.append(f'error_description="{_NOT_DESCRIPTION_CHAR.sub("?", self.description)}"')
+            values.append(f'error_description="{header_safe(self.description)}"')
         if self.uri:
-            values.append(f'error_uri="{_NOT_URI_CHAR.sub("?", self.uri)}"')
+            values.append(f'error_uri="{header_safe(self.uri, uri=True)}"')
         return {"WWW-Authenticate": "Bearer " + ", ".join(values)}
 
 
@@ -289,6 +299,13 @@ class InvalidScopeError(OAuth2Error):
     error = "invalid_scope"
 
 
+class InvalidTargetError(OAuth2Error):
+    """``invalid_target`` (RFC 8707 §2): "The requested resource is invalid, missing,
+    unknown, or malformed." """
+
+    error = "invalid_target"
+
+
 class ServerError(OAuth2Error):
     """``server_error``: an unexpected condition.  HTTP 500 here (oauthlib: 400)."""
 
@@ -326,6 +343,31 @@ class UnsupportedTokenTypeError(OAuth2Error):
     """``unsupported_token_type`` (RFC 7009 §2.2.1)."""
 
     error = "unsupported_token_type"
+
+
+# ------------------------------------------- device authorization grant (RFC 8628)
+
+
+class AuthorizationPendingError(OAuth2Error):
+    """``authorization_pending`` (RFC 8628 §3.5): the user has not finished yet; the
+    device polls again after the interval."""
+
+    error = "authorization_pending"
+
+
+class SlowDownError(OAuth2Error):
+    """``slow_down`` (RFC 8628 §3.5): still pending, and the device polled too fast;
+    "the interval MUST be increased by 5 seconds for this and all subsequent
+    requests"."""
+
+    error = "slow_down"
+
+
+class ExpiredTokenError(OAuth2Error):
+    """``expired_token`` (RFC 8628 §3.5): the device_code expired; the device may
+    start a new device authorization request."""
+
+    error = "expired_token"
 
 
 class InvalidTokenError(OAuth2Error):

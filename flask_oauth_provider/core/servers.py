@@ -13,8 +13,17 @@ plus two keyword-only switches of ours:
   when a token is issued or revoked and when a client authenticates
   (:mod:`~flask_oauth_provider.core.signals`); by default nothing is sent.
 
-Other keyword arguments are accepted and ignored, as oauthlib does (its ``Server``
-forwards them to the device-code grant, which this core does not implement).
+``Server`` and ``WebApplicationServer`` also carry the device authorization grant
+(RFC 8628), off unless ``device_verification_uri`` is given (the page where users
+enter their code). Then the token endpoint accepts
+``urn:ietf:params:oauth:grant-type:device_code`` and
+``create_device_authorization_response`` hands out codes; the other keywords,
+``device_verification_uri_complete``, ``device_code_expires_in`` and
+``device_code_interval``, are those of :class:`DeviceAuthorizationEndpoint`. oauthlib's
+``Server`` always registers its device code grant and has no device authorization
+endpoint.
+
+Other keyword arguments are accepted and ignored, as oauthlib does.
 """
 
 from __future__ import annotations
@@ -22,12 +31,14 @@ from __future__ import annotations
 from typing import Any, Callable, Optional, Union
 
 from .endpoints.authorization import AuthorizationEndpoint
+from .endpoints.device_authorization import DEFAULT_EXPIRES_IN, DeviceAuthorizationEndpoint
 from .endpoints.introspect import IntrospectEndpoint
 from .endpoints.resource import ResourceEndpoint
 from .endpoints.revocation import RevocationEndpoint
 from .endpoints.token import TokenEndpoint
 from .grants.authorization_code import AuthorizationCodeGrant
 from .grants.client_credentials import ClientCredentialsGrant
+from .grants.device_code import DEFAULT_INTERVAL, DEVICE_CODE_GRANT_TYPE, DeviceCodeGrant
 from .grants.implicit import ImplicitGrant
 from .grants.refresh_token import RefreshTokenGrant
 from .grants.resource_owner_password_credentials import ResourceOwnerPasswordCredentialsGrant
@@ -41,7 +52,7 @@ Generator = Optional[Callable[[Any], str]]
 _BEARER = "Bearer"
 
 _GRANT_ATTRIBUTES = ("auth_grant", "implicit_grant", "password_grant", "credentials_grant",
-                     "refresh_grant")
+                     "refresh_grant", "device_code_grant")
 
 
 def _connect_signals(server: Any, send_signal: Optional[SendSignal]) -> None:
@@ -64,19 +75,39 @@ __all__ = [
 ]
 
 
+def init_device_authorization(server: Any, request_validator: Any, grant_types: dict,
+                               verification_uri: Optional[str],
+                               verification_uri_complete: Any, expires_in: int,
+                               interval: int) -> None:
+    """Set up the device authorization endpoint of ``server`` and, when it is on (a
+    verification URI is given), register the device code grant in ``grant_types``."""
+    server.device_code_grant = DeviceCodeGrant(request_validator)
+    DeviceAuthorizationEndpoint.__init__(
+        server, request_validator, verification_uri, expires_in=expires_in,
+        interval=interval, verification_uri_complete=verification_uri_complete,
+        device_code_grant=server.device_code_grant)
+    if verification_uri:
+        grant_types[DEVICE_CODE_GRANT_TYPE] = server.device_code_grant
+
+
 class Server(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpoint, ResourceEndpoint,
-             RevocationEndpoint):
+             RevocationEndpoint, DeviceAuthorizationEndpoint):
     """Every grant of RFC 6749 and every endpoint in one object.
 
     Authorization endpoint: ``code`` (and ``none``) to the code grant, ``token`` to
     the implicit grant. Token endpoint: ``authorization_code``, ``password``,
-    ``client_credentials``, ``refresh_token``. Plus resource, revocation and
-    introspection endpoints, all with one :class:`BearerToken`.
+    ``client_credentials``, ``refresh_token``, and the device code grant when
+    ``device_verification_uri`` is set. Plus resource, revocation, introspection and
+    device authorization endpoints, all with one :class:`BearerToken`.
     """
 
     def __init__(self, request_validator: Any, token_expires_in: ExpiresIn = None,
                  token_generator: Generator = None, refresh_token_generator: Generator = None,
                  *args: Any, pkce_plain: bool = False, allow_query_token: bool = False,
+                 device_verification_uri: Optional[str] = None,
+                 device_verification_uri_complete: Any = None,
+                 device_code_expires_in: int = DEFAULT_EXPIRES_IN,
+                 device_code_interval: int = DEFAULT_INTERVAL,
                  send_signal: Optional[SendSignal] = None, **kwargs: Any) -> None:
         self.auth_grant = AuthorizationCodeGrant(request_validator, pkce_plain=pkce_plain)
         self.implicit_grant = ImplicitGrant(request_validator)
@@ -90,12 +121,15 @@ class Server(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpoint, ResourceE
             response_types={"code": self.auth_grant, "token": self.implicit_grant,
                             "none": self.auth_grant},
             default_token_type=self.bearer)
+        grant_types = {"authorization_code": self.auth_grant,
+                       "password": self.password_grant,
+                       "client_credentials": self.credentials_grant,
+                       "refresh_token": self.refresh_grant}
+        init_device_authorization(
+            self, request_validator, grant_types, device_verification_uri,
+            device_verification_uri_complete, device_code_expires_in, device_code_interval)
         TokenEndpoint.__init__(
-            self, default_grant_type="authorization_code",
-            grant_types={"authorization_code": self.auth_grant,
-                         "password": self.password_grant,
-                         "client_credentials": self.credentials_grant,
-                         "refresh_token": self.refresh_grant},
+            self, default_grant_type="authorization_code", grant_types=grant_types,
             default_token_type=self.bearer)
         ResourceEndpoint.__init__(self, default_token=_BEARER,
                                   token_types={_BEARER: self.bearer},
@@ -106,13 +140,17 @@ class Server(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpoint, ResourceE
 
 
 class WebApplicationServer(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpoint,
-                           ResourceEndpoint, RevocationEndpoint):
+                           ResourceEndpoint, RevocationEndpoint, DeviceAuthorizationEndpoint):
     """Authorization code grant with refresh tokens (RFC 6749 §4.1, §6), for
     clients that run on a web server."""
 
     def __init__(self, request_validator: Any, token_generator: Generator = None,
                  token_expires_in: ExpiresIn = None, refresh_token_generator: Generator = None,
                  *, pkce_plain: bool = False, allow_query_token: bool = False,
+                 device_verification_uri: Optional[str] = None,
+                 device_verification_uri_complete: Any = None,
+                 device_code_expires_in: int = DEFAULT_EXPIRES_IN,
+                 device_code_interval: int = DEFAULT_INTERVAL,
                  send_signal: Optional[SendSignal] = None, **kwargs: Any) -> None:
         self.auth_grant = AuthorizationCodeGrant(request_validator, pkce_plain=pkce_plain)
         self.refresh_grant = RefreshTokenGrant(request_validator)
@@ -121,10 +159,13 @@ class WebApplicationServer(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpo
         AuthorizationEndpoint.__init__(
             self, default_response_type="code", response_types={"code": self.auth_grant},
             default_token_type=self.bearer)
+        grant_types = {"authorization_code": self.auth_grant,
+                       "refresh_token": self.refresh_grant}
+        init_device_authorization(
+            self, request_validator, grant_types, device_verification_uri,
+            device_verification_uri_complete, device_code_expires_in, device_code_interval)
         TokenEndpoint.__init__(
-            self, default_grant_type="authorization_code",
-            grant_types={"authorization_code": self.auth_grant,
-                         "refresh_token": self.refresh_grant},
+            self, default_grant_type="authorization_code", grant_types=grant_types,
             default_token_type=self.bearer)
         ResourceEndpoint.__init__(self, default_token=_BEARER,
                                   token_types={_BEARER: self.bearer},

@@ -3,7 +3,16 @@
 Same 28 methods, signatures and defaults as
 ``oauthlib.oauth2.rfc6749.RequestValidator``, so a validator written for
 oauthlib works unchanged here.  Seven methods have a default; the other 21
-raise ``NotImplementedError``.  Each docstring says who calls the method, when
+raise ``NotImplementedError``.
+
+:class:`DeviceRequestValidator` adds what the device authorization grant (RFC 8628)
+needs, as ``oauthlib.oauth2.rfc8628.RequestValidator`` does: ``validate_device_code``
+(oauthlib's signature and statuses) and four methods of ours,
+``save_device_code``, ``get_device_code_poll``, ``save_device_code_poll`` and
+``redeem_device_code``.  The grant treats the last three as optional, so a validator
+written for oauthlib's device flow runs unchanged.
+
+Each docstring says who calls the method, when
 (in the order each grant's docstring lists), what it returns and
 what it must set on the request.
 
@@ -28,7 +37,7 @@ from typing import Any, Optional
 
 from .request import Request
 
-__all__ = ["RequestValidator", "stores_code_challenges"]
+__all__ = ["DeviceRequestValidator", "RequestValidator", "stores_code_challenges"]
 
 _MUST_IMPLEMENT = "Subclasses must implement this method."
 
@@ -397,3 +406,94 @@ def stores_code_challenges(validator: Any) -> bool:
     if method is None or method is RequestValidator.get_code_challenge:
         return False
     return str(getattr(method, "__module__", "")).split(".")[0] != "oauthlib"
+
+
+class DeviceRequestValidator(RequestValidator):
+    """A :class:`RequestValidator` that also serves the device authorization grant.
+
+    The device authorization endpoint calls :meth:`save_device_code`; the device
+    code grant at the token endpoint calls :meth:`validate_device_code`, then
+    :meth:`get_device_code_poll` and :meth:`save_device_code_poll` while the code is
+    pending, and :meth:`redeem_device_code` before issuing the token (RFC 8628 §3).
+    """
+
+    def save_device_code(
+        self, client_id: str, code: dict[str, Any], request: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        """Store a new device authorization (RFC 8628 §3.2).
+
+        Called by the device authorization endpoint after the client was
+        authenticated and ``request.scopes`` checked.  ``code`` holds
+        ``device_code``, ``user_code`` (as displayed, e.g. ``WDJB-MJHT``),
+        ``expires_in`` and ``interval``.  Store both codes as digests (the user code
+        in the form of :func:`~flask_oauth_provider.core.user_codes.normalize_user_code`,
+        so that it is found whatever case and hyphens the user types), bound to
+        ``request.client`` and ``request.scopes``, pending, expiring after
+        ``expires_in`` seconds, with ``interval`` as the polling interval.  Return
+        False, storing nothing, when the user code is already taken by a live device
+        authorization: the endpoint then tries a fresh user code (a user must never
+        approve another device than their own).
+        """
+        raise NotImplementedError(_MUST_IMPLEMENT)
+
+    def validate_device_code(
+        self, client_id: str, code: str, request: Any, *args: Any, **kwargs: Any
+    ) -> str | None:
+        """Where the device authorization of ``code`` stands (RFC 8628 §3.5).
+
+        Called by the device code grant at the token endpoint after client
+        authentication and :meth:`validate_grant_type`.  Return one of the
+        ``DeviceCodeGrant.DEVICE_CODE_*`` statuses (oauthlib's values):
+        ``"authorized"`` (the user approved: set ``request.user`` and
+        ``request.scopes`` from the stored authorization), ``"authorization_pending"``,
+        ``"slow_down"``, ``"access_denied"`` or ``"expired_token"``.  Return None for
+        a code that is unknown, issued to another client than ``client_id``, or
+        already redeemed (-> ``invalid_grant``).
+        """
+        raise NotImplementedError(_MUST_IMPLEMENT)
+
+    def get_device_code_poll(
+        self, client_id: str, code: str, request: Any, *args: Any, **kwargs: Any
+    ) -> tuple[float | None, int] | None:
+        """``(last_polled_at, interval)`` of a pending device code, or None.
+
+        Called when :meth:`validate_device_code` answered ``"authorization_pending"``.
+        ``last_polled_at`` is the time (seconds since the epoch) given to the last
+        :meth:`save_device_code_poll`, or None before the first poll; ``interval`` is
+        the current polling interval in seconds.  The grant answers ``slow_down``
+        when the device polls sooner than that (RFC 8628 §3.5).  Default: None, no
+        pacing by the grant (a validator written for oauthlib paces polls by
+        answering ``"slow_down"`` from :meth:`validate_device_code`).
+        """
+        return None
+
+    def save_device_code_poll(
+        self,
+        client_id: str,
+        code: str,
+        polled_at: float,
+        interval: int,
+        request: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        """Remember the time of this poll and the interval that now applies.
+
+        Called after :meth:`get_device_code_poll` returned a value; ``interval`` has
+        grown by 5 seconds when this poll came too soon (RFC 8628 §3.5: "for this and
+        all subsequent requests").  Default: nothing.
+        """
+
+    def redeem_device_code(
+        self, client_id: str, code: str, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        """Mark an authorized device code used; True for exactly one caller.
+
+        Called by the device code grant after every check passed and before the
+        token is made: of two polls racing with the same code, one must get True
+        and the other False (-> ``invalid_grant``), e.g. through a conditional
+        UPDATE whose row count decides.  Afterwards :meth:`validate_device_code`
+        answers None for the code.  Default: True, leaving single use to
+        :meth:`validate_device_code` as oauthlib does; override it.
+        """
+        return True

@@ -34,6 +34,9 @@ Where each part lives:
 - :mod:`~flask_oauth_provider.sqla.registration`: dynamic registration (RFC 7591, RFC
   7592): initial access tokens (:class:`InitialAccessTokenMixin`, an optional fourth
   model), registration access tokens, registration counts;
+- :mod:`~flask_oauth_provider.sqla.device`: the device authorization grant (RFC 8628),
+  over :class:`DeviceCodeMixin` and :class:`DeviceAttemptMixin` models given as
+  ``device_code_model`` / ``device_attempt_model``;
 - :mod:`~flask_oauth_provider.sqla.outages`: a database outage answered with 503;
 - :mod:`~flask_oauth_provider.sqla.keys`: OpenID Connect signing keys
   (:class:`SigningKeyMixin`, ``key_model=``), sealed at rest, rotated and retired;
@@ -50,6 +53,8 @@ from .models import (
     AuthorizationCodeMixin,
     AuthorizedApplication,
     ClientMixin,
+    DeviceAttemptMixin,
+    DeviceCodeMixin,
     InitialAccessTokenMixin,
     TokenMixin,
     token_digest,
@@ -68,6 +73,8 @@ __all__ = [
     "AuthorizationCodeMixin",
     "AuthorizedApplication",
     "ClientMixin",
+    "DeviceAttemptMixin",
+    "DeviceCodeMixin",
     "InitialAccessTokenMixin",
     "SQLAlchemyStore",
     "SigningKeyMixin",

@@ -225,7 +225,10 @@ class StoreAdmin(RegistrationAdmin):
 
         A token row is dead when it is revoked, or when its access token has expired and
         its refresh token is absent or expired. Rotated-out refresh tokens are kept until
-        they expire, so that their reuse is still detected. An openly registered client,
+        they expire, so that their reuse is still detected. With the device models, also
+        expired device codes (RFC 8628 §3.2 ``expires_in``) and wrong user-code entries
+        older than one device code lifetime (they no longer count, RFC 8628 §5.1).
+        An openly registered client,
         or one fetched from its metadata document, is deleted when it has no code and no
         token ``OAUTH2_PROVIDER_REGISTRATION_PURGE_UNUSED_AFTER`` seconds after it was
         registered (then the counts have a ``"clients"`` entry). Returns the counts deleted.
@@ -254,6 +257,19 @@ class StoreAdmin(RegistrationAdmin):
             before = now - datetime.timedelta(seconds=unused_after)
             counts["clients"] = self._purge_batches(
                 self.client_model, self._unused_anonymous_clients(before), batch_size)
+        counts.update(self._purge_device_rows(now, batch_size))
+        return counts
+
+    def _purge_device_rows(self, now: datetime.datetime, batch_size: int) -> dict[str, int]:
+        device, attempt = self.device_code_model, self.device_attempt_model
+        counts = {}
+        if device is not None:
+            counts["device_codes"] = self._purge_batches(
+                device, [device.expires_at <= now], batch_size)
+        if attempt is not None:
+            window = datetime.timedelta(seconds=self.config.device_code_expires_in)
+            counts["device_attempts"] = self._purge_batches(
+                attempt, [attempt.failed_at <= now - window], batch_size)
         return counts
 
     def _purge_batches(self, model: type, criteria: list, batch_size: int) -> int:

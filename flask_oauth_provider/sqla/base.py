@@ -14,6 +14,8 @@ from ..config import ProviderConfig
 from .models import (
     AuthorizationCodeMixin,
     ClientMixin,
+    DeviceAttemptMixin,
+    DeviceCodeMixin,
     InitialAccessTokenMixin,
     TokenMixin,
     token_digest,
@@ -27,11 +29,16 @@ class StoreBase:
 
     def __init__(self, session: Any, *, client_model: type, code_model: type,
                  token_model: type, config: Optional[ProviderConfig] = None,
+                 device_code_model: Optional[type] = None,
+                 device_attempt_model: Optional[type] = None,
                  initial_access_token_model: Optional[type] = None) -> None:
         for label, model, mixin in (
             ("client_model", client_model, ClientMixin),
             ("code_model", code_model, AuthorizationCodeMixin),
             ("token_model", token_model, TokenMixin),
+            ("device_code_model", device_code_model or DeviceCodeMixin, DeviceCodeMixin),
+            ("device_attempt_model", device_attempt_model or DeviceAttemptMixin,
+             DeviceAttemptMixin),
         ):
             if not (isinstance(model, type) and issubclass(model, mixin)):
                 raise TypeError(
@@ -58,6 +65,9 @@ class StoreBase:
         self.client_model = client_model
         self.code_model = code_model
         self.token_model = token_model
+        #: The device authorization grant's models (RFC 8628), or ``None`` without it.
+        self.device_code_model = device_code_model
+        self.device_attempt_model = device_attempt_model
         self._explicit_config = config
         self._statements: dict[str, Any] = {}
         self._code_user = user_relationship(code_model)

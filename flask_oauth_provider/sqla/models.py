@@ -44,6 +44,11 @@ def new_client_id() -> str:
             return value
 
 
+def same_client(stored: Optional[str], presented: Optional[str]) -> bool:
+    """Exact client_id equality (the database's collation may be case-insensitive)."""
+    return isinstance(presented, str) and bool(presented) and stored == presented
+
+
 def utcnow() -> datetime.datetime:
     """The current time as the columns keep it: naive UTC."""
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
@@ -102,6 +107,9 @@ class ClientMixin:
     scope: Mapped[str] = mapped_column(Text, default="")
     #: Space-separated scopes used when a request names none; read :attr:`default_scopes`.
     default_scope: Mapped[str] = mapped_column(Text, default="")
+    #: ``"jwt"`` or ``"opaque"``: this client's access tokens (RFC 9068); ``None``
+    #: follows ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT``.
+    access_token_format: Mapped[Optional[str]] = mapped_column(String(10), default=None)
     #: May introspect tokens of other clients (RFC 7662 §4).
     is_resource_server: Mapped[bool] = mapped_column(Boolean, default=False)
     #: OpenID Connect RP-Initiated Logout §2: where the client may be sent after logout,
@@ -200,6 +208,9 @@ class AuthorizationCodeMixin:
     client_id: Mapped[str] = mapped_column(String(CLIENT_ID_LENGTH), index=True)
     redirect_uri: Mapped[Optional[str]] = mapped_column(Text, default=None)
     scope: Mapped[str] = mapped_column(Text, default="")
+    #: Space-separated resources (RFC 8707 §2.1) the code was issued for; read
+    #: :attr:`resources`.
+    resource: Mapped[str] = mapped_column(Text, default="")
     code_challenge: Mapped[Optional[str]] = mapped_column(String(128), default=None)
     code_challenge_method: Mapped[Optional[str]] = mapped_column(String(10), default=None)
     #: The family the tokens issued from this code join (replay revocation).
@@ -215,6 +226,10 @@ class AuthorizationCodeMixin:
     @property
     def scopes(self) -> list[str]:
         return _split(self.scope)
+
+    @property
+    def resources(self) -> list[str]:
+        return _split(self.resource)
 
     @property
     def expires(self) -> datetime.datetime:
@@ -242,6 +257,11 @@ class TokenMixin:
     scope: Mapped[str] = mapped_column(Text, default="")
     #: Scopes the user granted: the refresh token's, kept across refreshes (RFC 6749 §6).
     grant_scope: Mapped[str] = mapped_column(Text, default="")
+    #: Space-separated audience of the access token (RFC 8707, introspection's ``aud``).
+    resource: Mapped[str] = mapped_column(Text, default="")
+    #: Space-separated resources of the grant: the refresh token's, kept across
+    #: refreshes, so that a refresh can narrow the audience but never widen it.
+    grant_resource: Mapped[str] = mapped_column(Text, default="")
     #: Shared by every token descending from one authorization (code, password,
     #: client credentials grant) through refreshes.
     family_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -274,6 +294,15 @@ class TokenMixin:
         return _split(self.grant_scope or self.scope)
 
     @property
+    def resources(self) -> list[str]:
+        """The audience of the access token (RFC 8707)."""
+        return _split(self.resource)
+
+    @property
+    def grant_resources(self) -> list[str]:
+        return _split(self.grant_resource or self.resource)
+
+    @property
     def expires(self) -> Optional[datetime.datetime]:
         """Flask-OAuthlib's name for :attr:`expires_at` (naive UTC, ``None`` = never)."""
         return self.expires_at
@@ -298,6 +327,54 @@ class TokenMixin:
             and self.refresh_rotated_at is None
             and (self.refresh_expires_at is None or self.refresh_expires_at > now)
         )
+
+
+#: States of a device authorization (RFC 8628 §3.3): the user has not answered yet, has
+#: allowed the device, or has denied it.
+DEVICE_PENDING, DEVICE_ALLOWED, DEVICE_DENIED = "pending", "allowed", "denied"
+
+
+class DeviceCodeMixin:
+    """A device authorization (RFC 8628 §3.2): the device code and the user code, both as
+    digests (the user code in its normalized form, see
+    :func:`~flask_oauth_provider.core.user_codes.normalize_user_code`).
+
+    ``status`` goes from ``"pending"`` to ``"allowed"`` or ``"denied"`` once, when the
+    user answers on the verification page; ``redeemed_at`` is set once, by the
+    conditional UPDATE that lets the device have its token. The app adds the primary key
+    and a nullable ``user_id`` with a ``user`` relationship (the user who answered).
+    """
+
+    device_code_digest: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    user_code_digest: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: The scopes asked for; narrowed to those the user allowed.
+    scope: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default=DEVICE_PENDING)
+    #: Seconds the device waits between polls; grows by 5 on ``slow_down`` (§3.5).
+    poll_interval: Mapped[int] = mapped_column(Integer, default=5)
+    last_polled_at: Mapped[Optional[datetime.datetime]] = mapped_column(
+        UTCDateTime, default=None)
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, index=True)
+    decided_at: Mapped[Optional[datetime.datetime]] = mapped_column(UTCDateTime, default=None)
+    redeemed_at: Mapped[Optional[datetime.datetime]] = mapped_column(UTCDateTime, default=None)
+
+    @property
+    def scopes(self) -> list[str]:
+        return _split(self.scope)
+
+    def is_expired(self, now: Optional[datetime.datetime] = None) -> bool:
+        return self.expires_at <= (now or utcnow())
+
+
+class DeviceAttemptMixin:
+    """One wrong user code entered on the verification page (RFC 8628 §5.1), counted per
+    source (the digest of the IP address) and in total. The app adds the primary key;
+    ``flask oauth purge`` deletes the rows older than a device code lifetime."""
+
+    source_digest: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class InitialAccessTokenMixin:
@@ -350,18 +427,30 @@ def set_user(row: Any, user: Any) -> None:
     """Point ``row``'s user foreign key at ``user`` without loading anything."""
     if user is None:
         return
-    user = _unproxied(user)
-    row_mapper = inspect(type(row))
-    rel = row_mapper.relationships.get("user")
-    if rel is None:
+    values = user_values(type(row), user)
+    if values is None:
+        if user_relationship(type(row)) is not None:
+            row.user = _unproxied(user)
         return
+    for key, value in values.items():
+        setattr(row, key, value)
+
+
+def user_values(model: type, user: Any) -> Optional[dict]:
+    """The foreign-key attributes of ``model`` that point at ``user``, by attribute name
+    (for an UPDATE or a new row); ``None`` when ``model`` has no ``user`` relationship or
+    ``user`` is not a mapped object of its target."""
+    row_mapper = inspect(model)
+    rel = row_mapper.relationships.get("user")
+    if rel is None or user is None:
+        return None
+    user = _unproxied(user)
     user_state = inspect(user, raiseerr=False)
     if user_state is None or not user_state.mapper.isa(rel.mapper):
-        row.user = user
-        return
-    for local, remote in rel.local_remote_pairs:
-        setattr(row, row_mapper.get_property_by_column(local).key,
-                getattr(user, user_state.mapper.get_property_by_column(remote).key))
+        return None
+    return {row_mapper.get_property_by_column(local).key:
+            getattr(user, user_state.mapper.get_property_by_column(remote).key)
+            for local, remote in rel.local_remote_pairs}
 
 
 def user_clause(model: type, user: Any) -> Any:

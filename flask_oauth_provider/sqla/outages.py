@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from ..core import errors
-from ..core.validator import RequestValidator
+from ..core.validator import DeviceRequestValidator
 
 log = logging.getLogger("flask_oauth_provider.sqla")
 
@@ -72,11 +72,15 @@ def _unavailable_on_outage(method: Any) -> Any:
     return wrapper
 
 
+#: Store methods the Flask layer calls itself (``require_oauth``'s short path).
+FLASK_LAYER_METHODS = ("find_access_token",)
+
+
 def answer_outages_with_503(cls: type) -> type:
-    """Wrap every validator method the core calls, so that a database outage inside
-    any of them becomes ``temporarily_unavailable`` (503), never a 500 or a misleading
-    error."""
-    for name in dir(RequestValidator):
+    """Wrap every validator method the core calls (the device grant's too), and the
+    store methods the Flask layer calls, so that a database outage inside any of them
+    becomes ``temporarily_unavailable`` (503), never a 500 or a misleading error."""
+    for name in (*dir(DeviceRequestValidator), *FLASK_LAYER_METHODS):
         method = getattr(cls, name, None)
         if not name.startswith("_") and callable(method):
             setattr(cls, name, _unavailable_on_outage(method))

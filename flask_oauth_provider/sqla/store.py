@@ -13,7 +13,8 @@ Storage rules (RFC 6819 §5.1.4.1.3 "no cleartext storage", RFC 6749 §4.1.2, RF
 - a replayed code revokes the tokens issued from it (RFC 6749 §4.1.2); a rotated-out
   refresh token presented again revokes its whole family (RFC 9700 §4.14.2);
 - a database outage is answered with ``temporarily_unavailable`` (503), see
-  :mod:`flask_oauth_provider.sqla.outages`.
+  :mod:`flask_oauth_provider.sqla.outages`;
+- the device authorization grant (RFC 8628) is :mod:`flask_oauth_provider.sqla.device`.
 """
 
 from __future__ import annotations
@@ -29,16 +30,20 @@ from sqlalchemy.exc import OperationalError
 
 from ..core import errors
 from ..core.request import Request
+from ..core.resource_indicators import audience_claim
 from ..core.types import Client
 from ..core.utils import verify_code_verifier
 from ..metadata_documents import is_document_client_id
 from ..oidc import openid_request_data, restore_openid_request_data
 from ..validators import ProviderValidator
 from .admin import StoreAdmin
+from .bearer import AccessTokenRecord, BearerPlan
+from .device import DeviceStore
 from .models import (
     AuthorizationCodeMixin,
     ClientMixin,
     TokenMixin,
+    same_client,
     set_user,
     space_joined,
     token_digest,
@@ -50,7 +55,7 @@ log = logging.getLogger("flask_oauth_provider.sqla")
 
 
 @answer_outages_with_503
-class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
+class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidator):
     """The RequestValidator over the bundled models (a SQLAlchemy session, no Flask needed).
 
     ``session`` is a :class:`~sqlalchemy.orm.Session` or a ``scoped_session`` (such as
@@ -134,6 +139,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         explicit = not getattr(request, "using_default_redirect_uri", False)
         row.redirect_uri = request.redirect_uri if explicit else None
         row.scope = space_joined(request.scopes)
+        row.resource = space_joined(getattr(request, "resources", None))
         row.code_challenge = getattr(request, "code_challenge", None) or None
         row.code_challenge_method = (
             getattr(request, "code_challenge_method", None) if row.code_challenge else None
@@ -172,7 +178,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         if row is None:
             return False
         expected_client = getattr(client, "client_id", None) or client_id
-        if not _same_client(row.client_id, expected_client):
+        if not same_client(row.client_id, expected_client):
             return False
         if row.consumed_at is not None:
             if self._replay_is_genuine(row, request):
@@ -183,6 +189,8 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
             return False
         request.user = row.user if self._code_user is not None else None
         request.scopes = row.scopes
+        # RFC 8707 §2.2: the token request may name only resources the code was for.
+        request.granted_resources = row.resources or None
         restore_openid_request_data(row.openid_request, request)
         return True
 
@@ -267,7 +275,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         row = self.session.scalars(stmt, {"digest": token_digest(refresh_token)}).first()
         if row is None:
             return False
-        if not _same_client(row.client_id, getattr(client, "client_id", None)):
+        if not same_client(row.client_id, getattr(client, "client_id", None)):
             return False
         if row.revoked_at is not None:
             return False
@@ -279,6 +287,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
             return False
         self._cache(request, "refresh", row)
         request.user = row.user if self._token_user is not None else None
+        request.granted_resources = row.grant_resources or None
         restore_openid_request_data(row.openid_request, request)
         return True
 
@@ -357,11 +366,15 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         row.expires_at = (now + datetime.timedelta(seconds=int(expires_in))
                           if expires_in is not None else None)
         row.grant_scope = row.scope
+        row.resource = space_joined(getattr(request, "resources", None))
+        row.grant_resource = row.resource
         if code_row is not None:
             row.family_id = code_row.family_id
+            row.grant_resource = code_row.resource or row.resource
         elif old is not None:
             row.family_id = old.family_id
             row.grant_scope = old.grant_scope or old.scope
+            row.grant_resource = old.grant_resource or old.resource or row.resource
         else:
             row.family_id = uuid.uuid4().hex
         refresh = token.get("refresh_token")
@@ -412,6 +425,32 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         granted = set(row.scopes)
         return all(scope in granted for scope in (scopes or []))
 
+    def find_access_token(self, token: Optional[str],
+                          wide: bool = True) -> Optional[AccessTokenRecord]:
+        """The access token ``token`` in one SELECT, without building an ORM object.
+
+        For ``require_oauth`` (RFC 6750 §2). The SELECT joins the client as
+        :meth:`validate_bearer_token` does (a token whose client is gone is not found)
+        and returns the token's client id, scope, expiry, revocation time and ids;
+        ``wide`` adds every column of the token, its client and its user, so that the
+        :class:`~flask_oauth_provider.sqla.bearer.AccessTokenRecord` can give a view
+        those objects without a second statement. Whether the token is active is the
+        caller's check (with :meth:`now`).
+        """
+        if not token or not isinstance(token, str):
+            return None
+        plan = self._statement("bearer_columns", lambda: BearerPlan.build(
+            self, self.token_model, self.client_model, self._token_user))
+        return plan.find(token_digest(token), wide)
+
+    def fast_bearer_path(self) -> bool:
+        """Whether :meth:`find_access_token` answers for :meth:`validate_bearer_token`:
+        not when a subclass or an instance attribute changed either."""
+        return (getattr(self.validate_bearer_token, "__func__", None)
+                is SQLAlchemyStore.validate_bearer_token
+                and getattr(self.find_access_token, "__func__", None)
+                is SQLAlchemyStore.find_access_token)
+
     def introspect_token(self, token: str, token_type_hint: Optional[str], request: Request,
                          *args: Any, **kwargs: Any) -> Optional[dict]:
         """RFC 7662 §2.2 claims of an active token, or ``None`` (``{"active": false}``).
@@ -427,7 +466,7 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         if caller is None or self.is_public_client(caller):
             return None  # RFC 7662 §2.1: the caller must authenticate; public clients can't
         if not (getattr(caller, "is_resource_server", False)
-                or _same_client(row.client_id, getattr(caller, "client_id", None))):
+                or same_client(row.client_id, getattr(caller, "client_id", None))):
             return None
         now = self.now()
         if kind == "access_token":
@@ -446,6 +485,10 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
         }
         if kind == "access_token":
             claims["token_type"] = row.token_type
+        audience = audience_claim(
+            row.resources if kind == "access_token" else row.grant_resources)
+        if audience is not None:
+            claims["aud"] = audience
         if expires is not None:
             claims["exp"] = _epoch(expires)
         user = row.user if self._token_user is not None else None
@@ -475,15 +518,10 @@ class SQLAlchemyStore(StoreAdmin, SingleUseWrites, ProviderValidator):
             return
         caller = getattr(request, "client", None)
         caller_id = getattr(caller, "client_id", None) or getattr(request, "client_id", None)
-        if not _same_client(row.client_id, caller_id):
+        if not same_client(row.client_id, caller_id):
             log.info("revocation of another client's token refused (RFC 7009 §2.1)")
             return
         self._revoke_found(row, kind)
-
-
-def _same_client(stored: Optional[str], presented: Optional[str]) -> bool:
-    """Exact client_id equality (the database's collation may be case-insensitive)."""
-    return isinstance(presented, str) and bool(presented) and stored == presented
 
 
 def _epoch(value: datetime.datetime) -> int:

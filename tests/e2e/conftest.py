@@ -30,6 +30,9 @@ def example_app(tmp_path_factory: pytest.TempPathFactory, test_database):
             "SQLALCHEMY_DATABASE_URI": test_database.url,
             "SQLALCHEMY_ENGINE_OPTIONS": test_database.engine_options,
             "SECRET_KEY": secrets.token_hex(32),
+            # A device polls every second here (5 s by default): the device flow tests
+            # wait for real intervals, never for less.
+            "OAUTH2_PROVIDER_DEVICE_CODE_INTERVAL": 1,
         },
         instance_path=str(tmp_path_factory.mktemp("example-instance")),
     )
@@ -63,6 +66,16 @@ def demo_client_id(example_app) -> str:
 
     with example_app.app_context():
         return db.session.scalar(db.select(Client.client_id).filter_by(name=DEMO_CLIENT_NAME))
+
+
+@pytest.fixture(scope="session")
+def demo_device_client_id(example_app) -> str:
+    from example_app.models import Client, db
+    from example_app.setup import DEMO_DEVICE_CLIENT_NAME
+
+    with example_app.app_context():
+        return db.session.scalar(
+            db.select(Client.client_id).filter_by(name=DEMO_DEVICE_CLIENT_NAME))
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """A real browser: Playwright drives Debian's Chromium through the example app.
 
 A person's path: log in, see the consent page, click Allow, land on the client's
-redirect URI with a code, exchange it. The consent page's screenshot is saved under
+redirect URI with a code, exchange it; and a device's: a device polls while the person
+types its code on the verification page and allows. The consent page's screenshot is saved under
 ``tests/artifacts/`` (git-ignored) for a human to look at.
 
 Playwright cannot download its own browsers here, so the test uses the system Chromium
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -154,3 +156,37 @@ def test_browser_refuses_to_frame_the_consent_page(page, server, demo_client_id)
     page.wait_for_load_state("load")
     frame = page.frame_locator("#decoy")
     assert frame.locator("input[name=allow]").count() == 0
+
+
+def test_browser_allows_a_device_while_it_polls(page, server, demo_device_client_id):
+    # RFC 8628 §3.3: a device polls (requests, in a thread) while a person, in Chromium,
+    # logs in, types the code shown on the device, reads the consent page and allows.
+    from tests.e2e.test_e2e_device import RequestsDevice
+
+    device = RequestsDevice(server.url, demo_device_client_id)
+    thread = threading.Thread(target=device.run, daemon=True)
+    thread.start()
+    assert device.started.wait(30)
+
+    page.goto(device.codes["verification_uri"])
+    assert urlsplit(page.url).path == "/login"
+    page.fill("input[name=username]", "demo")
+    page.fill("input[name=password]", "demo")
+    page.click("button[type=submit]")
+    page.wait_for_selector("input[name=user_code]")
+    page.fill("input[name=user_code]", device.codes["user_code"].replace("-", "").lower())
+    page.click("input[name=submit]")
+
+    page.wait_for_selector("input[name=allow]")
+    assert "Demo device" in page.inner_text("h1")
+    assert "started this yourself" in page.inner_text(".warning")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "device-consent-page.png"), full_page=True)
+    page.click("input[name=allow]")
+    page.wait_for_selector("text=Device connected")
+
+    thread.join(60)
+    assert "access_token" in device.result, device.answers
+    me = requests.get(server.url + "/api/me", timeout=30,
+                      headers={"Authorization": "Bearer " + device.result["access_token"]})
+    assert me.json()["user"]["username"] == "demo"

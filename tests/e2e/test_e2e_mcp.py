@@ -13,7 +13,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Any
+from typing import Any, Optional
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
@@ -39,17 +39,20 @@ from mcp.shared.auth import (  # noqa: E402
     OAuthToken,
 )
 
-from tests.helpers import LiveServer, find_form  # noqa: E402
+from tests.helpers import LiveServer, find_form, pkce_pair  # noqa: E402
 from tests.helpers.sqla_models import User  # noqa: E402
 from tests.registration.conftest import make_app  # noqa: E402
 
 CALLBACK = "http://127.0.0.1:38017/callback"  # never called: the test reads the redirect
+OTHER_RESOURCE = "https://other-mcp.example/mcp"  # another MCP server of this provider
 
 
-def provider_app(test_database: Any) -> Any:
-    """This provider with open registration, a login page and the bundled consent page."""
+def provider_app(test_database: Any, resources: list[str]) -> Any:
+    """This provider with open registration, a login page and the bundled consent page;
+    it issues tokens for ``resources`` (RFC 8707)."""
     app = make_app(test_database, DYNAMIC_REGISTRATION="open",
-                   REGISTRATION_SCOPES=("profile", "offline_access"), ISSUER=None)
+                   REGISTRATION_SCOPES=("profile", "offline_access"), ISSUER=None,
+                   RESOURCES=resources)
     login = LoginManager(app)
     login.login_view = "login"
     db = app.extensions["test_db"]
@@ -79,6 +82,7 @@ class IntrospectionVerifier:
         self.url = introspection_url
         self.auth = (client_id, client_secret)
         self.answers: list[dict] = []
+        self.resource: Optional[str] = None  # the MCP server's own URL, set when known
 
     async def verify_token(self, token: str) -> AccessToken | None:
         async with httpx2.AsyncClient(timeout=30) as http:
@@ -87,8 +91,11 @@ class IntrospectionVerifier:
         self.answers.append(claims)
         if not claims.get("active"):
             return None
+        audience = claims.get("aud")
+        audiences = [audience] if isinstance(audience, str) else list(audience or [])
         return AccessToken(token=token, client_id=claims["client_id"],
                            scopes=claims.get("scope", "").split(), expires_at=claims.get("exp"),
+                           resource=self.resource if self.resource in audiences else None,
                            subject=claims.get("sub"), claims={"iss": claims.get("iss")})
 
 
@@ -148,12 +155,14 @@ def free_socket() -> socket.socket:
 class MCPServerThread:
     """The SDK's MCP server under uvicorn on 127.0.0.1, in a thread."""
 
-    def __init__(self, issuer: str, verifier: IntrospectionVerifier) -> None:
-        self.sock = free_socket()
+    def __init__(self, sock: socket.socket, issuer: str, verifier: IntrospectionVerifier) -> None:
+        self.sock = sock
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        verifier.resource = self.url + "/mcp"
+        # validate_token_resource: only tokens whose audience (RFC 8707) is this server.
         server = MCPServer("flask-oauth-provider test", token_verifier=verifier, auth=AuthSettings(
             issuer_url=issuer, resource_server_url=self.url + "/mcp",
-            required_scopes=["profile"], validate_token_resource=False))
+            required_scopes=["profile"], validate_token_resource=True))
 
         @server.tool()
         def whoami() -> str:
@@ -200,7 +209,9 @@ def own_database(tmp_path):
 
 @pytest.fixture
 def stack(own_database):
-    app = provider_app(own_database)
+    mcp_socket = free_socket()
+    mcp_url = f"http://127.0.0.1:{mcp_socket.getsockname()[1]}/mcp"
+    app = provider_app(own_database, [mcp_url, OTHER_RESOURCE])
     provider = LiveServer(app).start()
     with app.app_context():
         resource_server, secret = app.extensions["test_oauth"].create_client(
@@ -208,7 +219,7 @@ def stack(own_database):
         resource_server_id = resource_server.client_id
     verifier = IntrospectionVerifier(provider.url + "/oauth/introspect", resource_server_id,
                                      secret)
-    mcp_server = MCPServerThread(provider.url, verifier).start()
+    mcp_server = MCPServerThread(mcp_socket, provider.url, verifier).start()
     try:
         yield {"app": app, "provider": provider, "mcp": mcp_server, "verifier": verifier}
     finally:
@@ -267,10 +278,12 @@ def test_mcp_sdk_registers_authorizes_calls_a_tool_and_refreshes(stack):
     # prompt=consent, which the consent page takes.
     assert query["scope"].split() == ["profile", "offline_access"]
     assert query["prompt"] == "consent"
+    assert query["resource"] == url  # RFC 8707 on the authorization request
     assert browser.result.iss == stack["provider"].url
     # The MCP server saw an active token of that client.
     assert stack["verifier"].answers[-1]["active"] is True
     assert stack["verifier"].answers[-1]["client_id"] == info.client_id
+    assert url in _audiences(stack["verifier"].answers[-1])  # token bound to this server
     first = storage.tokens
     assert first.refresh_token and set(first.scope.split()) == {"profile", "offline_access"}
 
@@ -280,4 +293,42 @@ def test_mcp_sdk_registers_authorizes_calls_a_tool_and_refreshes(stack):
     assert storage.tokens.access_token != first.access_token
     assert storage.tokens.refresh_token != first.refresh_token  # rotated
     assert len(browser.authorization_urls) == 1  # no second login
+    assert url in _audiences(stack["verifier"].answers[-1])  # resource kept on refresh
+
+    # A token of the same client and user, issued for another MCP server, is refused.
+    other = token_for_other_resource(stack, info)
+    answer = httpx2.post(url, headers={"Authorization": f"Bearer {other}",
+                                       "Accept": "application/json, text/event-stream"},
+                         json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, timeout=30)
+    assert answer.status_code == 401
+    assert OTHER_RESOURCE in _audiences(stack["verifier"].answers[-1])
+
+
+def _audiences(claims: dict) -> list:
+    audience = claims.get("aud")
+    return [audience] if isinstance(audience, str) else list(audience or [])
+
+
+def token_for_other_resource(stack: dict, info: OAuthClientInformationFull) -> str:
+    """Code + PKCE with resource=OTHER_RESOURCE for the registered client, at our token
+    endpoint over HTTP."""
+    app = stack["app"]
+    with app.app_context():
+        db = app.extensions["test_db"]
+        user = db.session.scalar(db.select(User).filter_by(username="mcp-user"))
+        verifier, challenge = pkce_pair()
+        headers, _, status = app.extensions["oauth2_provider"].server.create_authorization_response(
+            f"{stack['provider'].url}/oauth/authorize?response_type=code"
+            f"&client_id={info.client_id}&redirect_uri={CALLBACK}&scope=profile&state=s"
+            f"&code_challenge={challenge}&code_challenge_method=S256"
+            f"&resource={OTHER_RESOURCE}", scopes=["profile"], credentials={"user": user})
+        assert status == 302, headers
+        code = dict(parse_qsl(urlsplit(headers["Location"]).query))["code"]
+    answer = requests.post(stack["provider"].url + "/oauth/token", timeout=30,
+                           auth=(info.client_id, info.client_secret), data={
+                               "grant_type": "authorization_code", "code": code,
+                               "code_verifier": verifier, "redirect_uri": CALLBACK,
+                               "resource": OTHER_RESOURCE})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["access_token"]
 

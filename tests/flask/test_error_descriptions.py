@@ -85,7 +85,9 @@ def test_a_token_in_the_query_string_is_named_in_the_body_only(client):
     token = access_token(client)
     answer = client.get("/api/me?access_token=" + token)
     assert answer.status_code == 401
-    assert answer.headers["WWW-Authenticate"] == "Bearer"  # RFC 6750 §3: no error info
+    # RFC 6750 §3: no error info; RFC 9728 §5.1: where the resource's metadata is.
+    assert answer.headers["WWW-Authenticate"] == (
+        'Bearer resource_metadata="http://localhost/.well-known/oauth-protected-resource"')
     assert answer.get_json()["error_description"] == (
         "Tokens in the query string are not accepted; send an Authorization: Bearer header.")
     without = client.get("/api/me")

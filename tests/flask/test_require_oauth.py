@@ -10,6 +10,10 @@ from flask_oauth_provider import current_token
 from tests.flask.flask_support import access_token, create_app
 from tests.helpers import bearer
 
+#: RFC 9728 §5.1: every challenge names the metadata of the app's own resource (no
+#: OAUTH2_PROVIDER_RESOURCES here, so the resource is the issuer, the app's root URL).
+METADATA = 'resource_metadata="http://localhost/.well-known/oauth-protected-resource"'
+
 
 def test_valid_token_with_the_scope_gets_200_and_current_token(client):
     token = access_token(client, scope="profile read")
@@ -18,17 +22,17 @@ def test_valid_token_with_the_scope_gets_200_and_current_token(client):
     assert response.json == {"user": "alice", "scopes": ["profile", "read"], "client": "C1"}
 
 
-def test_no_token_is_401_with_a_bare_bearer_challenge(client):
+def test_no_token_is_401_with_a_challenge_without_error(client):
     response = client.get("/api/me")
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.headers["WWW-Authenticate"] == "Bearer " + METADATA
     assert response.is_json
 
 
 def test_unknown_token_is_401_invalid_token(client):
     response = client.get("/api/me", headers=bearer("not-a-token"))
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+    assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token", ' + METADATA
     assert response.json["error"] == "invalid_token"
 
 
@@ -45,7 +49,7 @@ def test_missing_scope_is_403_insufficient_scope(client):
     response = client.get("/api/both", headers=bearer(token))
     assert response.status_code == 403
     assert response.headers["WWW-Authenticate"] == (
-        'Bearer error="insufficient_scope", scope="profile write"')
+        'Bearer error="insufficient_scope", scope="profile write", ' + METADATA)
     assert response.json["error"] == "insufficient_scope"
 
 
@@ -88,7 +92,7 @@ def test_token_in_the_query_string_is_ignored(client):
     token = access_token(client)
     response = client.get("/api/me?access_token=" + token)
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.headers["WWW-Authenticate"] == "Bearer " + METADATA
 
 
 def test_token_in_the_query_string_is_accepted_when_configured(mode):

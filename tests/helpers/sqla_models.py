@@ -12,6 +12,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from flask_oauth_provider.sqla import (
     AuthorizationCodeMixin,
     ClientMixin,
+    DeviceAttemptMixin,
+    DeviceCodeMixin,
     InitialAccessTokenMixin,
     SigningKeyMixin,
     TokenMixin,
@@ -28,6 +30,14 @@ class User(UserMixin, Base):
     __tablename__ = "sqla_user"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
+
+    # What Flask-Login asks of a user (tests/resources logs one in); UserMixin is not
+    # used because its __eq__ would change how the other tests compare users.
+    is_active = is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
 
 
 class Client(Base, ClientMixin):
@@ -58,9 +68,25 @@ class SigningKey(Base, SigningKeyMixin):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class DeviceCode(Base, DeviceCodeMixin):
+    __tablename__ = "sqla_device_code"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("sqla_user.id"), nullable=True, index=True
+    )
+    user: Mapped[Optional[User]] = relationship(User)
+
+
+class DeviceAttempt(Base, DeviceAttemptMixin):
+    __tablename__ = "sqla_device_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 class InitialAccessToken(Base, InitialAccessTokenMixin):
     __tablename__ = "sqla_initial_access_token"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 MODELS = {"client_model": Client, "code_model": AuthorizationCode, "token_model": Token}
+#: The device authorization grant's models, given to the store next to ``MODELS``.
+DEVICE_MODELS = {"device_code_model": DeviceCode, "device_attempt_model": DeviceAttempt}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .authorization import AuthorizationEndpoint
 from .base import BaseEndpoint, catch_errors_and_unavailability
+from .device_authorization import DeviceAuthorizationEndpoint
 from .introspect import IntrospectEndpoint
 from .metadata import MetadataEndpoint
 from .resource import ResourceEndpoint
@@ -17,6 +18,7 @@ from .token import TokenEndpoint
 __all__ = [
     "AuthorizationEndpoint",
     "BaseEndpoint",
+    "DeviceAuthorizationEndpoint",
     "IntrospectEndpoint",
     "MetadataEndpoint",
     "ResourceEndpoint",

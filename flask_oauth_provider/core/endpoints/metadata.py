@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from ..utils import is_loopback_host, is_secure_transport
 from .authorization import AuthorizationEndpoint
 from .base import BaseEndpoint, catch_errors_and_unavailability
+from .device_authorization import DeviceAuthorizationEndpoint
 from .introspect import IntrospectEndpoint
 from .revocation import RevocationEndpoint
 from .token import TokenEndpoint
@@ -159,6 +160,16 @@ class MetadataEndpoint(BaseEndpoint):
                                is_list=True)
         self.validate_metadata(claims, "introspection_endpoint", is_required=True, is_url=True)
 
+    def validate_metadata_device_authorization(
+            self, claims: Dict[str, Any], endpoint: DeviceAuthorizationEndpoint) -> None:
+        """RFC 8628 §4: ``device_authorization_endpoint`` is published, and required,
+        only while the device authorization grant is on; otherwise it is left out."""
+        if not endpoint.device_authorization_enabled:
+            claims.pop("device_authorization_endpoint", None)
+            return
+        self.validate_metadata(claims, "device_authorization_endpoint", is_required=True,
+                               is_url=True)
+
     def validate_metadata_server(self) -> Dict[str, Any]:
         """Build and check the metadata document (RFC 8414 §2)."""
         claims = copy.deepcopy(self.initial_claims)
@@ -179,6 +190,8 @@ class MetadataEndpoint(BaseEndpoint):
                 self.validate_metadata_revocation(claims, endpoint)
             if isinstance(endpoint, IntrospectEndpoint):
                 self.validate_metadata_introspection(claims, endpoint)
+            if isinstance(endpoint, DeviceAuthorizationEndpoint):
+                self.validate_metadata_device_authorization(claims, endpoint)
 
         claims.setdefault("grant_types_supported", self._grant_types)
         self.validate_metadata(claims, "grant_types_supported", is_list=True)

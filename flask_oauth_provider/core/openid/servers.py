@@ -16,15 +16,17 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..endpoints.authorization import AuthorizationEndpoint
+from ..endpoints.device_authorization import DEFAULT_EXPIRES_IN, DeviceAuthorizationEndpoint
 from ..endpoints.introspect import IntrospectEndpoint
 from ..endpoints.resource import ResourceEndpoint
 from ..endpoints.revocation import RevocationEndpoint
 from ..endpoints.token import TokenEndpoint
 from ..grants.authorization_code import AuthorizationCodeGrant as OAuth2AuthorizationCodeGrant
 from ..grants.client_credentials import ClientCredentialsGrant
+from ..grants.device_code import DEFAULT_INTERVAL
 from ..grants.implicit import ImplicitGrant as OAuth2ImplicitGrant
 from ..grants.resource_owner_password_credentials import ResourceOwnerPasswordCredentialsGrant
-from ..servers import ExpiresIn, Generator
+from ..servers import ExpiresIn, Generator, init_device_authorization
 from ..signals import SendSignal
 from ..tokens import BearerToken
 from .grant_types import (
@@ -46,13 +48,19 @@ _BEARER = "Bearer"
 
 
 class Server(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpoint, ResourceEndpoint,
-             RevocationEndpoint, UserInfoEndpoint):
-    """All OAuth 2.0 grants and the OpenID Connect flows in one object."""
+             RevocationEndpoint, UserInfoEndpoint, DeviceAuthorizationEndpoint):
+    """All OAuth 2.0 grants and the OpenID Connect flows in one object (the device
+    authorization grant as in the OAuth 2.0 ``Server``: on when
+    ``device_verification_uri`` is given)."""
 
     def __init__(self, request_validator: Any, token_expires_in: ExpiresIn = None,
                  token_generator: Generator = None, refresh_token_generator: Generator = None,
                  *args: Any, pkce_plain: bool = False, allow_query_token: bool = False,
                  require_offline_access: bool = False,
+                 device_verification_uri: Optional[str] = None,
+                 device_verification_uri_complete: Any = None,
+                 device_code_expires_in: int = DEFAULT_EXPIRES_IN,
+                 device_code_interval: int = DEFAULT_INTERVAL,
                  send_signal: Optional[SendSignal] = None, **kwargs: Any) -> None:
         self.auth_grant = OAuth2AuthorizationCodeGrant(request_validator, pkce_plain=pkce_plain)
         self.implicit_grant = OAuth2ImplicitGrant(request_validator)
@@ -87,14 +95,17 @@ class Server(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpoint, ResourceE
             default_token_type=self.bearer)
         self.token_grant_choice = AuthorizationTokenGrantDispatcher(
             request_validator, default_grant=self.auth_grant, oidc_grant=self.openid_connect_auth)
+        grant_types = {
+            "authorization_code": self.token_grant_choice,
+            "password": self.password_grant,
+            "client_credentials": self.credentials_grant,
+            "refresh_token": self.refresh_grant,
+        }
+        init_device_authorization(
+            self, request_validator, grant_types, device_verification_uri,
+            device_verification_uri_complete, device_code_expires_in, device_code_interval)
         TokenEndpoint.__init__(
-            self, default_grant_type="authorization_code",
-            grant_types={
-                "authorization_code": self.token_grant_choice,
-                "password": self.password_grant,
-                "client_credentials": self.credentials_grant,
-                "refresh_token": self.refresh_grant,
-            },
+            self, default_grant_type="authorization_code", grant_types=grant_types,
             default_token_type=self.bearer)
         ResourceEndpoint.__init__(self, default_token=_BEARER,
                                   token_types={_BEARER: self.bearer, "JWT": self.jwt},
@@ -110,6 +121,7 @@ class Server(AuthorizationEndpoint, IntrospectEndpoint, TokenEndpoint, ResourceE
         grants delegate to their OAuth 2.0 grant)."""
         self.send_signal = send_signal
         for grant in (self.auth_grant, self.implicit_grant, self.password_grant,
-                      self.credentials_grant, self.refresh_grant, self.openid_connect_auth,
+                      self.credentials_grant, self.refresh_grant, self.device_code_grant,
+                      self.openid_connect_auth,
                       self.openid_connect_implicit, self.openid_connect_hybrid):
             getattr(grant, "proxy_target", grant).send_signal = send_signal

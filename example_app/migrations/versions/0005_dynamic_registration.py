@@ -6,7 +6,7 @@ client_id grows to 255 characters (a metadata document's URL is the client's id)
 three OAuth tables; initial access tokens get their table.
 
 Revision ID: 7c1d2e5a9b40
-Revises: 7c1f0e2b9a41
+Revises: 5c1d0a7e9b42
 Create Date: 2026-12-01 15:30:00
 """
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import mysql
 DATETIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql', 'mariadb')
 
 revision = '7c1d2e5a9b40'
-down_revision = '7c1f0e2b9a41'
+down_revision = '5c1d0a7e9b42'
 branch_labels = None
 depends_on = None
 
