@@ -13,6 +13,9 @@ What is in it:
 * users with hashed passwords (``werkzeug.security``), Flask-Login log in / log out;
 * a page where a logged-in user registers a client and sees its secret once;
 * "Authorized applications": the clients a user granted access to, each with Revoke;
+* "Applications" (for the users in ``EXAMPLE_ADMINS``): every client with where it came
+  from (by hand, with an initial access token, openly registered), each with Delete;
+* open dynamic client registration (RFC 7591) at ``/oauth/register``, for MCP clients;
 * the extension's consent page at ``/oauth/authorize``;
 * a protected JSON API, ``GET /api/me``, which needs a token with scope ``profile``;
 * a "demo client" page that runs the authorization code flow with PKCE against this
@@ -34,6 +37,7 @@ from .models import (
     Client,
     DeviceAttempt,
     DeviceCode,
+    InitialAccessToken,
     SigningKey,
     Token,
     User,
@@ -116,6 +120,12 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
         # EXAMPLE_TRUSTED_HOSTS (comma-separated) to the names it is served under.
         TRUSTED_HOSTS=[host.strip() for host in os.environ.get(
             "EXAMPLE_TRUSTED_HOSTS", "127.0.0.1,localhost").split(",") if host.strip()],
+        # Users who see the Applications page (every client, its origin, Delete).
+        EXAMPLE_ADMINS=("demo",),
+        # Agents and IDEs (MCP clients) register themselves (RFC 7591), at most the
+        # example's scopes, and find it in the metadata.
+        OAUTH2_PROVIDER_DYNAMIC_REGISTRATION="open",
+        OAUTH2_PROVIDER_REGISTRATION_SCOPES=tuple(SCOPES),
     )
     if test_config:
         app.config.update(test_config)
@@ -129,7 +139,8 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
     oauth.init_app(app)
     oauth.init_sqlalchemy(db, client_model=Client, code_model=AuthorizationCode,
                           token_model=Token, key_model=SigningKey, device_code_model=DeviceCode,
-                          device_attempt_model=DeviceAttempt)
+                          device_attempt_model=DeviceAttempt,
+                          initial_access_token_model=InitialAccessToken)
     app.register_blueprint(bp)
 
     try:
@@ -144,4 +155,5 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
     return app
 
 
-__all__ = ["create_app", "db", "User", "Client", "AuthorizationCode", "Token", "oauth"]
+__all__ = ["create_app", "db", "User", "Client", "AuthorizationCode", "Token",
+           "InitialAccessToken", "oauth"]

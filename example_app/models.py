@@ -21,6 +21,7 @@ from flask_oauth_provider.sqla import (
     ClientMixin,
     DeviceAttemptMixin,
     DeviceCodeMixin,
+    InitialAccessTokenMixin,
     SigningKeyMixin,
     TokenMixin,
 )
@@ -87,5 +88,13 @@ class DeviceCode(db.Model, DeviceCodeMixin):
 
 class DeviceAttempt(db.Model, DeviceAttemptMixin):
     __tablename__ = "oauth_device_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class InitialAccessToken(db.Model, InitialAccessTokenMixin):
+    """Initial access tokens for dynamic registration (``flask oauth registration-token``)."""
+
+    __tablename__ = "oauth_initial_access_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -192,6 +192,45 @@ def revoke(client_id: str) -> ResponseReturnValue:
     return redirect(url_for("example.authorized"))
 
 
+# --- Applications: what the operator sees ------------------------------------------------
+
+#: How each client came to be, in the words of the Applications page.
+ORIGIN_LABELS = {"manual": "by hand", "token": "with an initial access token",
+                 "open": "openly (dynamic registration)",
+                 "document": "from its metadata document"}
+
+
+def _require_admin() -> None:
+    if current_user.username not in current_app.config["EXAMPLE_ADMINS"]:
+        abort(403)
+
+
+@bp.get("/admin/applications")
+@login_required
+def applications() -> ResponseReturnValue:
+    """Every client with where it came from; dynamically registered ones first."""
+    _require_admin()
+    rows = sorted(_store().list_clients(),
+                  key=lambda c: (c.registration_origin == "manual", c.created_at))
+    return render_template("applications.html", clients=rows, origins=ORIGIN_LABELS)
+
+
+@bp.post("/admin/applications/<path:client_id>/delete")
+@login_required
+def delete_application(client_id: str) -> ResponseReturnValue:
+    _require_admin()
+    form = ActionForm(request.form)
+    if not form.validate():
+        abort(400)
+    client = _store().load_client(client_id)
+    if client is None:
+        abort(404)
+    name = client.name
+    _store().delete_client(client_id)
+    flash(f"“{name}” and all its tokens deleted.")
+    return redirect(url_for("example.applications"))
+
+
 # --- the protected API ---------------------------------------------------------------------
 
 @bp.get("/api/me")

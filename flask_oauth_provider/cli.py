@@ -11,6 +11,8 @@
     flask oauth keys rotate [--alg RS256|ES256|EdDSA]
     flask oauth keys list [--json]
     flask oauth keys retire KID... | --all-rotated
+    flask oauth registration-token [--uses 1 | --unlimited] [--expires-in 86400] \
+        [--description TEXT] [--json]
 
 The commands work on the store built by ``oauth.init_sqlalchemy(db, ...)``. Bad input
 prints a message saying what is wrong and exits with a non-zero status.
@@ -240,6 +242,36 @@ def purge(batch_size: int) -> None:
         message += (f", {counts['device_codes']} device code(s) and "
                     f"{counts.get('device_attempts', 0)} old wrong user-code entries")
     click.echo(message + ".")
+    if "clients" in counts:
+        click.echo(f"Deleted {counts['clients']} unused anonymous client(s).")
+
+
+@oauth_cli.command("registration-token")
+@click.option("--uses", default=1, show_default=True, type=click.IntRange(min=1),
+              help="How many clients the token may register.")
+@click.option("--unlimited", is_flag=True,
+              help="Any number of clients until it expires (needs --expires-in).")
+@click.option("--expires-in", default=86400, show_default=True, type=click.IntRange(min=0),
+              help="Lifetime in seconds; 0: until used up.")
+@click.option("--description", default="", help="A note saying who the token is for.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def registration_token(uses: int, unlimited: bool, expires_in: int, description: str,
+                       as_json: bool) -> None:
+    """Make an initial access token for dynamic client registration (RFC 7591 §3)."""
+    store = get_store()
+    try:
+        token = store.create_initial_access_token(
+            description, None if unlimited else uses, expires_in or None)
+    except (ValueError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({"initial_access_token": token,
+                               "uses": None if unlimited else uses,
+                               "expires_in": expires_in or None}))
+        return
+    click.echo(f"initial_access_token: {token}")
+    click.echo("Send it as 'Authorization: Bearer <token>' to the registration endpoint. "
+               "It is not shown again (only its digest is kept).")
 
 
 # -- OpenID Connect signing keys ----------------------------------------------------------

@@ -71,7 +71,20 @@ DEFAULTS: dict[str, Any] = {
     "DEVICE_TEMPLATE": "oauth/device.html",
     "DEVICE_MAX_ATTEMPTS_PER_SESSION": 5,
     "DEVICE_MAX_ATTEMPTS_PER_IP": 20,
+    "DYNAMIC_REGISTRATION": None,
+    "REGISTRATION_SCOPES": (),
+    "REGISTRATION_GRANT_TYPES": ("authorization_code", "refresh_token"),
+    "REGISTRATION_LIMIT_PER_IP": (10, 3600),
+    "REGISTRATION_LIMIT_GLOBAL": (1000, 3600),
+    "REGISTRATION_PURGE_UNUSED_AFTER": 7 * 24 * 3600,
+    "CLIENT_ID_METADATA_DOCUMENTS": False,
+    "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE": False,
+    "SOFTWARE_STATEMENT_KEYS": None,
 }
+
+#: ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION`` values: no endpoint, an initial access token
+#: required (RFC 7591 §3), anyone may register.
+REGISTRATION_MODES = (None, "token", "open")
 
 #: OpenID Connect response types that need the implicit grant switched on (OpenID
 #: Connect Core §3.2, §3.3; off by default, like ``token``).
@@ -267,6 +280,38 @@ class ProviderConfig:
     def device_grant_enabled(self) -> bool:
         """Whether the device authorization grant (RFC 8628) is on."""
         return DEVICE_CODE_GRANT_TYPE in self.grant_types
+    #: Dynamic client registration (RFC 7591) and management (RFC 7592): ``None``
+    #: (default: no endpoint), ``"token"`` (an initial access token is required, see
+    #: ``oauth.create_initial_access_token``) or ``"open"`` (anyone may register).
+    dynamic_registration: Optional[str] = None
+    #: The scopes a dynamically registered client may have; a registration asking for
+    #: others gets only these (RFC 7591 §2: the server may replace values). Default: the
+    #: scopes of ``SCOPES``, else none.
+    registration_scopes: tuple[str, ...] = ()
+    #: The grant types a dynamically registered client may use; those that
+    #: ``GRANT_TYPES`` does not enable are left out. Default ``("authorization_code",
+    #: "refresh_token")``.
+    registration_grant_types: tuple[str, ...] = DEFAULTS["REGISTRATION_GRANT_TYPES"]
+    #: At most this many registrations per client IP address in a window:
+    #: ``(count, seconds)``, or ``None`` for no limit. Counted in the database, so the
+    #: limit holds across processes. Default ``(10, 3600)``.
+    registration_limit_per_ip: Optional[tuple[int, int]] = DEFAULTS["REGISTRATION_LIMIT_PER_IP"]
+    #: At most this many registrations in all in a window, ``(count, seconds)`` or
+    #: ``None``. Default ``(1000, 3600)``.
+    registration_limit_global: Optional[tuple[int, int]] = DEFAULTS["REGISTRATION_LIMIT_GLOBAL"]
+    #: ``flask oauth purge`` deletes openly registered clients that have no code and no
+    #: token this many seconds after registering; ``None`` keeps them. Default 7 days.
+    registration_purge_unused_after: Optional[int] = DEFAULTS["REGISTRATION_PURGE_UNUSED_AFTER"]
+    #: Accept an https URL as ``client_id`` and fetch the client's metadata from it
+    #: (OAuth Client ID Metadata Document). Default False.
+    client_id_metadata_documents: bool = False
+    #: Let metadata documents come from loopback, private and link-local addresses (and
+    #: over plain http from loopback). For tests only. Default False.
+    client_id_metadata_document_allow_private: bool = False
+    #: The public keys (a JWK set: dict or JSON text) whose signature makes a
+    #: ``software_statement`` trusted (RFC 7591 §2.3). Default ``None``: every software
+    #: statement is refused with ``invalid_software_statement``.
+    software_statement_keys: tuple[dict[str, Any], ...] = ()
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -357,6 +402,7 @@ class ProviderConfig:
                 "DEVICE_MAX_ATTEMPTS_PER_SESSION", get("DEVICE_MAX_ATTEMPTS_PER_SESSION")),
             device_max_attempts_per_ip=_positive_count(
                 "DEVICE_MAX_ATTEMPTS_PER_IP", get("DEVICE_MAX_ATTEMPTS_PER_IP")),
+            **_registration(get, flag),
         )
 
 
@@ -502,3 +548,61 @@ def _scopes(scopes: Any) -> Optional[Mapping[str, str]]:
         raise ValueError(f"{PREFIX}SCOPES must map each scope to its description, "
                          f"not {scopes!r}.")
     return dict(scopes)
+
+
+def _registration(get: Callable[[str], Any], flag: Callable[[str], bool]) -> dict[str, Any]:
+    """The dynamic registration keys (RFC 7591) and the metadata document switches."""
+    mode = get("DYNAMIC_REGISTRATION")
+    if mode not in REGISTRATION_MODES:
+        raise ValueError(
+            f"{PREFIX}DYNAMIC_REGISTRATION must be None, 'token' or 'open', not {mode!r}."
+        )
+    scopes = get("REGISTRATION_SCOPES")
+    scopes = tuple(scopes.split() if isinstance(scopes, str) else scopes)
+    if not all(isinstance(s, str) and s and " " not in s for s in scopes):
+        raise ValueError(f"{PREFIX}REGISTRATION_SCOPES must list scope names, not {scopes!r}.")
+    # Those that GRANT_TYPES does not enable are left out (registration_views.policy).
+    registration_grants = _grant_types(get("REGISTRATION_GRANT_TYPES"))
+    return {
+        "dynamic_registration": mode,
+        "registration_scopes": scopes,
+        "registration_grant_types": registration_grants,
+        "registration_limit_per_ip": _limit("REGISTRATION_LIMIT_PER_IP",
+                                            get("REGISTRATION_LIMIT_PER_IP")),
+        "registration_limit_global": _limit("REGISTRATION_LIMIT_GLOBAL",
+                                            get("REGISTRATION_LIMIT_GLOBAL")),
+        "registration_purge_unused_after": _positive_int(
+            "REGISTRATION_PURGE_UNUSED_AFTER", get("REGISTRATION_PURGE_UNUSED_AFTER"),
+            allow_none=True),
+        "client_id_metadata_documents": flag("CLIENT_ID_METADATA_DOCUMENTS"),
+        "client_id_metadata_document_allow_private": flag(
+            "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE"),
+        "software_statement_keys": _statement_keys(get("SOFTWARE_STATEMENT_KEYS")),
+    }
+
+
+def _statement_keys(value: Any) -> tuple[dict[str, Any], ...]:
+    """The public keys trusted to sign software statements, checked once."""
+    if value is None:
+        return ()
+    from .core.jose import JoseError, import_jwk_set, is_private, public_jwk
+
+    try:
+        keys = import_jwk_set(value)
+    except JoseError as exc:
+        raise ValueError(f"{PREFIX}SOFTWARE_STATEMENT_KEYS must be a JWK set: {exc}") from None
+    # Only the public halves are kept: verifying needs nothing more.
+    return tuple(public_jwk(key) if is_private(key) else key for key in keys)
+
+
+def _limit(key: str, value: Any) -> Optional[tuple[int, int]]:
+    if value is None:
+        return None
+    ok = (isinstance(value, (tuple, list)) and len(value) == 2
+          and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value))
+    if not ok:
+        raise ValueError(
+            f"{PREFIX}{key} must be (count, seconds), two positive numbers, or None "
+            f"(no limit), not {value!r}."
+        )
+    return int(value[0]), int(value[1])

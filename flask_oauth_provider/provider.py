@@ -123,7 +123,18 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_DEVICE_CODE_EXPIRES_IN``, ``OAUTH2_PROVIDER_DEVICE_CODE_INTERVAL``,
         ``OAUTH2_PROVIDER_DEVICE_TEMPLATE``,
         ``OAUTH2_PROVIDER_DEVICE_MAX_ATTEMPTS_PER_SESSION``,
-        ``OAUTH2_PROVIDER_DEVICE_MAX_ATTEMPTS_PER_IP``.
+        ``OAUTH2_PROVIDER_DEVICE_MAX_ATTEMPTS_PER_IP``,
+        ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION``
+        (then also ``POST /oauth/register`` and ``GET|PUT|DELETE
+        /oauth/register/<client_id>``, RFC 7591 / RFC 7592),
+        ``OAUTH2_PROVIDER_REGISTRATION_SCOPES``,
+        ``OAUTH2_PROVIDER_REGISTRATION_GRANT_TYPES``,
+        ``OAUTH2_PROVIDER_REGISTRATION_LIMIT_PER_IP``,
+        ``OAUTH2_PROVIDER_REGISTRATION_LIMIT_GLOBAL``,
+        ``OAUTH2_PROVIDER_REGISTRATION_PURGE_UNUSED_AFTER``,
+        ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENTS``,
+        ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE``,
+        ``OAUTH2_PROVIDER_SOFTWARE_STATEMENT_KEYS``.
 
         With ``OAUTH2_PROVIDER_OPENID`` (or, for the JWKS alone,
         ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT = "jwt"``) the app also serves ``GET|POST
@@ -171,7 +182,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
     def init_sqlalchemy(self, db: Any, client_model: type, code_model: type,
                         token_model: type, key_model: Optional[type] = None, *,
                         device_code_model: Optional[type] = None,
-                        device_attempt_model: Optional[type] = None) -> Any:
+                        device_attempt_model: Optional[type] = None,
+                        initial_access_token_model: Optional[type] = None) -> Any:
         """Store clients, codes and tokens in the bundled SQLAlchemy models.
 
         ``db`` is a Flask-SQLAlchemy ``SQLAlchemy`` (its ``db.session`` is used); the
@@ -179,14 +191,18 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         :class:`~flask_oauth_provider.sqla.SigningKeyMixin` model) keeps OpenID Connect
         signing keys, encrypted. The device authorization grant (RFC 8628) also needs
         ``device_code_model`` (a ``DeviceCodeMixin`` model) and ``device_attempt_model``
-        (a ``DeviceAttemptMixin`` model, counting wrong user codes). Returns the
+        (a ``DeviceAttemptMixin`` model, counting wrong user codes).
+        ``initial_access_token_model`` (an
+        :class:`~flask_oauth_provider.sqla.InitialAccessTokenMixin` model) is needed only for
+        ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION = "token"``. Returns the
         :class:`~flask_oauth_provider.sqla.SQLAlchemyStore`, which becomes the validator.
         """
         from .sqla import SigningKeyStore, SQLAlchemyStore  # SQLAlchemy only when used
 
         device_models = {key: model for key, model in (
             ("device_code_model", device_code_model),
-            ("device_attempt_model", device_attempt_model)) if model is not None}
+            ("device_attempt_model", device_attempt_model),
+            ("initial_access_token_model", initial_access_token_model)) if model is not None}
         self._store = SQLAlchemyStore(
             session=db.session, client_model=client_model, code_model=code_model,
             token_model=token_model, **device_models,
@@ -211,6 +227,22 @@ class OAuth2Provider(FlaskOAuthlibCompat):
                 "first, or give OAuth2Provider a SQLAlchemyStore as its validator."
             )
         return store.create_client(**kwargs)
+
+    def create_initial_access_token(self, description: str = "", uses: Optional[int] = 1,
+                                    expires_in: Optional[int] = 24 * 3600) -> str:
+        """Make an initial access token for dynamic registration (RFC 7591 §3).
+
+        Returns the token, shown this once (its digest is stored). ``uses``: how many
+        clients it may register (``None``: any number until it expires); ``expires_in``:
+        its lifetime in seconds (``None``: until used up). Give it to a developer, who
+        sends it as ``Authorization: Bearer`` to the registration endpoint.
+        """
+        if self._store is None:
+            raise RuntimeError(
+                "create_initial_access_token needs the bundled models: call "
+                "oauth.init_sqlalchemy(..., initial_access_token_model=...) first."
+            )
+        return self._store.create_initial_access_token(description, uses, expires_in)
 
     # -- storage: the validator ---------------------------------------------------------
 
@@ -331,6 +363,10 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
 
     app.register_blueprint(views.blueprint, url_prefix=config.url_prefix)
     app.before_request_funcs.setdefault(None, []).insert(0, views.exempt_from_flask_wtf_csrf)
+    if config.dynamic_registration:
+        from . import registration_views  # RFC 7591 / RFC 7592, only when switched on
+
+        app.register_blueprint(registration_views.blueprint, url_prefix=config.url_prefix)
     app.cli.add_command(oauth_cli)
     if not config.issuer and not (app.debug or app.testing):
         log.warning(

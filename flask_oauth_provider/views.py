@@ -59,8 +59,14 @@ def exempt_from_flask_wtf_csrf() -> None:
     (:mod:`~flask_oauth_provider.forms`), in the field name Flask-WTF would read.
     """
     csrf = current_app.extensions.get("csrf")
-    if csrf is not None and flask_request.blueprint == blueprint.name:
-        csrf.exempt(blueprint)
+    name = flask_request.blueprint
+    if csrf is not None and name in CSRF_EXEMPT_BLUEPRINTS:
+        csrf.exempt(current_app.blueprints[name])
+
+
+#: The provider's blueprints that clients, not browsers, call: this one and the
+#: registration endpoints' (RFC 7591 / RFC 7592, JSON with a bearer token or none).
+CSRF_EXEMPT_BLUEPRINTS = frozenset({"oauth2_provider", "oauth2_registration"})
 
 #: Sent with the consent and error pages. RFC 9700 §4.16 / RFC 6749 §10.13
 #: (clickjacking), RFC 9700 §4.2.4 (no Referer to third parties), RFC 6749 §5.1 spirit
@@ -534,6 +540,15 @@ def metadata() -> Response:
         "code_challenge_methods_supported": pkce_methods,
         "authorization_response_iss_parameter_supported": True,
     }
+    if config.dynamic_registration:
+        claims["registration_endpoint"] = http.endpoint_url(  # RFC 8414 §2, RFC 7591 §3
+            config.issuer, "oauth2_registration.register")
+    supported = list(config.scopes or ()) or list(config.registration_scopes)
+    if supported and not config.openid:  # with OpenID on, openid_metadata lists them
+        # RFC 8414 §2 (RECOMMENDED); MCP clients register for what is listed here.
+        claims["scopes_supported"] = supported
+    if config.client_id_metadata_documents:
+        claims["client_id_metadata_document_supported"] = True
     if not config.response_types:
         claims.pop("response_modes_supported")
         claims.pop("code_challenge_methods_supported")

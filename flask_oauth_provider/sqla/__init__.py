@@ -31,6 +31,9 @@ Where each part lives:
   (conditional UPDATEs whose row count decides) and the revocation a replay triggers;
 - :mod:`~flask_oauth_provider.sqla.admin`: clients, revocation by the app, authorized
   applications, purging;
+- :mod:`~flask_oauth_provider.sqla.registration`: dynamic registration (RFC 7591, RFC
+  7592): initial access tokens (:class:`InitialAccessTokenMixin`, an optional fourth
+  model), registration access tokens, registration counts;
 - :mod:`~flask_oauth_provider.sqla.device`: the device authorization grant (RFC 8628),
   over :class:`DeviceCodeMixin` and :class:`DeviceAttemptMixin` models given as
   ``device_code_model`` / ``device_attempt_model``;
@@ -52,6 +55,7 @@ from .models import (
     ClientMixin,
     DeviceAttemptMixin,
     DeviceCodeMixin,
+    InitialAccessTokenMixin,
     TokenMixin,
     token_digest,
 )
@@ -71,6 +75,7 @@ __all__ = [
     "ClientMixin",
     "DeviceAttemptMixin",
     "DeviceCodeMixin",
+    "InitialAccessTokenMixin",
     "SQLAlchemyStore",
     "SigningKeyMixin",
     "SigningKeyStore",

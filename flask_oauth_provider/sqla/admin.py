@@ -25,13 +25,13 @@ from .models import (
     token_digest,
     user_clause,
 )
-from .redemption import SingleUseWrites
+from .registration import RegistrationAdmin
 
 #: RFC 6749 §3.3: ``scope-token = 1*( %x21 / %x23-5B / %x5D-7E )``.
 _SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")
 
 
-class StoreAdmin(SingleUseWrites):
+class StoreAdmin(RegistrationAdmin):
     """The administration methods of :class:`~flask_oauth_provider.sqla.SQLAlchemyStore`."""
 
     # Given by the store, which defines it as a validator method.
@@ -59,6 +59,25 @@ class StoreAdmin(SingleUseWrites):
         implicit grants must register at least one (RFC 6749 §3.1.2.2). Raises
         ``ValueError`` with a message saying what is wrong.
         """
+        client, secret = self._new_client(
+            name, redirect_uris, grant_types, scopes, public, user, resource_server,
+            default_scopes=default_scopes, response_types=response_types)
+
+        def add() -> Any:
+            self.session.add(client)
+            return client
+
+        self._write(add)
+        return client, secret
+
+    def _new_client(
+        self, name: str, redirect_uris: Union[str, Sequence[str]],
+        grant_types: Union[str, Sequence[str]], scopes: Union[str, Sequence[str]],
+        public: bool, user: Any, resource_server: bool, *,
+        default_scopes: Union[str, Sequence[str], None],
+        response_types: Optional[Sequence[str]],
+    ) -> tuple[Any, Optional[str]]:
+        """The checked, unsaved client row of :meth:`create_client` and its secret."""
         name = _check_name(name)
         grant_types = _check_grant_types(grant_types, public)
         redirect_uris = self._check_redirect_uris(redirect_uris, grant_types)
@@ -85,14 +104,9 @@ class StoreAdmin(SingleUseWrites):
         client.default_scope = space_joined(defaults)
         client.is_resource_server = bool(resource_server)
         client.created_at = self.now()
+        client.registration_origin = "manual"
         if user is not None:
             set_user(client, user)
-
-        def add() -> Any:
-            self.session.add(client)
-            return client
-
-        self._write(add)
         return client, secret
 
     def _check_redirect_uris(self, redirect_uris: Union[str, Sequence[str]],
@@ -206,14 +220,18 @@ class StoreAdmin(SingleUseWrites):
 
     def purge(self, batch_size: int = 1000, now: Optional[datetime.datetime] = None
               ) -> dict[str, int]:
-        """Delete expired codes and dead tokens, ``batch_size`` rows per transaction.
+        """Delete expired codes, dead tokens and unused anonymous clients, ``batch_size``
+        rows per transaction.
 
         A token row is dead when it is revoked, or when its access token has expired and
         its refresh token is absent or expired. Rotated-out refresh tokens are kept until
         they expire, so that their reuse is still detected. With the device models, also
         expired device codes (RFC 8628 §3.2 ``expires_in``) and wrong user-code entries
         older than one device code lifetime (they no longer count, RFC 8628 §5.1).
-        Returns the counts deleted.
+        An openly registered client,
+        or one fetched from its metadata document, is deleted when it has no code and no
+        token ``OAUTH2_PROVIDER_REGISTRATION_PURGE_UNUSED_AFTER`` seconds after it was
+        registered (then the counts have a ``"clients"`` entry). Returns the counts deleted.
         """
         if batch_size < 1:
             raise ValueError("batch_size must be a positive number of rows.")
@@ -232,6 +250,13 @@ class StoreAdmin(SingleUseWrites):
                 ),
             )], batch_size),
         }
+        config = self.config
+        unused_after = config.registration_purge_unused_after
+        if (config.dynamic_registration or config.client_id_metadata_documents) \
+                and unused_after is not None:
+            before = now - datetime.timedelta(seconds=unused_after)
+            counts["clients"] = self._purge_batches(
+                self.client_model, self._unused_anonymous_clients(before), batch_size)
         counts.update(self._purge_device_rows(now, batch_size))
         return counts
 

@@ -16,6 +16,7 @@ from .models import (
     ClientMixin,
     DeviceAttemptMixin,
     DeviceCodeMixin,
+    InitialAccessTokenMixin,
     TokenMixin,
     token_digest,
     user_relationship,
@@ -29,7 +30,8 @@ class StoreBase:
     def __init__(self, session: Any, *, client_model: type, code_model: type,
                  token_model: type, config: Optional[ProviderConfig] = None,
                  device_code_model: Optional[type] = None,
-                 device_attempt_model: Optional[type] = None) -> None:
+                 device_attempt_model: Optional[type] = None,
+                 initial_access_token_model: Optional[type] = None) -> None:
         for label, model, mixin in (
             ("client_model", client_model, ClientMixin),
             ("code_model", code_model, AuthorizationCodeMixin),
@@ -49,7 +51,17 @@ class StoreBase:
                 "makes them: pass scoped_session(sessionmaker(engine)) (one session per "
                 "thread, removed at the end of each request)."
             )
+        if initial_access_token_model is not None and not (
+                isinstance(initial_access_token_model, type)
+                and issubclass(initial_access_token_model, InitialAccessTokenMixin)):
+            raise TypeError(
+                "initial_access_token_model must be a mapped model class that subclasses "
+                "flask_oauth_provider.sqla.InitialAccessTokenMixin, not "
+                f"{initial_access_token_model!r}."
+            )
         self.session = session
+        #: Initial access tokens of dynamic registration (RFC 7591 §3), or ``None``.
+        self.initial_access_token_model = initial_access_token_model
         self.client_model = client_model
         self.code_model = code_model
         self.token_model = token_model

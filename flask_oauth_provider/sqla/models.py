@@ -15,6 +15,7 @@ import dataclasses
 import datetime
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Iterable
 from typing import Any, Optional, Union
@@ -61,6 +62,14 @@ def space_joined(values: Union[str, Iterable[str], None]) -> str:
     return " ".join(dict.fromkeys(v for v in values if v))
 
 
+#: Longest ``client_id``: a client ID metadata document's URL is the client's id.
+CLIENT_ID_LENGTH = 255
+
+#: Where a client came from (``ClientMixin.registration_origin``): registered by the app
+#: or ``flask oauth create-client``, with an initial access token (RFC 7591 §3), openly
+#: (RFC 7591 §3 without one), or fetched from its client ID metadata document.
+ORIGINS = ("manual", "token", "open", "document")
+
 #: Naive UTC timestamps (Flask-OAuthlib's ``expires`` convention); MariaDB/MySQL keep
 #: microseconds too. A plain SQLAlchemy type, so that Alembic autogenerate renders it
 #: without importing this package in the migration.
@@ -78,7 +87,7 @@ class ClientMixin:
     ``client_secret`` attribute.
     """
 
-    client_id: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    client_id: Mapped[str] = mapped_column(String(CLIENT_ID_LENGTH), unique=True, index=True)
     client_secret_hash: Mapped[Optional[str]] = mapped_column(String(64), default=None)
     #: ``"confidential"`` or ``"public"`` (RFC 6749 §2.1).
     client_type: Mapped[str] = mapped_column(String(12), default="confidential")
@@ -102,15 +111,45 @@ class ClientMixin:
     #: space-separated, matched exactly. Empty: nowhere.
     post_logout_redirect_uris: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: One of :data:`ORIGINS`: how the client was registered.
+    registration_origin: Mapped[str] = mapped_column(String(16), default="manual")
+    #: Digest of the RFC 7592 registration access token (dynamically registered clients).
+    registration_token_digest: Mapped[Optional[str]] = mapped_column(
+        String(64), unique=True, index=True, default=None)
+    #: The IP address a dynamic registration came from (per-address limits).
+    registered_from: Mapped[Optional[str]] = mapped_column(String(45), default=None)
+    #: Further RFC 7591 §2 metadata as JSON (``client_uri``, ``logo_uri``, ``contacts``,
+    #: ``token_endpoint_auth_method``, ...); read :attr:`client_metadata`.
+    metadata_json: Mapped[str] = mapped_column(Text, default="")
+    #: When the fetched client ID metadata document must be fetched again.
+    metadata_expires_at: Mapped[Optional[datetime.datetime]] = mapped_column(
+        UTCDateTime, default=None)
 
     @property
     def is_confidential(self) -> bool:
         return self.client_type != "public"
 
     @property
+    def client_metadata(self) -> dict[str, Any]:
+        """The RFC 7591 §2 metadata kept beside the columns (a copy; assign to change)."""
+        try:
+            value = json.loads(self.metadata_json or "{}")
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @client_metadata.setter
+    def client_metadata(self, value: dict[str, Any]) -> None:
+        self.metadata_json = json.dumps(value, sort_keys=True) if value else ""
+
+    @property
     def token_endpoint_auth_method(self) -> str:
         """RFC 7591 §2 name of how the client authenticates at the token endpoint."""
-        return "client_secret_basic" if self.is_confidential else "none"
+        if not self.is_confidential:
+            return "none"
+        method = self.client_metadata.get("token_endpoint_auth_method")
+        return method if method in ("client_secret_basic", "client_secret_post") \
+            else "client_secret_basic"
 
     @property
     def redirect_uris(self) -> list[str]:
@@ -161,7 +200,7 @@ class AuthorizationCodeMixin:
     """
 
     code_digest: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    client_id: Mapped[str] = mapped_column(String(CLIENT_ID_LENGTH), index=True)
     redirect_uri: Mapped[Optional[str]] = mapped_column(Text, default=None)
     scope: Mapped[str] = mapped_column(Text, default="")
     #: Space-separated resources (RFC 8707 §2.1) the code was issued for; read
@@ -208,7 +247,7 @@ class TokenMixin:
         String(64), unique=True, index=True, default=None
     )
     token_type: Mapped[str] = mapped_column(String(40), default="Bearer")
-    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    client_id: Mapped[str] = mapped_column(String(CLIENT_ID_LENGTH), index=True)
     #: Scopes of the access token (narrower than the grant's after a narrowing refresh).
     scope: Mapped[str] = mapped_column(Text, default="")
     #: Scopes the user granted: the refresh token's, kept across refreshes (RFC 6749 §6).
@@ -331,6 +370,25 @@ class DeviceAttemptMixin:
 
     source_digest: Mapped[str] = mapped_column(String(64), index=True)
     failed_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class InitialAccessTokenMixin:
+    """An initial access token for dynamic registration (RFC 7591 §3), as its digest.
+
+    ``remaining_uses`` counts down with each registration (``None``: any number until it
+    expires); one conditional UPDATE spends a use, so a single-use token registers one
+    client however many requests race for it.
+    """
+
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+    remaining_uses: Mapped[Optional[int]] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[Optional[datetime.datetime]] = mapped_column(UTCDateTime, default=None)
+
+    def is_usable(self, now: Optional[datetime.datetime] = None) -> bool:
+        return ((self.remaining_uses is None or self.remaining_uses > 0)
+                and (self.expires_at is None or self.expires_at > (now or utcnow())))
 
 
 @dataclasses.dataclass

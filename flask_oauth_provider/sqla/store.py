@@ -33,6 +33,7 @@ from ..core.request import Request
 from ..core.resource_indicators import audience_claim
 from ..core.types import Client
 from ..core.utils import verify_code_verifier
+from ..metadata_documents import is_document_client_id
 from ..oidc import openid_request_data, restore_openid_request_data
 from ..validators import ProviderValidator, same_client
 from .admin import StoreAdmin
@@ -93,7 +94,10 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         ))
         client = self.session.scalars(stmt, {"client_id": client_id}).first()
         # Exact match: MariaDB's default collations ignore case and trailing spaces.
-        return client if client is not None and client.client_id == client_id else None
+        client = client if client is not None and client.client_id == client_id else None
+        if is_document_client_id(client_id) and self.config.client_id_metadata_documents:
+            return self._document_client(client_id, client)
+        return client
 
     def _client_in_session(self, client_id: str) -> Optional[ClientMixin]:
         # The token endpoint asks for the client two or three times per request

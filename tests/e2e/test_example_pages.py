@@ -112,3 +112,42 @@ def test_database_url_switches_the_database(monkeypatch, given, used):
     else:
         monkeypatch.setenv("DATABASE_URL", given)
     assert database_url_from_env("/srv/instance") == used
+
+
+def test_applications_page_lists_a_registered_client_with_its_origin_and_deletes_it(
+        server, browser):
+    registered = requests.post(server.url + "/oauth/register", timeout=30, json={
+        "client_name": "Self-registered agent",
+        "redirect_uris": ["http://127.0.0.1:33418/callback"],
+        "token_endpoint_auth_method": "none"})
+    assert registered.status_code == 201, registered.text
+    client_id = registered.json()["client_id"]
+    page = browser.get(server.url + "/admin/applications", timeout=30)
+    assert page.status_code == 200
+    row = page.text.split(client_id)[1].split("</tr>")[0]
+    assert "openly (dynamic registration)" in row
+    (delete,) = [form for form in forms_of(page.text) if client_id in form.action]
+    answer = browser.post(server.url + delete.action, data=delete.data(), timeout=30,
+                          allow_redirects=False)
+    assert answer.status_code == 302
+    after = browser.get(server.url + "/admin/applications", timeout=30).text
+    assert client_id not in after
+    assert "“Self-registered agent” and all its tokens deleted." in after
+    gone = requests.get(f"{server.url}/oauth/register/{client_id}", timeout=30, headers={
+        "Authorization": "Bearer " + registered.json()["registration_access_token"]})
+    assert gone.status_code == 401
+
+
+def test_applications_page_is_for_admins_only(server, example_app):
+    from example_app.models import User, db
+
+    with example_app.app_context():
+        if db.session.scalar(db.select(User).filter_by(username="mallory")) is None:
+            user = User(username="mallory", email=None)
+            user.set_password("mallory")
+            db.session.add(user)
+            db.session.commit()
+    session = requests.Session()
+    assert log_in(session, server.url, "mallory", "mallory").status_code == 302
+    assert session.get(server.url + "/admin/applications", timeout=30).status_code == 403
+    assert "Applications</a>" not in session.get(server.url + "/", timeout=30).text

@@ -14,6 +14,7 @@ from flask_oauth_provider.sqla import (
     ClientMixin,
     DeviceAttemptMixin,
     DeviceCodeMixin,
+    InitialAccessTokenMixin,
     SigningKeyMixin,
     TokenMixin,
 )
@@ -78,6 +79,11 @@ class DeviceCode(Base, DeviceCodeMixin):
 
 class DeviceAttempt(Base, DeviceAttemptMixin):
     __tablename__ = "sqla_device_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class InitialAccessToken(Base, InitialAccessTokenMixin):
+    __tablename__ = "sqla_initial_access_token"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
