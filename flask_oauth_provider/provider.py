@@ -33,7 +33,7 @@ from flask import Flask
 from flask_login import user_logged_in
 
 from . import device as device  # adds the device flow's routes to the blueprint
-from . import openid_views, views
+from . import metadata_views, openid_views, views
 from .applog import show_errors_in_app_log
 from .callbacks import REQUIRED_CALLBACKS, CallbackValidator, missing_callbacks_message
 from .compat import FlaskOAuthlibCompat
@@ -374,7 +374,7 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
             "each request's Host header (served with Cache-Control: no-store). Set it to "
             "this server's https URL in production (RFC 8414 §2, RFC 9207).", PREFIX)
     app.add_url_rule(METADATA_PATH, endpoint="oauth2_provider_metadata",
-                     view_func=views.metadata, methods=["GET"])
+                     view_func=metadata_views.metadata, methods=["GET"])
     # RFC 9728 §3.1: the resource's metadata, at the root and with its path appended.
     app.add_url_rule(WELL_KNOWN_PATH, endpoint="oauth2_provider_resource_metadata",
                      view_func=protected_resource_metadata, methods=["GET"])
@@ -387,7 +387,7 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
         # /.well-known/oauth-authorization-server followed by that path.
         app.add_url_rule(METADATA_PATH + issuer_path,
                          endpoint="oauth2_provider_metadata_issuer_path",
-                         view_func=views.metadata, methods=["GET"])
+                         view_func=metadata_views.metadata, methods=["GET"])
     if config.publishes_jwks:
         # RFC 7517 §5: the public keys, for ID tokens and for JWT access tokens.
         app.add_url_rule(config.url_prefix + "/jwks", endpoint="oauth2_provider_jwks",
@@ -409,7 +409,7 @@ def _register_openid_routes(app: Flask, config: ProviderConfig, issuer_path: str
     # OpenID Connect Discovery §4: the issuer's path, then the well-known suffix.
     app.add_url_rule(issuer_path + OPENID_CONFIGURATION_PATH,
                      endpoint="oauth2_provider_openid_configuration",
-                     view_func=views.metadata, methods=["GET"])
+                     view_func=metadata_views.metadata, methods=["GET"])
 
 
 __all__ = ["OAuth2Provider", "current_token", "CurrentToken", "ProviderState"]

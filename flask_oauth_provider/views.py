@@ -23,7 +23,6 @@ from . import http, signals
 from .config import KNOWN_GRANT_TYPES
 from .core import errors
 from .core.client_auth import extract_client_credentials
-from .core.endpoints.metadata import MetadataEndpoint
 from .core.openid.rules import token_bearing
 from .core.request import Request
 from .core.types import Client
@@ -35,7 +34,6 @@ from .openid_views import (
     authorization_post_as_get,
     consent_claims,
     consent_may_be_skipped,
-    openid_metadata,
     reauthentication,
 )
 from .state import ProviderState, current_state, issuer_of
@@ -514,58 +512,3 @@ def _with_issuer(answer: str, status: int, state: ProviderState) -> str:
         return answer
     claims["iss"] = issuer(state)
     return json.dumps(claims)
-
-
-def metadata() -> Response:
-    """Authorization server metadata (RFC 8414 §3), registered at the app root."""
-    state = current_state()
-    config = state.config
-    pkce_methods = ["S256", "plain"] if config.pkce_plain else ["S256"]
-    route = blueprint.name + "."
-    claims: dict[str, Any] = {
-        "issuer": issuer(state),
-        "authorization_endpoint": http.endpoint_url(state.config.issuer, route + "authorize"),
-        "token_endpoint": http.endpoint_url(state.config.issuer, route + "token"),
-        "revocation_endpoint": http.endpoint_url(state.config.issuer, route + "revoke"),
-        "introspection_endpoint": http.endpoint_url(state.config.issuer, route + "introspect"),
-        "response_types_supported": list(config.response_types),
-        "response_modes_supported": ["query", "fragment"],
-        "grant_types_supported": list(config.grant_types),
-        "token_endpoint_auth_methods_supported": [
-            "client_secret_basic", "client_secret_post", "none"],
-        "revocation_endpoint_auth_methods_supported": [
-            "client_secret_basic", "client_secret_post", "none"],
-        "introspection_endpoint_auth_methods_supported": [
-            "client_secret_basic", "client_secret_post"],
-        "code_challenge_methods_supported": pkce_methods,
-        "authorization_response_iss_parameter_supported": True,
-    }
-    if config.dynamic_registration:
-        claims["registration_endpoint"] = http.endpoint_url(  # RFC 8414 §2, RFC 7591 §3
-            config.issuer, "oauth2_registration.register")
-    supported = list(config.scopes or ()) or list(config.registration_scopes)
-    if supported and not config.openid:  # with OpenID on, openid_metadata lists them
-        # RFC 8414 §2 (RECOMMENDED); MCP clients register for what is listed here.
-        claims["scopes_supported"] = supported
-    if config.client_id_metadata_documents:
-        claims["client_id_metadata_document_supported"] = True
-    if not config.response_types:
-        claims.pop("response_modes_supported")
-        claims.pop("code_challenge_methods_supported")
-    if config.openid:
-        claims = openid_metadata(state, claims)
-    elif config.publishes_jwks:
-        # RFC 8414 §2 jwks_uri: resource servers verify JWT access tokens with it.
-        claims["jwks_uri"] = http.endpoint_url(config.issuer, "oauth2_provider_jwks")
-    if config.device_grant_enabled:
-        # RFC 8628 §4: only while the device authorization grant is on.
-        claims["device_authorization_endpoint"] = http.endpoint_url(
-            config.issuer, route + "device_authorization")
-    endpoint = MetadataEndpoint([state.server], claims=claims, raise_errors=False)
-    headers, body, status = endpoint.create_metadata_response(
-        flask_request.url, "GET", None, {})
-    if not config.issuer:
-        # Built from the Host header: a cache must not hand it to another host's users.
-        headers = {**headers, "Cache-Control": "no-store", "Vary": "Host"}
-    return http.create_response(headers, body, status)
-
