@@ -31,6 +31,8 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from .models import access_token_active
+
 #: The token columns every protected call reads (``resource``: its RFC 8707 audience).
 _HEAD = ("client_id", "scope", "expires_at", "revoked_at", "resource")
 
@@ -177,7 +179,7 @@ class AccessTokenRecord:
 
     def is_active(self, now: datetime.datetime) -> bool:
         """Not revoked and not expired at ``now`` (naive UTC), as ``TokenMixin.is_active``."""
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+        return access_token_active(self.revoked_at, self.expires_at, now)
 
     @property
     def token(self) -> Any:

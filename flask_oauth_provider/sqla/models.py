@@ -239,6 +239,14 @@ class AuthorizationCodeMixin:
         return self.expires_at <= (now or utcnow())
 
 
+def access_token_active(revoked_at: Optional[datetime.datetime],
+                        expires_at: Optional[datetime.datetime],
+                        now: datetime.datetime) -> bool:
+    """The one rule for an access token in force: not revoked and not expired at ``now``
+    (naive UTC); otherwise it is ``invalid_token`` (RFC 6750 §3.1)."""
+    return revoked_at is None and (expires_at is None or expires_at > now)
+
+
 class TokenMixin:
     """An access token and, optionally, the refresh token issued with it, as digests."""
 
@@ -311,7 +319,7 @@ class TokenMixin:
 
     def is_active(self, now: Optional[datetime.datetime] = None) -> bool:
         """The access token may be used (not revoked, not expired)."""
-        return self.revoked_at is None and not self.is_expired(now)
+        return access_token_active(self.revoked_at, self.expires_at, now or utcnow())
 
     def is_refresh_active(self, now: Optional[datetime.datetime] = None) -> bool:
         """The refresh token may be used (present, not revoked, rotated or expired)."""
