@@ -34,6 +34,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from .. import errors
 from ..par import (
     DEFAULT_LIFETIME,
+    REQUEST_URI_PREFIX,
     new_request_uri,
     pushed_parameters,
     pushed_request_uri,
@@ -140,11 +141,13 @@ class PushedAuthorizationEndpoint(BaseEndpoint):
         required for the server (§5) or the client (§6). Raises
         :class:`~..errors.FatalClientError` subclasses: nothing is redirected."""
         request_uri = request._params.get("request_uri")
-        if request_uri is None:
+        if not (isinstance(request_uri, str) and request_uri.startswith(REQUEST_URI_PREFIX)):
+            # Not a reference of this endpoint's (RFC 9101 §5.2 by-reference request
+            # objects keep the grants' answer, request_uri_not_supported under OpenID).
             self._refuse_unpushed(request)
             return request
         client_id = request.client_id
-        if not client_id or not isinstance(request_uri, str):
+        if not client_id:
             raise errors.InvalidRequestFatalError(
                 description="An authorization request with request_uri needs client_id.",
                 request=request)
