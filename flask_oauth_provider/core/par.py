@@ -35,8 +35,8 @@ __all__ = [
 
 #: RFC 9126 §2.2: the URN prefix of a request URI made by the PAR endpoint.
 REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
-#: Default lifetime of a request URI, in seconds (§2.2: "between 5 and 600 seconds" is
-#: the range its example considers; a short one keeps a leaked reference useless).
+#: Default lifetime of a request URI, in seconds (§2.2: "typically be relatively short
+#: (e.g., between 5 and 600 seconds)"; a short one keeps a leaked reference useless).
 DEFAULT_LIFETIME = 60
 #: Parameters of the push that authenticate the client (RFC 6749 §2.3.1, RFC 7523 §2.2)
 #: and are no part of the authorization request.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, Optional
+from urllib.parse import urlencode
 
 from flask import Flask, redirect, request
 from flask_login import LoginManager, login_user
@@ -97,8 +98,6 @@ def push(client: Any, credentials: tuple, **params: Any) -> Any:
 
 
 def authorize_url(client_id: str, request_uri: str, **extra: Any) -> str:
-    from urllib.parse import urlencode
-
     return "/oauth/authorize?" + urlencode({"client_id": client_id,
                                             "request_uri": request_uri, **extra})
 
