@@ -18,6 +18,7 @@ from .config import ProviderConfig
 from .core import errors
 from .core.keyring import KeyRing
 from .core.openid import Server as OpenIDServer
+from .core.par import supports_pushed_requests
 from .core.request import Request
 from .core.resource_indicators import ResourcePolicy
 from .core.resource_metadata import origin_of, resource_path
@@ -257,7 +258,21 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
     for grant in openid_grants:
         # The views add iss (RFC 9207) and render form_post themselves.
         grant.render_form_post = False
+    _pushed_request_options(server, validator, config)
     return server
+
+
+def _pushed_request_options(server: Server, validator: RequestValidator,
+                            config: ProviderConfig) -> None:
+    """RFC 9126: the lifetime of a request URI and the server-wide requirement (§5)."""
+    server.pushed_request_lifetime = config.par_lifetime
+    server.require_pushed_requests = config.require_par
+    if config.require_par and not supports_pushed_requests(validator):
+        raise RuntimeError(
+            "OAUTH2_PROVIDER_REQUIRE_PAR needs somewhere to keep pushed requests: the "
+            "bundled store with oauth.init_sqlalchemy(..., par_model=...) (a "
+            "PushedAuthorizationRequestMixin model), or a validator with the methods of "
+            "flask_oauth_provider.core.par.PushedRequestValidator.")
 
 
 def _device_options(validator: RequestValidator, config: ProviderConfig) -> dict:
