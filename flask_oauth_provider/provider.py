@@ -83,6 +83,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         self.signing_keys_getter: Optional[Callable[[], Any]] = None
         #: The bundled key store (``init_sqlalchemy(key_model=...)``), or ``None``.
         self.key_store: Any = None
+        #: Makes the database replay cache (set by ``init_sqlalchemy``), or ``None``.
+        self.replay_database: Optional[Callable[[], Any]] = None
         self._init_compat()
         if app is not None:
             self.init_app(app)
@@ -134,7 +136,7 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_REGISTRATION_PURGE_UNUSED_AFTER``,
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENTS``,
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE``,
-        ``OAUTH2_PROVIDER_SOFTWARE_STATEMENT_KEYS``.
+        ``OAUTH2_PROVIDER_SOFTWARE_STATEMENT_KEYS``, ``OAUTH2_PROVIDER_REPLAY_CACHE``.
 
         With ``OAUTH2_PROVIDER_OPENID`` (or, for the JWKS alone,
         ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT = "jwt"``) the app also serves ``GET|POST
@@ -196,8 +198,18 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         :class:`~flask_oauth_provider.sqla.InitialAccessTokenMixin` model) is needed only for
         ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION = "token"``. Returns the
         :class:`~flask_oauth_provider.sqla.SQLAlchemyStore`, which becomes the validator.
+
+        The replay cache (``OAUTH2_PROVIDER_REPLAY_CACHE``) is then in the database by
+        default: its table, ``oauth_replay_cache``
+        (:func:`~flask_oauth_provider.sqla.replay_table`), is declared on the client
+        model's metadata unless the app declared it there itself.
         """
-        from .sqla import SigningKeyStore, SQLAlchemyStore  # SQLAlchemy only when used
+        from .sqla import (  # SQLAlchemy only when used
+            DatabaseReplayCache,
+            SigningKeyStore,
+            SQLAlchemyStore,
+            replay_table,
+        )
 
         device_models = {key: model for key, model in (
             ("device_code_model", device_code_model),
@@ -209,6 +221,10 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         )
         if key_model is not None:
             self.key_store = SigningKeyStore(db.session, key_model, key_encryption_key)
+        # The replay cache's table joins the app's models (db.create_all, Alembic).
+        table = replay_table(client_model.metadata)
+        self.replay_database = lambda: DatabaseReplayCache(
+            lambda: db.session.get_bind(clause=table), table)
         return self._store
 
     def create_client(self, **kwargs: Any) -> tuple[Any, Optional[str]]:
