@@ -1,0 +1,55 @@
+"""Two worker processes presenting the same values at the same time, against one database
+or one Redis: each value is new exactly once between them (RFC 9449 §11.1: a jti is
+accepted once, whichever worker sees it)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import random
+import threading
+import time
+
+import pytest
+
+from tests.replay.replay_support import race_worker
+
+WORKERS = 2
+VALUES = [f"jti-{i:04d}" for i in range(300)]
+
+
+@pytest.fixture(params=["database", "redis"])
+def shared_backend(request):
+    request.getfixturevalue("tables" if request.param == "database" else "redis_client")
+    return request.param
+
+
+def test_two_processes_racing_on_the_same_values_win_each_once(
+        shared_backend, test_database, namespace):
+    # spawn: a fresh interpreter per worker, with no connection inherited from this one.
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(WORKERS + 1), context.Queue()
+    # Each worker in an order of its own: they collide all along, not only at the start
+    # (in one order, the loser of the first value would trail the winner throughout).
+    orders = [random.Random(seed).sample(VALUES, len(VALUES)) for seed in range(WORKERS)]
+    workers = [context.Process(target=race_worker, args=(
+        shared_backend, test_database.url, test_database.engine_options, namespace,
+        order, time.time() + 600, start, results)) for order in orders]
+    for worker in workers:
+        worker.start()
+    try:
+        # Released together, once each has connected (its warm-up call).
+        start.wait(120)
+        reports = [results.get(timeout=120) for _ in workers]
+    except (queue.Empty, threading.BrokenBarrierError):
+        pytest.fail("a worker did not start or report within 120 s")
+    finally:
+        for worker in workers:
+            worker.join(30)
+            if worker.is_alive():
+                worker.terminate()
+    assert [errors for _, _, errors in reports] == [[]] * WORKERS
+    won = [value for _, mine, _ in reports for value in mine]
+    assert sorted(won) == VALUES  # every value won once: none twice, none never
+    # The values were really contested: each worker won some of them.
+    assert all(mine for _, mine, _ in reports), [len(mine) for _, mine, _ in reports]
