@@ -621,8 +621,9 @@ def _limit(key: str, value: Any) -> Optional[tuple[int, int]]:
 
 def _replay_cache(value: Any) -> Any:
     """``OAUTH2_PROVIDER_REPLAY_CACHE``: a backend's name, a Redis URL or a cache object."""
-    if value is None or value in ("database", "memory") or callable(
-            getattr(value, "first_use", None)):
+    if value is None or value in ("database", "memory"):
+        return value
+    if callable(getattr(value, "first_use", None)) and not isinstance(value, type):
         return value
     if isinstance(value, str) and value.startswith(("redis://", "rediss://")):
         try:

@@ -222,9 +222,11 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         if key_model is not None:
             self.key_store = SigningKeyStore(db.session, key_model, key_encryption_key)
         # The replay cache's table joins the app's models (db.create_all, Alembic).
-        table = replay_table(client_model.metadata)
-        self.replay_database = lambda: DatabaseReplayCache(
-            lambda: db.session.get_bind(clause=table), table)
+        metadata = getattr(client_model, "metadata", None)  # None: not a mapped model
+        if metadata is not None:
+            table = replay_table(metadata)
+            self.replay_database = lambda: DatabaseReplayCache(
+                lambda: db.session.get_bind(clause=table), table)
         return self._store
 
     def create_client(self, **kwargs: Any) -> tuple[Any, Optional[str]]:

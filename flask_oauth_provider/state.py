@@ -160,7 +160,8 @@ class ProviderState:
             with self._replay_cache_lock:  # one cache per app, even for racing threads
                 if self._replay_cache is None:
                     self._replay_cache = replay_cache_for(
-                        self.config.replay_cache, self.provider.replay_database)
+                        self.config.replay_cache,
+                        getattr(self.provider, "replay_database", None))
         return self._replay_cache
 
     def keyring(self) -> KeyRing:

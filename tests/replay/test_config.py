@@ -25,6 +25,7 @@ def provider_app(**config) -> Flask:
 @pytest.mark.parametrize("value", [
     "redis", "Database", "postgresql://db/replay", "memcached://127.0.0.1", 42, "",
     ["memory"], object(), "redis://127.0.0.1:notaport/0",
+    MemoryReplayCache,  # the class, not a cache
 ])
 def test_an_invalid_setting_is_refused_at_init_app(value):
     with pytest.raises(ValueError, match="OAUTH2_PROVIDER_REPLAY_CACHE"):

@@ -4,6 +4,7 @@ accepted once, whichever worker sees it)."""
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import queue
 import random
@@ -11,6 +12,7 @@ import threading
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from tests.replay.replay_support import race_worker
 
@@ -26,6 +28,24 @@ def shared_backend(request):
 
 def test_two_processes_racing_on_the_same_values_win_each_once(
         shared_backend, test_database, namespace):
+    race(shared_backend, test_database, namespace)
+
+
+def test_two_processes_racing_to_replace_expired_rows_win_each_once(
+        tables, db_engine, test_database, namespace):
+    # Every value has an expired row already: the calls take the delete-then-insert path
+    # (until a worker's periodic purge clears the rest), and still exactly one of the
+    # two workers gets True per value.
+    from tests.helpers.sqla_models import REPLAY_TABLE
+
+    with db_engine.begin() as conn:
+        conn.execute(sa.insert(REPLAY_TABLE), [
+            {"namespace": namespace, "digest": hashlib.sha256(v.encode()).hexdigest(),
+             "expires_at": int(time.time()) - 10} for v in VALUES])
+    race("database", test_database, namespace)
+
+
+def race(backend: str, test_database, namespace: str) -> None:
     # spawn: a fresh interpreter per worker, with no connection inherited from this one.
     context = multiprocessing.get_context("spawn")
     start, results = context.Barrier(WORKERS + 1), context.Queue()
@@ -33,7 +53,7 @@ def test_two_processes_racing_on_the_same_values_win_each_once(
     # (in one order, the loser of the first value would trail the winner throughout).
     orders = [random.Random(seed).sample(VALUES, len(VALUES)) for seed in range(WORKERS)]
     workers = [context.Process(target=race_worker, args=(
-        shared_backend, test_database.url, test_database.engine_options, namespace,
+        backend, test_database.url, test_database.engine_options, namespace,
         order, time.time() + 600, start, results)) for order in orders]
     for worker in workers:
         worker.start()
