@@ -9,6 +9,7 @@ models of ``tests.helpers.sqla_models``, whose metadata holds the replay table),
 from __future__ import annotations
 
 import os
+import time
 from typing import Any, Optional
 
 from flask import Flask
@@ -47,7 +48,8 @@ def race_worker(kind: str, database_url: Optional[str], engine_options: Optional
                 start: Any, results: Any) -> None:
     """One worker process of the race: connects, waits at the ``start`` barrier with the
     others, then calls ``first_use`` for every value (in the order given) and puts the
-    values it won (True) on ``results``."""
+    values it won (True) on ``results``, with its errors and when its calls began and
+    ended."""
     from flask_oauth_provider.state import current_state
 
     app = make_app(kind, database_url, engine_options)
@@ -56,10 +58,12 @@ def race_worker(kind: str, database_url: Optional[str], engine_options: Optional
         cache = current_state().replay_cache
         cache.first_use(namespace + "-warm", "connect", expires_at)  # connect before the start
         start.wait(30)
+        began = time.time()
         for value in values:
             try:
                 if cache.first_use(namespace, value, expires_at):
                     won.append(value)
             except Exception as exc:  # reported to the test, which fails on it
                 errors.append(f"{type(exc).__name__}: {exc}")
-    results.put((os.getpid(), won, errors))
+        ended = time.time()
+    results.put((won, errors, began, ended))
