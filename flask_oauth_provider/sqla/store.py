@@ -157,11 +157,9 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         cached = self._cached(request, "code")
         if cached is not None and cached.code_digest == digest:
             return cached
-        stmt = self._statement("code", lambda: self._with_user(
-            select(self.code_model).where(self.code_model.code_digest == bindparam("digest")),
-            self.code_model, self._code_user,
-        ))
-        return self._cache(request, "code", self.session.scalars(stmt, {"digest": digest}).first())
+        loader = self._statement("code", lambda: RowLoader.build(
+            self.code_model, "code_digest", self._code_user))
+        return self._cache(request, "code", loader.load(self.session, digest))
 
     def validate_code(self, client_id: str, code: str, client: Client, request: Request,
                       *args: Any, **kwargs: Any) -> bool:
@@ -268,12 +266,9 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         """
         if not refresh_token or not isinstance(refresh_token, str):
             return False
-        model = self.token_model
-        stmt = self._statement("refresh", lambda: self._with_user(
-            select(model).where(model.refresh_token_digest == bindparam("digest")),
-            model, self._token_user,
-        ))
-        row = self.session.scalars(stmt, {"digest": token_digest(refresh_token)}).first()
+        loader = self._statement("refresh", lambda: RowLoader.build(
+            self.token_model, "refresh_token_digest", self._token_user))
+        row = loader.load(self.session, token_digest(refresh_token))
         if row is None:
             return False
         if not same_client(row.client_id, getattr(client, "client_id", None)):
