@@ -11,7 +11,9 @@ is filled from its row as if the session had loaded it:
 - otherwise a new instance gets the columns as its loaded state and joins the session
   as persistent; nothing about it is pending or dirty;
 - a model that cannot be filled column by column (inheritance, columns mapped from SQL
-  expressions, deferred columns) is loaded by primary key instead.
+  expressions, deferred columns) is loaded by primary key instead;
+- the model's ``load`` event listeners (``@reconstructor``) run for a new instance, as
+  after the ORM's own load, with no query context.
 
 :class:`RowLoader` adds the model's many-to-one ``user`` (outer-joined, as the
 ``joinedload`` it replaces), so that ``obj.user`` is then found in the session's
@@ -25,7 +27,7 @@ from typing import Any, Optional
 
 from sqlalchemy import Column, bindparam, inspect, select
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 
@@ -39,6 +41,7 @@ class Entity:
     pk: tuple[int, ...]  # row positions of the primary key
     fillable: bool  # one table, plain columns: the object can be filled from the row
     new: Any  # makes an empty instance without calling the model's __init__
+    on_load: Any  # the model's ``load`` listeners (``@reconstructor``), or None
 
     def identity(self, row: Any) -> Optional[tuple]:
         values = tuple(row[i] for i in self.pk)
@@ -62,8 +65,9 @@ def entity(cls: type, start: int, prefix: str) -> tuple[Entity, list]:
     if any(k not in keys for k in pk_keys):
         raise TypeError(f"{cls.__name__}: its primary key must be plain columns")
     pk = tuple(start + keys.index(k) for k in pk_keys)
+    on_load = mapper.class_manager.dispatch.load
     return Entity(cls, tuple(keys), start, pk, fillable,
-                  mapper.class_manager.new_instance), cols
+                  mapper.class_manager.new_instance, on_load if on_load else None), cols
 
 
 def materialize(session: Any, entity: Entity, row: Any) -> Any:
@@ -88,6 +92,8 @@ def materialize(session: Any, entity: Entity, row: Any) -> Any:
     obj.__dict__.update(zip(entity.keys, row[start:start + len(entity.keys)]))
     make_transient_to_detached(obj)  # as if loaded: the session will treat it so
     session.add(obj)
+    if entity.on_load is not None:  # as after the ORM's own load (no query context)
+        entity.on_load(instance_state(obj), None)
     return obj
 
 
