@@ -388,7 +388,6 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
     from .cli import oauth_cli  # imported here: the CLI loads SQLAlchemy
 
     app.register_blueprint(views.blueprint, url_prefix=config.url_prefix)
-    app.before_request_funcs.setdefault(None, []).insert(0, views.exempt_from_flask_wtf_csrf)
     if config.dynamic_registration:
         from . import registration_views  # RFC 7591 / RFC 7592, only when switched on
 

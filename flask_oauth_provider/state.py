@@ -12,9 +12,8 @@ import threading
 from typing import Any, Callable, Optional, Protocol
 
 from flask import current_app, has_app_context, has_request_context
-from flask import request as flask_request
 
-from . import access_tokens
+from . import access_tokens, http
 from .config import ProviderConfig
 from .core import errors
 from .core.keyring import KeyRing
@@ -55,7 +54,7 @@ def config_in_force(assigned: Optional[ProviderConfig] = None) -> ProviderConfig
 
 def issuer_of(config: ProviderConfig) -> str:
     """The issuer identifier (RFC 8414 §2): the configured one, else the app's root URL."""
-    return config.issuer or flask_request.url_root.rstrip("/")
+    return config.issuer or http.root_url().rstrip("/")
 
 
 def default_audience(config: ProviderConfig) -> Optional[str]:
