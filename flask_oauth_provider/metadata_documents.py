@@ -17,6 +17,9 @@ a URL that anyone may name is a server-side request forgery risk, so the fetch i
   :data:`MAX_CACHE` seconds (:data:`DEFAULT_CACHE` when the answer says nothing).
 
 Framework-free: the standard library only. The store calls :func:`load_document_metadata`.
+:func:`fetch_document` is the one SSRF-safe fetcher of the package: a client's
+``jwks_uri`` (:mod:`flask_oauth_provider.client_keys`) is fetched through it too, under
+the same rules, with its own size bound.
 """
 
 from __future__ import annotations
@@ -73,12 +76,16 @@ def load_document_metadata(client_id: str, policy: Policy, *, allow_private: boo
         raise DocumentError(f"{exc.error}: {exc.description}") from None
 
 
-def fetch_document(url: str, *, allow_private: bool = False) -> tuple[dict[str, Any], int]:
-    """GET ``url`` under the rules of this module; return the JSON object and its max-age."""
+def fetch_document(url: str, *, allow_private: bool = False,
+                   max_size: int = MAX_SIZE) -> tuple[dict[str, Any], int]:
+    """GET ``url`` under the rules of this module; return the JSON object and its max-age.
+
+    ``max_size``: the largest body accepted, in bytes (:data:`MAX_SIZE` by default).
+    """
     deadline = time.monotonic() + TIMEOUT
     origin = _check_url(url, allow_private)
     for _ in range(MAX_REDIRECTS + 1):
-        status, headers, body = _get(url, allow_private, deadline)
+        status, headers, body = _get(url, allow_private, deadline, max_size)
         if status in (301, 302, 303, 307, 308):
             url = urljoin(url, headers.get("location", ""))
             if _check_url(url, allow_private) != origin:
@@ -107,6 +114,19 @@ def cache_lifetime(cache_control: str) -> int:
     match = _MAX_AGE.search(cache_control)
     seconds = int(match.group(1)) if match else DEFAULT_CACHE
     return max(MIN_CACHE, min(MAX_CACHE, seconds))
+
+
+def check_fetch_url(url: str, *, allow_private: bool = False) -> None:
+    """Refuse early, without fetching, a URL the fetch would refuse by its shape: not
+    https, no path, user information, or an IP-address host that is not public.
+    (A host name is resolved and checked at each fetch.) :class:`DocumentError`."""
+    _, host, _ = _check_url(url, allow_private)
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return
+    if ip.is_multicast or ip.is_unspecified or not (ip.is_global or allow_private):
+        raise DocumentError("The URL's host is not a public address.")
 
 
 # -- the fetch ------------------------------------------------------------------------------
@@ -165,7 +185,8 @@ class _PinnedConnection(http.client.HTTPSConnection):
         self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
 
 
-def _get(url: str, allow_private: bool, deadline: float) -> tuple[int, dict[str, str], bytes]:
+def _get(url: str, allow_private: bool, deadline: float,
+         max_size: int) -> tuple[int, dict[str, str], bytes]:
     scheme, host, port = _check_url(url, allow_private)
     address = _allowed_address(host, port, allow_private)
     parts = urlsplit(url)
@@ -178,18 +199,18 @@ def _get(url: str, allow_private: bool, deadline: float) -> tuple[int, dict[str,
         response = connection.getresponse()
         headers = {k.lower(): v for k, v in response.getheaders()}
         length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_SIZE:
-            raise DocumentError(f"The document is larger than {MAX_SIZE} bytes.")
+        if length.isdigit() and int(length) > max_size:
+            raise DocumentError(f"The document is larger than {max_size} bytes.")
         body = b""
-        while len(body) <= MAX_SIZE:
+        while len(body) <= max_size:
             if connection.sock is not None:
                 connection.sock.settimeout(_remaining(deadline))
             chunk = response.read1(1024)
             if not chunk:
                 break
             body += chunk
-        if len(body) > MAX_SIZE:
-            raise DocumentError(f"The document is larger than {MAX_SIZE} bytes.")
+        if len(body) > max_size:
+            raise DocumentError(f"The document is larger than {max_size} bytes.")
         return response.status, headers, body
     except (OSError, http.client.HTTPException) as exc:
         raise DocumentError(f"The document could not be fetched ({type(exc).__name__}).") \

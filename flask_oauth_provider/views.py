@@ -409,6 +409,10 @@ NO_CLIENT_CREDENTIALS = (
 CLIENT_AUTHENTICATION_FAILED = (
     "Client authentication failed: the client is unknown, its secret is wrong, or it is a "
     "public client, which has no secret.")
+#: Said for every refused client assertion; the reason is logged, not answered (no oracle).
+CLIENT_ASSERTION_REFUSED = (
+    "Client authentication failed: the client assertion is not valid for this client and "
+    "this server (RFC 7523 section 3).")
 
 
 def described(response_body: Optional[str], body: Optional[str], headers: dict) -> Any:
@@ -422,7 +426,9 @@ def described(response_body: Optional[str], body: Optional[str], headers: dict) 
         return response_body
     form = dict(parse_qsl(body or "", keep_blank_values=True))
     grant_type = form.get("grant_type")
-    if answer.get("error") == "invalid_client":
+    if answer.get("error") == "invalid_client" and form.get("client_assertion"):
+        description = CLIENT_ASSERTION_REFUSED
+    elif answer.get("error") == "invalid_client":
         presented = http.authorization_scheme(headers) == "basic" or form.get("client_secret")
         description = CLIENT_AUTHENTICATION_FAILED if presented else NO_CLIENT_CREDENTIALS
     elif answer.get("error") == "unauthorized_client" and grant_type in KNOWN_GRANT_TYPES:

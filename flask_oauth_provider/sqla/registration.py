@@ -33,6 +33,12 @@ DYNAMIC_ORIGINS = ("token", "open")
 log = logging.getLogger("flask_oauth_provider.sqla")
 
 
+def _key_arguments(metadata: ClientMetadata) -> dict[str, Any]:
+    """The ``_new_client`` arguments of a registration's method and keys (RFC 7591 §2)."""
+    return {"auth_method": metadata.token_endpoint_auth_method,
+            "jwks": metadata.extra.get("jwks"), "jwks_uri": metadata.extra.get("jwks_uri")}
+
+
 class InitialAccessTokenRefused(Exception):
     """The initial access token is unknown, expired or used up (RFC 7591 §3)."""
 
@@ -126,7 +132,7 @@ class RegistrationAdmin(SingleUseWrites):
         client, secret = self._new_client(
             metadata.client_name, metadata.redirect_uris, metadata.grant_types,
             metadata.scopes, metadata.public, None, False, default_scopes=None,
-            response_types=metadata.response_types)
+            response_types=metadata.response_types, **_key_arguments(metadata))
         client.registration_origin = origin
         client.registered_from = (registered_from or "")[:45] or None
         client.client_metadata = metadata.stored_metadata()
@@ -168,7 +174,7 @@ class RegistrationAdmin(SingleUseWrites):
         checked, _ = self._new_client(
             metadata.client_name, metadata.redirect_uris, metadata.grant_types,
             metadata.scopes, metadata.public, None, False, default_scopes=None,
-            response_types=metadata.response_types)
+            response_types=metadata.response_types, **_key_arguments(metadata))
         registration_token = secrets.token_urlsafe(32)
 
         def change() -> None:
