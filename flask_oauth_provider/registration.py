@@ -366,7 +366,7 @@ def client_information(client: Any, *, client_secret: Optional[str] = None,
     }
     if client.allowed_scopes:
         info["scope"] = " ".join(client.allowed_scopes)
-    if client.is_confidential and client.token_endpoint_auth_method != "private_key_jwt":
+    if client.is_confidential and client.token_endpoint_auth_method != "private_key_jwt":  # noqa: S105
         info["client_secret_expires_at"] = 0
         if client_secret is not None:
             info["client_secret"] = client_secret

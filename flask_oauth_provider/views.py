@@ -36,6 +36,7 @@ from .openid_views import (
     consent_may_be_skipped,
     reauthentication,
 )
+from .request_objects import unpack_authorization_request
 from .state import ProviderState, current_state, issuer_of
 
 log = logging.getLogger("flask_oauth_provider.views")
@@ -230,6 +231,11 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     # the core validates them again either way.
     oauth_args = http.extract_authorization_params(
         form_fallback=handler is not None, max_size=state.config.max_request_size)
+    try:
+        # RFC 9101 §5: a signed request object's parameters replace the query's.
+        oauth_args = unpack_authorization_request(state, oauth_args)
+    except errors.OAuth2Error as e:
+        return refuse_authorization(state, e, None)
     server = state.server
     try:
         scopes, info = server.validate_authorization_request(*oauth_args)
