@@ -16,7 +16,7 @@ from flask_oauth_provider import OAuth2Provider, current_token
 from flask_oauth_provider.client_keys import JWKS_CACHE
 from flask_oauth_provider.core import jose
 from tests.helpers import LiveServer
-from tests.helpers.sqla_models import MODELS, InitialAccessToken
+from tests.helpers.sqla_models import DEVICE_MODELS, MODELS, InitialAccessToken
 
 ISSUER = "https://as.example"
 TOKEN_URL = ISSUER + "/oauth/token"
@@ -36,7 +36,8 @@ def make_app(test_database: Any, **config: Any) -> Flask:
     db = SQLAlchemy()
     db.init_app(app)
     oauth = OAuth2Provider()
-    oauth.init_sqlalchemy(db, **MODELS, initial_access_token_model=InitialAccessToken)
+    oauth.init_sqlalchemy(db, **MODELS, **DEVICE_MODELS,
+                          initial_access_token_model=InitialAccessToken)
     oauth.init_app(app)
 
     @app.get("/api/me")
@@ -122,8 +123,8 @@ def assertion(client_id: str, key: dict, *, aud: Any = TOKEN_URL, lifetime: int 
     return jose.sign(body, key, headers=headers)
 
 
-def assertion_form(client_id: str, token: str, **fields: str) -> dict:
-    return {"client_assertion_type": ASSERTION_TYPE, "client_assertion": token, **fields}
+def assertion_form(jwt: str, /, **fields: str) -> dict:
+    return {"client_assertion_type": ASSERTION_TYPE, "client_assertion": jwt, **fields}
 
 
 class KeyServer:
