@@ -124,7 +124,9 @@ def check_client_keys(jwks: Any = None, jwks_uri: Any = None, *,
 class _Entry(NamedTuple):
     keys: list[dict[str, Any]]
     expires_at: float
-    fetched_at: float
+    #: When an unknown kid may cause the next fetch (a fetch for a kid sets it one
+    #: interval ahead; the first one after an ordinary fetch may happen at once).
+    next_kid_fetch: float
 
 
 class JwksCache:
@@ -148,28 +150,36 @@ class JwksCache:
 
     def keys(self, url: str, kid: Optional[str] = None, *,
              allow_private: bool = False) -> list[dict[str, Any]]:
-        """The keys published at ``url``; refetched when expired, or once per
-        :data:`REFETCH_INTERVAL` when ``kid`` is not among them."""
+        """The keys published at ``url``; refetched when expired, or when ``kid`` is not
+        among them (at most once per :data:`REFETCH_INTERVAL`)."""
         now = self.clock()
         with self._lock:
             entry = self._entries.get(url)
-        if entry is not None and entry.expires_at > now:
+        fresh = entry is not None and entry.expires_at > now
+        if fresh:
             if kid is None or any(key.get("kid") == kid for key in entry.keys):
                 return entry.keys
-            if now - entry.fetched_at < REFETCH_INTERVAL:
+            if now < entry.next_kid_fetch:
                 return entry.keys
+        for_kid = fresh
         try:
             jwks, max_age = self._fetch(url, allow_private)
         except DocumentError as exc:
             log.info("jwks_uri %s could not be used: %s", url, exc)
-            fresh = entry is not None and entry.expires_at > now
-            return entry.keys if fresh else []
-        entry = _Entry(usable_keys(jwks), now + max_age, now)
+            if not fresh:
+                return []
+            self._store(url, entry._replace(next_kid_fetch=now + REFETCH_INTERVAL))
+            return entry.keys
+        entry = _Entry(usable_keys(jwks), now + max_age,
+                       now + REFETCH_INTERVAL if for_kid else now)
+        self._store(url, entry)
+        return entry.keys
+
+    def _store(self, url: str, entry: _Entry) -> None:
         with self._lock:
             if len(self._entries) >= MAX_ENTRIES and url not in self._entries:
                 self._entries.pop(next(iter(self._entries)))
             self._entries[url] = entry
-        return entry.keys
 
 
 def _fetch_jwks(url: str, allow_private: bool) -> tuple[Any, int]:

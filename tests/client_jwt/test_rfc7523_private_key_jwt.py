@@ -68,7 +68,8 @@ def test_the_assertion_authenticates_at_revocation(app, client_key):
     client_id = key_client(app, client_key)
     access = granted(app, client_id, client_key).get_json()["access_token"]
     http = app.test_client()
-    response = http.post("/oauth/revoke", data=assertion_form(assertion(client_id, client_key, aud=ISSUER + "/oauth/revoke"),
+    response = http.post("/oauth/revoke", data=assertion_form(
+        assertion(client_id, client_key, aud=ISSUER + "/oauth/revoke"),
         token=access))
     assert response.status_code == 200
     assert http.get("/api/me", headers={"Authorization": f"Bearer {access}"}).status_code == 401
@@ -77,7 +78,8 @@ def test_the_assertion_authenticates_at_revocation(app, client_key):
 def test_the_assertion_authenticates_at_introspection(app, client_key):
     client_id = key_client(app, client_key)
     access = granted(app, client_id, client_key).get_json()["access_token"]
-    response = app.test_client().post("/oauth/introspect", data=assertion_form(assertion(client_id, client_key, aud=ISSUER + "/oauth/introspect"),
+    response = app.test_client().post("/oauth/introspect", data=assertion_form(
+        assertion(client_id, client_key, aud=ISSUER + "/oauth/introspect"),
         token=access))
     assert response.status_code == 200
     assert response.get_json()["active"] is True
@@ -87,7 +89,8 @@ def test_the_assertion_authenticates_at_introspection(app, client_key):
 def test_introspection_refuses_a_bad_assertion(app, client_key, other_key):
     client_id = key_client(app, client_key)
     access = granted(app, client_id, client_key).get_json()["access_token"]
-    response = app.test_client().post("/oauth/introspect", data=assertion_form(assertion(client_id, other_key), token=access))
+    response = app.test_client().post("/oauth/introspect", data=assertion_form(
+        assertion(client_id, other_key), token=access))
     assert response.status_code == 401 and error_of(response) == "invalid_client"
 
 
@@ -97,9 +100,11 @@ def test_the_assertion_authenticates_at_device_authorization(app_factory, client
     client_id = key_client(app, client_key, grant_types=[
         "urn:ietf:params:oauth:grant-type:device_code"], redirect_uris=[])
     http = app.test_client()
-    good = http.post("/oauth/device_authorization", data=assertion_form(assertion(client_id, client_key), scope="read"))
+    good = http.post("/oauth/device_authorization", data=assertion_form(
+        assertion(client_id, client_key), scope="read"))
     assert good.status_code == 200, good.get_json()
-    bad = http.post("/oauth/device_authorization", data=assertion_form(assertion(client_id, client_key, aud="https://elsewhere.example"),
+    bad = http.post("/oauth/device_authorization", data=assertion_form(
+        assertion(client_id, client_key, aud="https://elsewhere.example"),
         scope="read"))
     assert bad.status_code == 401 and error_of(bad) == "invalid_client"
 
