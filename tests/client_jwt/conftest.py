@@ -9,14 +9,15 @@ import uuid
 from typing import Any, Callable
 
 import pytest
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
+from flask_login import LoginManager, login_user
 from flask_sqlalchemy import SQLAlchemy
 
 from flask_oauth_provider import OAuth2Provider, current_token
 from flask_oauth_provider.client_keys import JWKS_CACHE
 from flask_oauth_provider.core import jose
 from tests.helpers import LiveServer
-from tests.helpers.sqla_models import DEVICE_MODELS, MODELS, InitialAccessToken
+from tests.helpers.sqla_models import DEVICE_MODELS, MODELS, InitialAccessToken, User
 
 ISSUER = "https://as.example"
 TOKEN_URL = ISSUER + "/oauth/token"
@@ -44,6 +45,26 @@ def make_app(test_database: Any, **config: Any) -> Flask:
     @oauth.require_oauth("profile")
     def me():
         return jsonify(client=current_token.client.client_id)
+
+    login_manager = LoginManager(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        return db.session.get(User, int(user_id))
+
+    @oauth.skip_consent
+    def skip(client: Any, user: Any, scopes: list, request: Any) -> bool:
+        return app.config.get("TEST_SKIP_CONSENT", False)
+
+    @app.post("/login")
+    def login():
+        user = db.session.query(User).filter_by(username=request.form["username"]).first()
+        if user is None:
+            user = User(username=request.form["username"])
+            db.session.add(user)
+            db.session.commit()
+        login_user(user)
+        return "ok"
 
     app.extensions["test_db"] = db
     app.extensions["test_oauth"] = oauth
