@@ -12,7 +12,9 @@ a URL that anyone may name is a server-side request forgery risk, so the fetch i
 - a deadline of :data:`TIMEOUT` seconds for the whole fetch and at most :data:`MAX_SIZE`
   bytes; redirects only to the same origin, at most :data:`MAX_REDIRECTS` of them;
 - the document must be a JSON object whose ``client_id`` equals the URL exactly; the
-  client it describes is public (``token_endpoint_auth_method`` ``none``, no secret);
+  client it describes has no secret: it is public (``token_endpoint_auth_method``
+  ``none``) or authenticates with ``private_key_jwt`` and the keys at its ``jwks_uri``
+  (RFC 7523);
 - it is cached for its ``Cache-Control: max-age``, kept between :data:`MIN_CACHE` and
   :data:`MAX_CACHE` seconds (:data:`DEFAULT_CACHE` when the answer says nothing).
 
@@ -67,9 +69,10 @@ def load_document_metadata(client_id: str, policy: Policy, *, allow_private: boo
     if "client_secret" in document or "client_secret_expires_at" in document:
         raise DocumentError("A metadata document must not carry a client secret.")
     document = {"token_endpoint_auth_method": "none", **document}
-    if document["token_endpoint_auth_method"] != "none":  # noqa: S105 - a method name
+    if document["token_endpoint_auth_method"] not in ("none", "private_key_jwt"):
         raise DocumentError("A client identified by a metadata document has no secret: its "
-                            "token_endpoint_auth_method must be 'none'.")
+                            "token_endpoint_auth_method must be 'none' or "
+                            "'private_key_jwt' (with its jwks_uri).")
     try:
         return parse_client_metadata(document, policy), max_age
     except RegistrationError as exc:

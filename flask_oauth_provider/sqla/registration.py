@@ -216,15 +216,16 @@ class RegistrationAdmin(SingleUseWrites):
 
     def save_document_client(self, client_id: str, metadata: ClientMetadata,
                              expires_at: datetime.datetime) -> Any:
-        """Insert or refresh the public client described by the document at ``client_id``."""
+        """Insert or refresh the client described by the document at ``client_id``: public,
+        or a ``private_key_jwt`` client (no secret either way)."""
         model = self.client_model
         client = self.session.scalars(select(model).where(model.client_id == client_id)).first()
         if client is not None and client.registration_origin != "document":
             raise ValueError(f"client_id {client_id!r} belongs to a registered client.")
         checked, _ = self._new_client(
             metadata.client_name, metadata.redirect_uris, metadata.grant_types,
-            metadata.scopes, True, None, False, default_scopes=None,
-            response_types=metadata.response_types)
+            metadata.scopes, metadata.public, None, False, default_scopes=None,
+            response_types=metadata.response_types, **_key_arguments(metadata))
 
         def save() -> Any:
             row = client if client is not None else checked
@@ -234,7 +235,7 @@ class RegistrationAdmin(SingleUseWrites):
                 self.session.add(checked)
             else:
                 for name in ("name", "_redirect_uris", "grant_types", "response_types",
-                             "scope", "default_scope"):
+                             "scope", "default_scope", "client_type"):
                     setattr(client, name, getattr(checked, name))
             row.client_metadata = metadata.stored_metadata()
             row.metadata_expires_at = expires_at

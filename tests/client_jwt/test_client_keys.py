@@ -145,3 +145,36 @@ def test_create_client_refuses_client_secret_jwt(app):
     """Its HMAC needs the secret in clear; the bundled store keeps only a digest."""
     with pytest.raises(ValueError, match="digest"):
         create_client(app, token_endpoint_auth_method="client_secret_jwt")
+
+
+def test_a_client_id_metadata_document_may_carry_a_jwks_uri(app_factory, key_server,
+                                                             client_key):
+    """A metadata-document client with private_key_jwt: confidential, no secret, keys
+    fetched from its jwks_uri by the same fetcher."""
+    app = app_factory(CLIENT_ID_METADATA_DOCUMENTS=True,
+                      CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE=True,
+                      REGISTRATION_GRANT_TYPES=("authorization_code", "client_credentials"))
+    jwks_uri = key_server.publish("agent-keys.json", client_key)
+    client_id = f"{key_server.url}/agent.json"
+    key_server.pages["agent.json"] = {
+        "client_id": client_id, "client_name": "Keyed agent",
+        "grant_types": ["client_credentials"], "token_endpoint_auth_method": "private_key_jwt",
+        "jwks_uri": jwks_uri}
+    response = token_request(app, client_id, client_key)
+    assert response.status_code == 200, response.get_json()
+    with app.app_context():
+        row = app.extensions["test_oauth"].store.load_client(client_id)
+        assert row.is_confidential and row.client_secret_hash is None
+        assert row.token_endpoint_auth_method == "private_key_jwt"
+    assert token_request(app, client_id, jose.generate_key("ES256")).status_code == 401
+
+
+def test_a_metadata_document_client_with_a_secret_method_is_refused(app_factory, key_server):
+    app = app_factory(CLIENT_ID_METADATA_DOCUMENTS=True,
+                      CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE=True)
+    client_id = f"{key_server.url}/secret.json"
+    key_server.pages["secret.json"] = {
+        "client_id": client_id, "redirect_uris": ["https://c.example/cb"],
+        "token_endpoint_auth_method": "client_secret_basic"}
+    with app.app_context():
+        assert app.extensions["test_oauth"].store.load_client(client_id) is None
