@@ -6,13 +6,14 @@ and its signed request objects (RFC 9101). :func:`client_public_keys` is the one
 that answers "which keys are this client's"; the client-assertion check, the request
 object check and the pushed authorization request endpoint call it.
 
-``jwks_uri`` is fetched by :func:`flask_oauth_provider.metadata_documents.fetch_document`,
-the package's one SSRF-safe fetcher (https only, public addresses only, same-origin
-redirects, a deadline and a size bound). The answer is cached per URL for its
-``Cache-Control: max-age`` (kept between one minute and one day, like metadata
-documents). A ``kid`` the cached set does not hold triggers one refetch, at most once
-per :data:`REFETCH_INTERVAL` seconds per URL, so a client that rotated its key is
-served at once while a stream of made-up kids cannot turn this server into a fetcher.
+``jwks_uri`` is fetched by :func:`flask_oauth_provider.safe_fetch.fetch_json`, the
+package's one SSRF-safe fetcher, as client ID metadata documents are (https only,
+public addresses only, same-origin redirects, a deadline and a size bound). The answer
+is cached per URL for its ``Cache-Control: max-age`` (kept between one minute and one
+day, like metadata documents). A ``kid`` the cached set does not hold triggers a refetch
+at once, then at most one per :data:`REFETCH_INTERVAL` seconds per URL, so a client that
+rotated its key is served right away while a stream of made-up kids cannot turn this
+server into a fetcher.
 A failed refetch keeps the cached keys until they expire; a failed first fetch gives
 no keys (fail closed).
 """
@@ -26,7 +27,7 @@ import time
 from typing import Any, Callable, Mapping, NamedTuple, Optional
 
 from .core import jose
-from .metadata_documents import DocumentError, check_fetch_url, fetch_document
+from .safe_fetch import FetchError, check_fetch_url, fetch_json
 
 log = logging.getLogger("flask_oauth_provider.client_keys")
 
@@ -115,7 +116,7 @@ def check_client_keys(jwks: Any = None, jwks_uri: Any = None, *,
             raise ValueError("jwks_uri must be a URL.")
         try:
             check_fetch_url(jwks_uri, allow_private=allow_private)
-        except DocumentError as exc:
+        except FetchError as exc:
             raise ValueError(f"jwks_uri cannot be used: {exc}") from None
         return {"jwks_uri": jwks_uri}
     return {}
@@ -164,7 +165,7 @@ class JwksCache:
         for_kid = fresh
         try:
             jwks, max_age = self._fetch(url, allow_private)
-        except DocumentError as exc:
+        except FetchError as exc:
             log.info("jwks_uri %s could not be used: %s", url, exc)
             if not fresh:
                 return []
@@ -183,8 +184,8 @@ class JwksCache:
 
 
 def _fetch_jwks(url: str, allow_private: bool) -> tuple[Any, int]:
-    """The JWK set at ``url`` and how long to keep it (bounded by ``fetch_document``)."""
-    return fetch_document(url, allow_private=allow_private, max_size=MAX_JWKS_SIZE)
+    """The JWK set at ``url`` and how long to keep it (bounded by ``fetch_json``)."""
+    return fetch_json(url, allow_private=allow_private, max_size=MAX_JWKS_SIZE)
 
 
 #: The cache every app of the process shares (the keys at a URL are the same for all).

@@ -40,6 +40,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
+from .client_keys import check_client_keys
 from .core import jose
 from .core.redirect_uris import check_redirect_uri
 from .core.utils import is_loopback_host
@@ -215,10 +216,6 @@ def _auth_method(value: Any) -> str:
 
 def _client_keys(document: Mapping[str, Any], method: str, policy: Policy) -> dict[str, Any]:
     """``jwks`` or ``jwks_uri`` checked (RFC 7591 §2); required for ``private_key_jwt``."""
-    # Imported here: client_keys fetches through metadata_documents, which reads
-    # metadata with this module.
-    from .client_keys import check_client_keys
-
     try:
         keys = check_client_keys(document.get("jwks"), document.get("jwks_uri"),
                                  allow_private=policy.allow_private_fetch)
