@@ -56,17 +56,36 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-class ClientCredentials(NamedTuple):
-    """What the client presented: ``client_id`` and ``client_secret`` (either may be
-    ``None``), ``method``, one of ``client_secret_basic``, ``client_secret_post``,
-    ``private_key_jwt``, ``client_secret_jwt``, ``none`` (the RFC 8414 / RFC 7591
-    ``token_endpoint_auth_method`` names), and the ``client_assertion`` (RFC 7521 §4.2)
-    of the two JWT methods, not yet verified."""
-
+class _CredentialFields(NamedTuple):
     client_id: str | None
     client_secret: str | None
     method: str
-    client_assertion: str | None = None
+
+
+class ClientCredentials(_CredentialFields):
+    """What the client presented: ``client_id`` and ``client_secret`` (either may be
+    ``None``) and ``method``, one of ``client_secret_basic``, ``client_secret_post``,
+    ``private_key_jwt``, ``client_secret_jwt``, ``none`` (the RFC 8414 / RFC 7591
+    ``token_endpoint_auth_method`` names).
+
+    It unpacks as the three values ``(client_id, client_secret, method)``, as it always
+    did; ``client_assertion`` (an attribute beside them) holds the not yet verified
+    JWT of the two assertion methods (RFC 7521 §4.2), else ``None``.
+    """
+
+    client_assertion: str | None
+
+    def __new__(cls, client_id: str | None, client_secret: str | None, method: str,
+                client_assertion: str | None = None) -> ClientCredentials:
+        self = super().__new__(cls, client_id, client_secret, method)
+        self.client_assertion = client_assertion
+        return self
+
+    def __repr__(self) -> str:
+        # Never the secret nor the assertion (they may reach a log through a repr).
+        return (f"ClientCredentials(client_id={self.client_id!r}, method={self.method!r}, "
+                f"secret={'yes' if self.client_secret else 'no'}, "
+                f"assertion={'yes' if self.client_assertion else 'no'})")
 
 
 def _form_decode_component(value: str) -> str:
