@@ -4,14 +4,17 @@
 request: when it carries ``request``, the object is verified with the client's keys
 (:func:`flask_oauth_provider.client_keys.client_public_keys`) and the request becomes
 exactly the object's parameters (RFC 9101 §5: "MUST only use the parameters in the
-Request Object"). A refused object is answered on this server's error page, never by
-a redirect: the redirect URI inside it is not verified, and the one of the query is
-not the request's (RFC 9101 §6.3, RFC 6749 §4.1.2.1).
+Request Object"). The redirect URI inside a refused object is never trusted
+(RFC 9101 §6.3, RFC 6749 §4.1.2.1).
 
 ``request_uri`` by reference to an arbitrary URL is not supported (metadata says
 ``request_uri_parameter_supported: false``): only the ``urn:ietf:params:oauth:
 request_uri:`` values of pushed authorization requests (RFC 9126) go on to their own
 handling; any other is refused with ``request_uri_not_supported``.
+
+A refused object is redirected back only to a ``redirect_uri`` of the query that the
+client registered; else this server's error page answers (never the object's own
+``redirect_uri``).
 
 :func:`request_object_parameters` is the one verifier, for the pushed authorization
 request endpoint too (RFC 9126 §3: a pushed request may be a request object).
@@ -70,8 +73,25 @@ def request_object_parameters(client: Any, token: str) -> dict[str, str]:
 
 def unpack_authorization_request(state: ProviderState, oauth_args: tuple) -> tuple:
     """``oauth_args`` (uri, method, body, headers) with a ``request`` object replaced
-    by its parameters; unchanged without one. Raises an ``OAuth2Error`` that must not
-    be redirected (the caller shows its error page)."""
+    by its parameters; unchanged without one.
+
+    Raises an ``OAuth2Error``. Its ``redirect_uri`` is set only when the request
+    itself (outside the object) names a client and a ``redirect_uri`` registered for
+    that client (the validator's ``validate_client_id`` and ``validate_redirect_uri``):
+    then the error may go back there, with the request's ``state`` (RFC 6749 §4.1.2.1);
+    otherwise the caller shows its error page. The object's own ``redirect_uri`` is
+    never used for an error.
+    """
+    try:
+        return _unpack(state, oauth_args)
+    except errors.FatalClientError:
+        raise
+    except errors.OAuth2Error as error:
+        _aim_at_registered_redirect_uri(state, error, oauth_args)
+        raise
+
+
+def _unpack(state: ProviderState, oauth_args: tuple) -> tuple:
     uri, method, body, headers = oauth_args
     from_body = body is not None
     params = parse_qsl(body if from_body else urlsplit(uri).query, keep_blank_values=True)
@@ -96,6 +116,35 @@ def unpack_authorization_request(state: ProviderState, oauth_args: tuple) -> tup
         return uri, method, query, headers
     parts = urlsplit(uri)
     return urlunsplit(parts._replace(query=query)), method, None, headers
+
+
+def _aim_at_registered_redirect_uri(state: ProviderState, error: errors.OAuth2Error,
+                                    oauth_args: tuple) -> None:
+    """Let ``error`` be redirected to the request's ``redirect_uri`` when it is one the
+    request's client registered; leave it unredirectable otherwise."""
+    uri, method, body, headers = oauth_args
+    request = Request(uri, method, body, headers)
+    client_id, redirect_uri = _single(request, "client_id"), _single(request, "redirect_uri")
+    if not client_id or not redirect_uri:
+        return
+    validator = state.validator
+    try:
+        known = validator.validate_client_id(client_id, request) and \
+            validator.validate_redirect_uri(client_id, redirect_uri, request)
+    except errors.OAuth2Error:
+        known = False
+    if not known:
+        return
+    error.redirect_uri = redirect_uri
+    error.client_id = client_id
+    error.state = _single(request, "state")
+    error.response_type = _single(request, "response_type")
+    error.response_mode = _single(request, "response_mode")
+
+
+def _single(request: Request, name: str) -> Any:
+    value = getattr(request, name, None)
+    return value if isinstance(value, str) and value else None
 
 
 def _client(state: ProviderState, client_id: str, uri: str, method: str,

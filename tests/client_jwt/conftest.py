@@ -71,6 +71,29 @@ def make_app(test_database: Any, **config: Any) -> Flask:
     return app
 
 
+@pytest.fixture(scope="package")
+def schema(test_database):
+    """The store's test tables for this package, dropped again afterwards if it made them.
+
+    The run-wide ``schema`` fixture keeps them to the end of the run; this package runs
+    before tests/e2e, whose migration test compares the whole database with the example
+    app's models, so it must not leave them behind.
+    """
+    from sqlalchemy import inspect
+
+    from tests.helpers.sqla_models import Base, Client
+
+    engine = test_database.create_engine()
+    existed = inspect(engine).has_table(Client.__tablename__)
+    Base.metadata.create_all(engine)
+    try:
+        yield
+    finally:
+        if not existed:
+            Base.metadata.drop_all(engine)
+        engine.dispose()
+
+
 @pytest.fixture
 def app_factory(test_database, tables) -> Callable[..., Flask]:
     apps: list[Flask] = []

@@ -200,8 +200,38 @@ def test_garbage_is_refused_never_500(jar_app, browser, client_key):
 def test_request_uri_by_reference_is_not_supported(jar_app, browser, client_key):
     client_id = key_client(jar_app, client_key)
     response = authorize(browser, client_id=client_id, response_type="code",
-                         redirect_uri=REDIRECT, request_uri="https://client.example/ro.jwt")
+                         request_uri="https://client.example/ro.jwt")
     assert_refused_here(response, error="request_uri_not_supported")
+
+
+def test_a_refusal_goes_to_a_registered_redirect_uri_of_the_query(jar_app, browser,
+                                                                  client_key, other_key):
+    """RFC 6749 §4.1.2.1: with a client and redirect URI the server can vouch for, the
+    error goes back to the client, with the query's state; the object's redirect_uri
+    (EVIL here) is never used."""
+    client_id = key_client(jar_app, client_key)
+    token, _ = request_object(client_id, other_key, redirect_uri=EVIL)
+    response = authorize(browser, client_id=client_id, request=token, redirect_uri=REDIRECT,
+                         response_type="code", state="from-the-query")
+    assert response.status_code == 302 and response.headers["Location"].startswith(REDIRECT)
+    params = location_params(response.headers["Location"])
+    assert params["error"] == "invalid_request_object"
+    assert params["state"] == "from-the-query" and "code" not in params
+    response = authorize(browser, client_id=client_id, response_type="code",
+                         redirect_uri=REDIRECT, request_uri="https://client.example/ro.jwt")
+    assert location_params(response.headers["Location"])["error"] == \
+        "request_uri_not_supported"
+
+
+def test_an_unregistered_redirect_uri_of_the_query_gets_no_redirect(jar_app, browser,
+                                                                    client_key, other_key):
+    client_id = key_client(jar_app, client_key)
+    token, _ = request_object(client_id, other_key)
+    assert_refused_here(authorize(browser, client_id=client_id, request=token,
+                                  redirect_uri=EVIL))
+    other_id = key_client(jar_app, client_key, redirect_uris=["https://other.example/cb"])
+    assert_refused_here(authorize(browser, client_id=other_id, request=token,
+                                  redirect_uri=REDIRECT))
 
 
 def test_request_and_request_uri_together_are_refused(jar_app, browser, client_key):
