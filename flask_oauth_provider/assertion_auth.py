@@ -155,15 +155,20 @@ def first_use_of_assertion(client_id: str, jti: str, expires_at: float) -> bool:
     its outage is ``temporarily_unavailable``, never a silent acceptance.
     """
     value = json.dumps([client_id, jti])
-    cache = getattr(current_state(), "replay_cache", None) if has_request_context() else None
-    if cache is None:
-        return _LOCAL_REPLAY.first_use(REPLAY_NAMESPACE, value, expires_at)
     try:
-        return bool(cache.first_use(REPLAY_NAMESPACE, value, expires_at))
-    except Exception:  # noqa: BLE001 - any outage of the store fails closed
-        log.warning("The replay store failed; client assertion refused.", exc_info=True)
+        return bool(_replay_cache().first_use(REPLAY_NAMESPACE, value, expires_at))
+    except Exception as exc:  # noqa: BLE001 - any outage of the store fails closed
+        log.warning("The replay store failed (%s); client assertion refused.",
+                    type(exc).__name__)
         raise errors.TemporarilyUnavailableError(
             description="Client assertions cannot be checked right now.") from None
+
+
+def _replay_cache() -> Any:
+    """The app's shared replay store (``current_state().replay_cache``); the process's
+    own memory only where the app has none."""
+    cache = getattr(current_state(), "replay_cache", None) if has_request_context() else None
+    return cache if cache is not None else _LOCAL_REPLAY
 
 
 class _ProcessReplayCache:

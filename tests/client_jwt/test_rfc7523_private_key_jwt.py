@@ -376,3 +376,21 @@ def test_garbage_assertions_are_invalid_client_never_500(app, client_key, garbag
     response = token_request(app, garbage, client_id=client_id)
     assert response.status_code in (400, 401), response.get_data(as_text=True)
     assert error_of(response) in ("invalid_client", "invalid_request")
+
+
+def test_a_replay_store_outage_fails_closed(app, client_key, monkeypatch):
+    """The jti cannot be checked: the request is refused (503 temporarily_unavailable),
+    never accepted unchecked, and the answer holds nothing of the assertion."""
+    from flask_oauth_provider import assertion_auth
+
+    class Down:
+        def first_use(self, namespace, value, expires_at):
+            raise ConnectionError("store down")
+
+    monkeypatch.setattr(assertion_auth, "_replay_cache", lambda: Down())
+    client_id = key_client(app, client_key)
+    token = assertion(client_id, client_key)
+    response = token_request(app, token)
+    assert response.status_code == 503
+    assert error_of(response) == "temporarily_unavailable"
+    assert token.split(".")[2] not in response.get_data(as_text=True)
