@@ -6,20 +6,20 @@ RFC 7521 §4.2 carries the assertion in two form parameters, ``client_assertion_
 methods: ``private_key_jwt`` (signed with the client's private key, verified with the
 public keys it registered) and ``client_secret_jwt`` (an HMAC keyed with its secret).
 
-The claim rules, one by one (RFC 7523 §3):
+The claim rules, one by one (RFC 7523 §3, items 1 to 7):
 
-1. ``iss`` and 2. ``sub`` are both the ``client_id`` (RFC 7523 §3, OpenID Connect Core §9).
-3. ``aud`` names this authorization server: its issuer identifier or the URL of its
-   token endpoint (or of the endpoint that receives the assertion). A single value, or an
-   array holding exactly one: an audience that also names another server is refused,
-   so an assertion made for someone else cannot be played here (the
-   draft-ietf-oauth-rfc7523bis audience rule).
-4. ``exp`` is required and lies in the future; the assertion must be short-lived: at
-   most :data:`MAX_LIFETIME` seconds from now (and from ``iat``, when given).
-5. ``nbf`` and 6. ``iat``, when given, are not in the future (:data:`LEEWAY` seconds of
-   clock skew allowed).
-7. ``jti`` is required (OpenID Connect Core §9) and is single-use: the caller remembers
-   it until ``exp`` (RFC 7523 §3 item 7; the replay store).
+- ``iss`` and ``sub`` are both the ``client_id`` (OpenID Connect Core §9 too);
+- ``aud`` names this authorization server: its issuer identifier or the URL of its
+  token endpoint (or of the endpoint that receives the assertion); a single value, or
+  an array holding exactly one: an audience that also names another server is
+  refused, so an assertion made for someone else cannot be played here (the
+  draft-ietf-oauth-rfc7523bis audience rule);
+- ``exp`` is required and lies in the future; the assertion must be short-lived: at
+  most :data:`MAX_LIFETIME` seconds from now (and from ``iat``, when given);
+- ``nbf`` and ``iat``, when given, are not in the future (:data:`LEEWAY` seconds of
+  clock skew allowed);
+- ``jti`` is required (OpenID Connect Core §9) and single-use: the caller remembers it
+  until ``exp`` (the replay store).
 
 Framework-free; the JOSE work goes through :mod:`.jose`. Refusals raise
 :class:`AssertionRefused`, whose message says what failed and never holds the assertion.
