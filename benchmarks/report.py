@@ -78,6 +78,7 @@ class Results:
     breakdown: dict = field(default_factory=dict)
     memory: dict = field(default_factory=dict)  # db -> memory.run(...) or {"error": ...}
     jwt: list = field(default_factory=list)  # [(label, Sample)] from benchmarks.jwt_tokens
+    par: list = field(default_factory=list)  # [(label, Sample)] from benchmarks.par
     elapsed_s: float = 0.0
 
 
@@ -450,6 +451,13 @@ def render(res: Results) -> str:
         parts.append("")
         parts.append(jwt_table(res.jwt))
         parts.append("")
+    if res.par:
+        from .par import table as par_table
+
+        parts += ["## SQLite: PAR + code flow (RFC 9126), ours only, per flow", "",
+                  "Whole flows side by side in alternating chunks: a logged-in user whose "
+                  "consent is remembered, PKCE S256, client_secret_basic.", "",
+                  par_table(res.par), ""]
     for db, flow, by_self, by_total in res.profiles:
         parts.append(f"## Profile: ours, {FLOW_LABELS[flow]}, {db} (pyinstrument)")
         parts.append("")

@@ -13,8 +13,8 @@ request_uri:`` values of pushed authorization requests (RFC 9126) go on to their
 handling; any other is refused with ``request_uri_not_supported``.
 
 A refused object is redirected back only to a ``redirect_uri`` of the query that the
-client registered; else this server's error page answers (never the object's own
-``redirect_uri``).
+client registered, and only where pushed requests are not required (RFC 9126 §5, §6);
+else this server's error page answers (never the object's own ``redirect_uri``).
 
 :func:`request_object_parameters` is the one verifier, for the pushed authorization
 request endpoint too (RFC 9126 §3: a pushed request may be a request object).
@@ -30,17 +30,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from .client_keys import client_public_keys
 from .core import errors, jose
 from .core.openid.errors import InvalidRequestObject, RequestURINotSupported
+from .core.par import REQUEST_URI_PREFIX, pushed_requests_required
 from .core.request import Request
 from .core.request_object import RequestObjectRefused, parameters_of, verify_request_object
 from .state import ProviderState, current_state, issuer_of
 
 log = logging.getLogger("flask_oauth_provider.request_objects")
 
-__all__ = ["PAR_REQUEST_URI_PREFIX", "request_object_parameters",
-           "unpack_authorization_request"]
-
-#: RFC 9126 §2.2: the request_uri values a pushed authorization request hands out.
-PAR_REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
+__all__ = ["request_object_parameters", "unpack_authorization_request"]
 
 
 def request_object_parameters(client: Any, token: str) -> dict[str, str]:
@@ -96,7 +93,7 @@ def _unpack(state: ProviderState, oauth_args: tuple) -> tuple:
     from_body = body is not None
     params = parse_qsl(body if from_body else urlsplit(uri).query, keep_blank_values=True)
     request_uris = [v for k, v in params if k == "request_uri"]
-    if any(not v.startswith(PAR_REQUEST_URI_PREFIX) for v in request_uris):
+    if any(not v.startswith(REQUEST_URI_PREFIX) for v in request_uris):
         raise RequestURINotSupported()
     objects = [v for k, v in params if k == "request"]
     if not objects:
@@ -128,6 +125,9 @@ def _aim_at_registered_redirect_uri(state: ProviderState, error: errors.OAuth2Er
     if not client_id or not redirect_uri:
         return
     validator = state.validator
+    if pushed_requests_required(validator, state.config.require_par, client_id, request):
+        # RFC 9126 §5, §6: a request that had to be pushed is never redirected.
+        return
     try:
         known = validator.validate_client_id(client_id, request) and \
             validator.validate_redirect_uri(client_id, redirect_uri, request)
