@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from typing import Any, Optional
 
@@ -47,6 +46,7 @@ from .core.client_assertion import (
 )
 from .core.client_auth import ClientCredentials
 from .core.request import Request
+from .replay import MemoryReplayCache
 from .state import current_state, issuer_of
 
 log = logging.getLogger("flask_oauth_provider.client_auth")
@@ -151,8 +151,9 @@ def assertion_audiences(config: Any) -> frozenset[str]:
 def first_use_of_assertion(client_id: str, jti: str, expires_at: float) -> bool:
     """Spend ``jti`` of ``client_id``'s assertion: True the first time, False after.
 
-    Uses the app's replay store (``current_state().replay_cache``) when there is one;
-    its outage is ``temporarily_unavailable``, never a silent acceptance.
+    Uses the app's replay store (``current_state().replay_cache``, the database, Redis
+    or memory per ``OAUTH2_PROVIDER_REPLAY_CACHE``); its outage is
+    ``temporarily_unavailable``, never a silent acceptance.
     """
     value = json.dumps([client_id, jti])
     try:
@@ -165,35 +166,10 @@ def first_use_of_assertion(client_id: str, jti: str, expires_at: float) -> bool:
 
 
 def _replay_cache() -> Any:
-    """The app's shared replay store (``current_state().replay_cache``); the process's
-    own memory only where the app has none."""
-    cache = getattr(current_state(), "replay_cache", None) if has_request_context() else None
-    return cache if cache is not None else _LOCAL_REPLAY
+    """The app's shared replay store (``current_state().replay_cache``:
+    ``OAUTH2_PROVIDER_REPLAY_CACHE``); the process's memory outside a request."""
+    return current_state().replay_cache if has_request_context() else _LOCAL_REPLAY
 
 
-class _ProcessReplayCache:
-    """Used only until the shared replay store is configured: one process's memory,
-    bounded, each value kept until its expiry."""
-
-    MAX_VALUES = 100_000
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], float] = {}
-        self._lock = threading.Lock()
-
-    def first_use(self, namespace: str, value: str, expires_at: float) -> bool:
-        now = time.time()
-        key = (namespace, value)
-        with self._lock:
-            if len(self._seen) >= self.MAX_VALUES:
-                for old in [k for k, exp in self._seen.items() if exp <= now]:
-                    del self._seen[old]
-            if len(self._seen) >= self.MAX_VALUES:
-                return False  # full of live values: refuse rather than forget one
-            if self._seen.get(key, 0) > now:
-                return False
-            self._seen[key] = expires_at
-            return True
-
-
-_LOCAL_REPLAY = _ProcessReplayCache()
+#: Outside a request of an app (a validator called directly), one process's memory.
+_LOCAL_REPLAY = MemoryReplayCache()
