@@ -33,6 +33,7 @@ from .core.request import Request
 from .core.types import Client
 from .core.utils import scope_to_list
 from .oidc_validator import OpenIDValidatorMixin
+from .request_objects import request_object_parameters
 from .state import config_in_force
 
 log = logging.getLogger("flask_oauth_provider.validators")
@@ -145,6 +146,12 @@ class ProviderValidator(OpenIDValidatorMixin):
         """
         secret = getattr(client, "client_secret", None)
         return secret if isinstance(secret, str) and secret else None
+
+    def request_object_parameters(self, client: Client, token: str) -> dict[str, str]:
+        """The parameters of ``client``'s signed request object (RFC 9101), for a pushed
+        authorization request (RFC 9126 §3); see
+        :func:`flask_oauth_provider.request_objects.request_object_parameters`."""
+        return request_object_parameters(client, token)
 
     def is_public_client(self, client: Client) -> bool:
         """Whether ``client`` is public; see :func:`is_public_client`."""

@@ -55,8 +55,9 @@ def pushed_parameters(request: Request) -> dict[str, str]:
 
     The form body less the client's credentials; ``client_id`` is the authenticated
     client's (§2.1: the server "MUST ensure" it matches). A repeated parameter is
-    ``invalid_request`` (RFC 6749 §3.1). This is the hook where a request object
-    (RFC 9101 ``request``, RFC 9126 §3) is verified and turned into parameters.
+    ``invalid_request`` (RFC 6749 §3.1). A request object among them (RFC 9101
+    ``request``, RFC 9126 §3) is then verified and turned into parameters by the
+    endpoint, through the validator's ``request_object_parameters(client, token)``.
     """
     if request.duplicate_params:
         raise errors.InvalidRequestError(

@@ -17,7 +17,13 @@ from flask_oauth_provider import OAuth2Provider, current_token
 from flask_oauth_provider.client_keys import JWKS_CACHE
 from flask_oauth_provider.core import jose
 from tests.helpers import LiveServer
-from tests.helpers.sqla_models import DEVICE_MODELS, MODELS, InitialAccessToken, User
+from tests.helpers.sqla_models import (
+    DEVICE_MODELS,
+    MODELS,
+    InitialAccessToken,
+    PushedRequest,
+    User,
+)
 
 ISSUER = "https://as.example"
 TOKEN_URL = ISSUER + "/oauth/token"
@@ -37,7 +43,7 @@ def make_app(test_database: Any, **config: Any) -> Flask:
     db = SQLAlchemy()
     db.init_app(app)
     oauth = OAuth2Provider()
-    oauth.init_sqlalchemy(db, **MODELS, **DEVICE_MODELS,
+    oauth.init_sqlalchemy(db, **MODELS, **DEVICE_MODELS, par_model=PushedRequest,
                           initial_access_token_model=InitialAccessToken)
     oauth.init_app(app)
 
