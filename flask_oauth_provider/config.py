@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional, Union
 
 from werkzeug.utils import import_string
 
+from . import auth_methods
 from .core.utils import is_absolute_uri
 
 PREFIX = "OAUTH2_PROVIDER_"
@@ -86,6 +87,7 @@ DEFAULTS: dict[str, Any] = {
     "REQUIRE_PAR": False,
     "PAR_LIFETIME": 60,
     "REPLAY_CACHE": None,
+    **auth_methods.DEFAULTS,
 }
 
 #: ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION`` values: no endpoint, an initial access token
@@ -336,6 +338,33 @@ class ProviderConfig:
     #: (:class:`~flask_oauth_provider.replay.ReplayCache`). Default ``None``: the
     #: database with ``init_sqlalchemy``, else memory (with a warning in the log).
     replay_cache: Any = None
+    #: ``TOKEN_ENDPOINT_AUTH_METHODS``: the client authentication methods accepted at
+    #: every endpoint that authenticates clients (token, revocation, introspection,
+    #: device authorization, pushed authorization requests), published as
+    #: ``token_endpoint_auth_methods_supported`` (RFC 8414 §2). Some of
+    #: ``client_secret_basic``, ``client_secret_post`` (RFC 6749 §2.3.1),
+    #: ``private_key_jwt``, ``client_secret_jwt`` (RFC 7523, OpenID Connect Core §9) and
+    #: ``none`` (public clients). Default: all. A client uses the method it registered
+    #: (``client_secret_basic`` and ``client_secret_post`` are interchangeable).
+    #: ``client_secret_jwt`` needs the secret in clear, which the bundled models do not
+    #: keep (digests only): it works with clients of callbacks or of an own validator.
+    token_endpoint_auth_methods: tuple[str, ...] = auth_methods.KNOWN_AUTH_METHODS
+    #: ``TOKEN_ENDPOINT_AUTH_SIGNING_ALGS``: the ``alg`` values a client assertion may use,
+    #: published as ``token_endpoint_auth_signing_alg_values_supported``. Asymmetric ones
+    #: (``RS256``, ``ES256``, ``EdDSA``) serve ``private_key_jwt``, ``HS256``/``HS384``/
+    #: ``HS512`` serve ``client_secret_jwt`` only. ``none`` is never accepted. Default: all.
+    token_endpoint_auth_signing_algs: tuple[str, ...] = auth_methods.KNOWN_ASSERTION_ALGS
+    #: ``REQUEST_OBJECT_SIGNING_ALGS``: the ``alg`` values a signed request object
+    #: (``request``, RFC 9101) may use, published as
+    #: ``request_object_signing_alg_values_supported``; asymmetric only. Default
+    #: ``("RS256", "ES256", "EdDSA")``.
+    request_object_signing_algs: tuple[str, ...] = auth_methods.DEFAULTS[
+        "REQUEST_OBJECT_SIGNING_ALGS"]
+    #: ``CLIENT_ASSERTION_MAX_LIFETIME``: the longest lifetime, in seconds, of a client
+    #: assertion (its ``exp`` from now and from its ``iat``); its ``jti`` is remembered
+    #: that long. 1 to 3600; default 300. Authlib's ``PrivateKeyJWT`` makes assertions
+    #: for 3600 s unless told otherwise: raise this for such clients.
+    client_assertion_max_lifetime: int = auth_methods.DEFAULTS["CLIENT_ASSERTION_MAX_LIFETIME"]
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -430,6 +459,7 @@ class ProviderConfig:
             par_lifetime=_par_lifetime(get("PAR_LIFETIME")),
             **_registration(get, flag),
             replay_cache=_replay_cache(get("REPLAY_CACHE")),
+            **auth_methods.client_authentication(get),
         )
 
 

@@ -139,7 +139,11 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE``,
         ``OAUTH2_PROVIDER_SOFTWARE_STATEMENT_KEYS``, ``OAUTH2_PROVIDER_REPLAY_CACHE``,
         ``OAUTH2_PROVIDER_REQUIRE_PAR``, ``OAUTH2_PROVIDER_PAR_LIFETIME`` (RFC 9126; the
-        pushed authorization request endpoint is ``POST /oauth/par``).
+        pushed authorization request endpoint is ``POST /oauth/par``),
+        ``OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_METHODS``,
+        ``OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_SIGNING_ALGS``,
+        ``OAUTH2_PROVIDER_REQUEST_OBJECT_SIGNING_ALGS``,
+        ``OAUTH2_PROVIDER_CLIENT_ASSERTION_MAX_LIFETIME``.
 
         With ``OAUTH2_PROVIDER_OPENID`` (or, for the JWKS alone,
         ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT = "jwt"``) the app also serves ``GET|POST

@@ -30,6 +30,7 @@ __all__ = [
     "REQUEST_URI_PREFIX",
     "new_request_uri",
     "pushed_parameters",
+    "pushed_requests_required",
     "supports_pushed_requests",
 ]
 
@@ -54,8 +55,9 @@ def pushed_parameters(request: Request) -> dict[str, str]:
 
     The form body less the client's credentials; ``client_id`` is the authenticated
     client's (§2.1: the server "MUST ensure" it matches). A repeated parameter is
-    ``invalid_request`` (RFC 6749 §3.1). This is the hook where a request object
-    (RFC 9101 ``request``, RFC 9126 §3) is verified and turned into parameters.
+    ``invalid_request`` (RFC 6749 §3.1). A request object among them (RFC 9101
+    ``request``, RFC 9126 §3) is then verified and turned into parameters by the
+    endpoint, through the validator's ``request_object_parameters(client, token)``.
     """
     if request.duplicate_params:
         raise errors.InvalidRequestError(
@@ -132,3 +134,17 @@ def supports_pushed_requests(validator: Any) -> bool:
     return all(callable(getattr(validator, name, None)) for name in (
         "save_pushed_authorization_request", "get_pushed_authorization_request",
         "consume_pushed_authorization_request"))
+
+
+def pushed_requests_required(validator: Any, server_wide: bool, client_id: Optional[str],
+                             request: Any) -> bool:
+    """Whether an authorization request of ``client_id`` must have been pushed: for the
+    server (§5, ``server_wide``) or for the client (§6, the validator's
+    ``pushed_authorization_required`` answering exactly True: a validator answering
+    anything else, a mock or None, keeps plain requests working)."""
+    if server_wide:
+        return True
+    if not client_id:
+        return False
+    rule = getattr(validator, "pushed_authorization_required", None)
+    return rule is not None and rule(client_id, request) is True

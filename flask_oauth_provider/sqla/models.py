@@ -148,8 +148,8 @@ class ClientMixin:
         if not self.is_confidential:
             return "none"
         method = self.client_metadata.get("token_endpoint_auth_method")
-        return method if method in ("client_secret_basic", "client_secret_post") \
-            else "client_secret_basic"
+        return method if method in ("client_secret_basic", "client_secret_post",
+                                    "private_key_jwt") else "client_secret_basic"
 
     @property
     def redirect_uris(self) -> list[str]:

@@ -124,6 +124,14 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, PushedRequestStore, SingleUseWrit
             return False
         return client.check_client_secret(client_secret)
 
+    #: The bundled models keep secrets as digests: no ``client_secret_jwt`` (its HMAC
+    #: needs the secret in clear), so metadata does not offer it either.
+    supports_client_secret_jwt = False
+
+    def client_secret_for_assertion(self, client: Client) -> Optional[str]:
+        """Always ``None``: only the secret's digest is stored."""
+        return None
+
     # -- authorization codes (RFC 6749 §4.1) ----------------------------------------------
 
     def save_authorization_code(self, client_id: str, code: dict, request: Request,

@@ -8,7 +8,8 @@ endpoint has it, and it validates a pushed request with that endpoint's grants.
 * ``create_pushed_authorization_response`` (§2): POST, form body, no query; the client
   authenticates as at the token endpoint (§2.1: "the same rules for client
   authentication as would be used for the token endpoint", public clients by
-  ``client_id``); a ``request_uri`` in the push is refused (§2.1); the parameters are
+  ``client_id``); a ``request_uri`` in the push is refused (§2.1); a signed request
+  object (``request``, §3) is replaced by its verified parameters; the parameters are
   checked as the authorization endpoint checks them, without a user (§2.1); then they
   are stored under a fresh one-time ``request_uri`` and the answer is 201 with
   ``request_uri`` and ``expires_in`` (§2.2). Errors are those of the token endpoint
@@ -38,6 +39,7 @@ from ..par import (
     new_request_uri,
     pushed_parameters,
     pushed_request_uri,
+    pushed_requests_required,
     supports_pushed_requests,
 )
 from ..request import Request
@@ -118,9 +120,25 @@ class PushedAuthorizationEndpoint(BaseEndpoint):
             raise errors.InvalidRequestError(
                 description="A pushed authorization request must not contain request_uri.",
                 request=request)
-        params = pushed_parameters(request)
+        params = self._unpack_request_object(pushed_parameters(request), request)
         self._validate_pushed_parameters(params, request)
         return params
+
+    def _unpack_request_object(self, params: Dict[str, str], push: Request) -> Dict[str, str]:
+        """RFC 9126 §3: the pushed parameters may be one signed request object (RFC 9101
+        ``request``); then its parameters, verified by the validator's
+        ``request_object_parameters(client, token)``, are the request (RFC 9101 §5: only
+        the object's parameters are used), for the client that authenticated."""
+        token = params.get("request")
+        if token is None:
+            return params
+        unpack = getattr(self.pushed_request_validator, "request_object_parameters", None)
+        if unpack is None:
+            raise errors.InvalidRequestError(
+                description="Request objects are not supported here.", request=push)
+        unpacked = dict(unpack(push.client, token))
+        unpacked["client_id"] = push.client_id
+        return unpacked
 
     def _validate_pushed_parameters(self, params: Dict[str, str], push: Request) -> None:
         """The authorization endpoint's checks of ``params`` (§2.1: "MUST validate the
@@ -181,14 +199,9 @@ class PushedAuthorizationEndpoint(BaseEndpoint):
         request that was not pushed is ``invalid_request``, shown and not redirected:
         its redirect URI and parameters are exactly what PAR keeps off the front
         channel."""
-        required = self.require_pushed_requests
-        if not required and request.client_id:
-            rule = getattr(self.pushed_request_validator, "pushed_authorization_required",
-                           None)
-            # Only True requires it: a validator answering anything else (a mock, None)
-            # keeps plain requests working, as before PAR existed.
-            required = rule is not None and rule(request.client_id, request) is True
-        if required:
+        if pushed_requests_required(self.pushed_request_validator,
+                                    self.require_pushed_requests, request.client_id,
+                                    request):
             raise errors.InvalidRequestFatalError(
                 description="This authorization request must be pushed first "
                             "(pushed authorization request endpoint, RFC 9126).",
