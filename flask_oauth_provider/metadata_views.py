@@ -43,6 +43,8 @@ def metadata() -> Response:
             "client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": pkce_methods,
         "authorization_response_iss_parameter_supported": True,
+        # RFC 9449 §5.1: DPoP-bound tokens, with proofs signed by these algorithms.
+        "dpop_signing_alg_values_supported": list(config.dpop_signing_algs),
     }
     if config.dynamic_registration:
         claims["registration_endpoint"] = http.endpoint_url(  # RFC 8414 §2, RFC 7591 §3

@@ -29,6 +29,7 @@ from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.exc import OperationalError
 
 from ..core import errors
+from ..core.dpop import bound_jkt, remember_grant_jkt
 from ..core.request import Request
 from ..core.resource_indicators import audience_claim
 from ..core.types import Client
@@ -147,6 +148,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         row.created_at = now
         row.expires_at = now + datetime.timedelta(seconds=self.config.code_expires_in)
         row.openid_request = openid_request_data(request)
+        row.dpop_jkt = bound_jkt(request)  # RFC 9449 §10
         set_user(row, request.user)
         self._write(lambda: self.session.add(row))
 
@@ -190,6 +192,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         request.scopes = row.scopes
         # RFC 8707 §2.2: the token request may name only resources the code was for.
         request.granted_resources = row.resources or None
+        remember_grant_jkt(request, row.dpop_jkt)  # RFC 9449 §10
         restore_openid_request_data(row.openid_request, request)
         return True
 
@@ -287,6 +290,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         self._cache(request, "refresh", row)
         request.user = row.user if self._token_user is not None else None
         request.granted_resources = row.grant_resources or None
+        remember_grant_jkt(request, row.dpop_jkt)  # RFC 9449 §5 (public clients)
         restore_openid_request_data(row.openid_request, request)
         return True
 
@@ -384,6 +388,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
                                       if lifetime is not None else None)
         row.openid_request = (old.openid_request if old is not None
                               else openid_request_data(request))
+        row.dpop_jkt = bound_jkt(request)  # RFC 9449 §5
         set_user(row, getattr(request, "user", None))
         return row
 
@@ -480,6 +485,9 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         }
         if kind == "access_token":
             claims["token_type"] = row.token_type
+            if row.dpop_jkt:
+                # RFC 9449 §6.2: the confirmation of the key the token is bound to.
+                claims["cnf"] = {"jkt": row.dpop_jkt}
         audience = audience_claim(
             row.resources if kind == "access_token" else row.grant_resources)
         if audience is not None:
