@@ -14,6 +14,7 @@ import hmac
 import logging
 import threading
 import time
+import types
 from typing import Any, Optional
 
 from flask import current_app
@@ -22,6 +23,7 @@ from flask import request as flask_request
 from . import http
 from .core import errors
 from .core.dpop import NonceSource, UseDPoPNonceError, check_presentation
+from .core.jose import EMBEDDED_KEY_ALGORITHMS
 
 log = logging.getLogger("flask_oauth_provider.dpop")
 
@@ -107,6 +109,24 @@ def jti_first_use(state: Any, jti: str, expires_at: float) -> bool:
 
 
 # -- protected resources -------------------------------------------------------------------
+
+
+class ResourceDPoPPolicy:
+    """What :func:`check_resource_call` reads of a provider's state, for a service that
+    has none (:class:`~flask_oauth_provider.resource_server.ResourceServer`): the DPoP
+    settings as ``config`` and the ``replay_cache`` (``None``: this process's memory).
+    Server nonces are off."""
+
+    def __init__(self, require_dpop: bool, algorithms: Any, lifetime: int,
+                 replay_cache: Any = None) -> None:
+        algorithms = tuple(algorithms)
+        if not algorithms or any(alg not in EMBEDDED_KEY_ALGORITHMS for alg in algorithms):
+            raise ValueError(f"dpop_signing_algs must list some of "
+                             f"{', '.join(EMBEDDED_KEY_ALGORITHMS)}, not {algorithms!r}.")
+        self.config = types.SimpleNamespace(
+            require_dpop=bool(require_dpop), dpop_signing_algs=algorithms,
+            dpop_proof_lifetime=int(lifetime), dpop_nonce=False)
+        self.replay_cache = replay_cache
 
 
 def as_bearer(headers: dict[str, str]) -> dict[str, str]:

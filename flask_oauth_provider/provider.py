@@ -134,7 +134,10 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_REGISTRATION_PURGE_UNUSED_AFTER``,
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENTS``,
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE``,
-        ``OAUTH2_PROVIDER_SOFTWARE_STATEMENT_KEYS``.
+        ``OAUTH2_PROVIDER_SOFTWARE_STATEMENT_KEYS``,
+        ``OAUTH2_PROVIDER_REQUIRE_DPOP``, ``OAUTH2_PROVIDER_DPOP_NONCE``,
+        ``OAUTH2_PROVIDER_DPOP_SIGNING_ALGS``, ``OAUTH2_PROVIDER_DPOP_PROOF_LIFETIME``
+        (DPoP, RFC 9449).
 
         With ``OAUTH2_PROVIDER_OPENID`` (or, for the JWKS alone,
         ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT = "jwt"``) the app also serves ``GET|POST
@@ -216,7 +219,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
 
         Takes the keyword arguments of
         :meth:`flask_oauth_provider.sqla.SQLAlchemyStore.create_client` (``name``,
-        ``redirect_uris``, ``grant_types``, ``scopes``, ``public``, ``user``). The
+        ``redirect_uris``, ``grant_types``, ``scopes``, ``public``, ``user``,
+        ``dpop_bound_access_tokens``). The
         secret is shown this once: only its digest is stored.
         """
         store = self.store

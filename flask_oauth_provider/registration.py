@@ -88,7 +88,7 @@ class ClientMetadata:
     scopes: list[str]
     #: The optional fields kept as registered: ``client_uri``, ``logo_uri``, ``tos_uri``,
     #: ``policy_uri``, ``contacts``, ``software_id``, ``software_version``,
-    #: ``application_type``.
+    #: ``application_type``, ``dpop_bound_access_tokens`` (RFC 9449 §5.2).
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
@@ -293,6 +293,12 @@ def _extra_fields(document: Mapping[str, Any], policy: Policy) -> dict[str, Any]
         extra["contacts"] = _string_list(document["contacts"], "contacts", MAX_CONTACTS)
         if any(len(c) > MAX_TEXT for c in extra["contacts"]):
             raise invalid_metadata("A contact is too long.")
+    dpop_bound = document.get("dpop_bound_access_tokens")
+    if dpop_bound is not None:
+        # RFC 9449 §5.2: a boolean; true makes DPoP mandatory at the token endpoint.
+        if not isinstance(dpop_bound, bool):
+            raise invalid_metadata("dpop_bound_access_tokens must be true or false.")
+        extra["dpop_bound_access_tokens"] = dpop_bound
     application_type = document.get("application_type")
     if application_type is not None:
         if application_type not in APPLICATION_TYPES:
@@ -344,7 +350,8 @@ def client_information(client: Any, *, client_secret: Optional[str] = None,
         info["client_secret_expires_at"] = 0
         if client_secret is not None:
             info["client_secret"] = client_secret
-    for name in (*URL_FIELDS, *TEXT_FIELDS, "contacts", "application_type"):
+    for name in (*URL_FIELDS, *TEXT_FIELDS, "contacts", "application_type",
+                 "dpop_bound_access_tokens"):
         if metadata.get(name) is not None:
             info[name] = metadata[name]
     if registration_access_token is not None:

@@ -179,12 +179,12 @@ def verify_proof(proof: Optional[str], http_method: str, uri: str, *, now: float
     true (the replay store; §11.1): a proof is used once.
     """
     if not proof:
-        raise InvalidDPoPProofError("A DPoP proof is required (RFC 9449 §4.3).")
+        raise InvalidDPoPProofError("A DPoP proof is required (RFC 9449 section 4.3).")
     if len(proof) > MAX_PROOF_LENGTH:
         raise InvalidDPoPProofError("The DPoP proof is too large.")
     if "," in proof or proof.strip() != proof or proof.count(".") != 2:
         raise InvalidDPoPProofError(
-            "Send exactly one DPoP header holding one compact JWT (RFC 9449 §4.3).")
+            "Send exactly one DPoP header holding one compact JWT (RFC 9449 section 4.3).")
     header, claims, public_jwk = _signed_parts(proof, algorithms)
     _check_claims(claims, http_method, uri, now, lifetime, access_token)
     if nonce_valid is not None:
@@ -194,7 +194,7 @@ def verify_proof(proof: Optional[str], http_method: str, uri: str, *, now: float
     jkt = jose.thumbprint(public_jwk)
     if jti_unused is not None and not jti_unused(claims["jti"], claims["iat"] + lifetime):
         log.info("DPoP proof refused: its jti was used before")
-        raise InvalidDPoPProofError("This DPoP proof was used before (RFC 9449 §11.1).")
+        raise InvalidDPoPProofError("This DPoP proof was used before (RFC 9449 section 11.1).")
     return jkt
 
 
@@ -269,7 +269,7 @@ def check_presentation(scheme: Optional[str], access_token: str, token_jkt: Opti
         if token_jkt:
             raise errors.InvalidTokenError(
                 "This access token is bound to a DPoP key: send it as "
-                "'Authorization: DPoP' with a DPoP proof (RFC 9449 §7.2).")
+                "'Authorization: DPoP' with a DPoP proof (RFC 9449 section 7.2).")
         return None
     if not token_jkt:
         raise errors.InvalidTokenError("This access token is not bound to a DPoP key.")

@@ -87,11 +87,11 @@ class TokenRequestBinding:
             if self.require_all or client_requires_dpop(client):
                 raise errors.InvalidRequestError(
                     description="This client must send a DPoP proof with its token "
-                    "requests (RFC 9449 §5.2).", request=request)
+                    "requests (RFC 9449 section 5.2).", request=request)
             if bound:
                 raise InvalidDPoPProofError(
                     "This grant is bound to a DPoP key: send a DPoP proof made with it "
-                    "(RFC 9449 §5, §10).", request=request)
+                    "(RFC 9449 section 5, section 10).", request=request)
             return
         now = self.clock()
         source = self.nonces() if self.nonces is not None else None
@@ -118,7 +118,7 @@ def check_dpop_jkt(request: Request) -> dict:
         return {}
     if not is_thumbprint(value):
         raise errors.InvalidRequestError(
-            description="dpop_jkt must be a JWK SHA-256 thumbprint (RFC 9449 §10).",
+            description="dpop_jkt must be a JWK SHA-256 thumbprint (RFC 9449 section 10).",
             request=request)
     bind(request, value)
     return {}

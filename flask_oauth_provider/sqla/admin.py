@@ -51,8 +51,12 @@ class StoreAdmin(RegistrationAdmin):
         *,
         default_scopes: Union[str, Sequence[str], None] = None,
         response_types: Optional[Sequence[str]] = None,
+        dpop_bound_access_tokens: bool = False,
     ) -> tuple[Any, Optional[str]]:
         """Register a client; return ``(client, client_secret)`` (``None`` for public ones).
+
+        ``dpop_bound_access_tokens=True`` (RFC 9449 §5.2): the client must send a DPoP
+        proof with every token request.
 
         The secret is shown here once and stored only as its digest. Redirect URIs are
         checked by :func:`check_redirect_uri`; clients of the authorization code and
@@ -62,6 +66,9 @@ class StoreAdmin(RegistrationAdmin):
         client, secret = self._new_client(
             name, redirect_uris, grant_types, scopes, public, user, resource_server,
             default_scopes=default_scopes, response_types=response_types)
+        if dpop_bound_access_tokens:
+            client.client_metadata = {**client.client_metadata,
+                                      "dpop_bound_access_tokens": True}
 
         def add() -> Any:
             self.session.add(client)
