@@ -286,6 +286,9 @@ EMBEDDED_KEY_ALGORITHMS = {"ES256": ("EC", "P-256"), "EdDSA": ("OKP", "Ed25519")
                            "RS256": ("RSA", None), "PS256": ("RSA", None)}
 #: RFC 7518 §3.3 / §3.5: RSA keys of fewer bits MUST NOT be used.
 _MIN_RSA_BITS = 2048
+#: A header that embeds an RSA key is longer than joserfc's default limit of 512 bytes.
+_EMBEDDED_KEY_REGISTRY = _jws.JWSRegistry(algorithms=list(EMBEDDED_KEY_ALGORITHMS))
+_EMBEDDED_KEY_REGISTRY.max_header_length = 2048
 
 
 def verify_with_embedded_key(token: str, algorithms: Sequence[str]
@@ -319,7 +322,8 @@ def verify_with_embedded_key(token: str, algorithms: Sequence[str]
     key = _load(_frozen(public))
     try:
         with _quiet_eddsa():
-            signature = _jws.deserialize_compact(token, key, algorithms=[alg])
+            signature = _jws.deserialize_compact(token, key, algorithms=[alg],
+                                                 registry=_EMBEDDED_KEY_REGISTRY)
     except (_jose_errors.JoseError, ValueError, TypeError) as exc:
         raise JoseError("The signature does not verify with the jwk header.") from exc
     try:
