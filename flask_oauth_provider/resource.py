@@ -477,8 +477,11 @@ def check_plain(hooks: ResourceHooks, required: list[str], wide: bool) -> Any:
     if fast is None or not fast() or not http.transport_is_secure(
             state.config.insecure_transport):
         return GENERAL_PATH
-    if looks_like_jwt(flask_request.environ.get("HTTP_AUTHORIZATION", "").rpartition(" ")[2]):
+    authorization = flask_request.environ.get("HTTP_AUTHORIZATION", "")
+    if looks_like_jwt(authorization.rpartition(" ")[2]):
         return GENERAL_PATH
+    if state.config.require_dpop and authorization[:5].lower() != "dpop ":
+        return GENERAL_PATH  # it refuses the bearer call (RFC 9449 §7.2)
     record = check_plain_bearer(flask_request.environ, validator, state.server, required,
                                 _refusal_here, wide, audience_ok=_audience_holds,
                                 proof_check=_proof_here)

@@ -111,3 +111,16 @@ def public_caller(provider_app) -> Caller:
 @pytest.fixture
 def key() -> ProofKey:
     return ProofKey()
+
+
+def stored_jkt(app: Any, access_token: str) -> Optional[str]:
+    """The ``dpop_jkt`` the store keeps for ``access_token`` (a public client cannot
+    introspect)."""
+    from flask_oauth_provider.sqla.models import token_digest
+    from tests.helpers.sqla_models import Token
+
+    with app.app_context():
+        session = app.extensions["test_db"].session
+        row = session.query(Token).filter_by(
+            access_token_digest=token_digest(access_token)).one()
+        return row.dpop_jkt
