@@ -83,7 +83,7 @@ def bearer_challenge(error: Optional[str] = None, description: Optional[str] = N
 
     RFC 9449 §7.1: with ``dpop_algs`` a ``DPoP`` challenge follows, naming the proof
     algorithms (``algs``); the error goes on the challenge of ``scheme`` (the one the
-    client used). ``bearer=False`` leaves the ``Bearer`` challenge out (a resource
+    client used), which comes first. ``bearer=False`` leaves the ``Bearer`` challenge out (a resource
     that accepts DPoP-bound tokens only).
     """
     errors_ = []
@@ -108,6 +108,8 @@ def bearer_challenge(error: Optional[str] = None, description: Optional[str] = N
         challenges.append(_challenge(
             "DPoP", (errors_ if scheme == "DPoP" or not bearer else []) + common
             + [f'algs="{algs}"']))
+    if scheme == "DPoP":
+        challenges.reverse()  # the challenge of the scheme the client used comes first
     return ", ".join(challenges)
 
 

@@ -47,8 +47,8 @@ def test_dpop_scheme_without_a_proof_is_refused(caller, bound):
     answer = caller.call(bound, None)
     assert answer.status_code == 401
     assert answer.json["error"] == "invalid_dpop_proof"
-    assert challenge(answer).startswith("Bearer")
-    assert 'DPoP error="invalid_dpop_proof"' in challenge(answer)
+    assert challenge(answer).startswith('DPoP error="invalid_dpop_proof"')
+    assert "Bearer" in challenge(answer)
 
 
 def test_a_proof_without_ath_is_refused(caller, key, bound):
