@@ -24,6 +24,7 @@ from . import http
 from .core import errors
 from .core.dpop import NonceSource, UseDPoPNonceError, check_presentation
 from .core.jose import EMBEDDED_KEY_ALGORITHMS
+from .core.tokens import get_token_from_header
 
 log = logging.getLogger("flask_oauth_provider.dpop")
 
@@ -170,6 +171,35 @@ def check_resource_call(state: Any, scheme: Optional[str], token: str,
             return DPoPRefusal(503, "temporarily_unavailable", exc.description)
         return DPoPRefusal(401, exc.error or "invalid_token", exc.description)
     return None
+
+
+class ResourceCallRefused(errors.OAuth2Error):
+    """A :class:`DPoPRefusal` raised in a core endpoint that checks tokens itself."""
+
+    def __init__(self, refusal: DPoPRefusal) -> None:
+        self.error = refusal.error
+        super().__init__(refusal.description, status_code=refusal.status)
+        self.extra_headers = refusal.headers
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {**super().headers, **self.extra_headers}
+
+
+def userinfo_check(state: Any) -> Any:
+    """The UserInfo endpoint's token check (OpenID Connect Core §5.3 is a protected
+    resource): the DPoP rules of :func:`check_resource_call` on the core request."""
+
+    def check(request: Any) -> None:
+        scheme = flask_request.headers.get("Authorization", "").partition(" ")[0].lower()
+        token = getattr(request, "access_token", None)
+        jkt = getattr(token, "dpop_jkt", None) if not isinstance(token, str) else None
+        refusal = check_resource_call(state(), scheme, get_token_from_header(request),
+                                      jkt if isinstance(jkt, str) else None)
+        if refusal is not None:
+            raise ResourceCallRefused(refusal)
+
+    return check
 
 
 def challenge_options(config: Any, scheme: Optional[str], dpop_involved: bool = False

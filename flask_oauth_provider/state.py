@@ -277,6 +277,8 @@ def _attach_dpop(server: Server, config: ProviderConfig, openid_grants: list) ->
         grant.custom_validators.post_token.append(binding)
     for grant in (server.auth_grant, *openid_grants):
         grant.custom_validators.post_auth.append(check_dpop_jkt)
+    if hasattr(server, "userinfo_token_checks"):
+        server.userinfo_token_checks.append(dpop.userinfo_check(current_state))
 
 
 def _device_options(validator: RequestValidator, config: ProviderConfig) -> dict:

@@ -83,8 +83,8 @@ def bearer_challenge(error: Optional[str] = None, description: Optional[str] = N
 
     RFC 9449 §7.1: with ``dpop_algs`` a ``DPoP`` challenge follows, naming the proof
     algorithms (``algs``); the error goes on the challenge of ``scheme`` (the one the
-    client used), which comes first. ``bearer=False`` leaves the ``Bearer`` challenge out (a resource
-    that accepts DPoP-bound tokens only).
+    client used), which comes first. ``bearer=False`` leaves the ``Bearer`` challenge
+    out (a resource that accepts DPoP-bound tokens only).
     """
     errors_ = []
     if error:

@@ -45,7 +45,9 @@ class Caller:
                   "code_challenge": challenge, "code_challenge_method": "S256", **extra}
         answer = self.http.get("/oauth/authorize?" + urlencode(params))
         assert answer.status_code == 302, answer.data
-        return query_params(answer.headers["Location"])["code"][0]
+        params = query_params(answer.headers["Location"])
+        assert "code" in params, params
+        return params["code"][0]
 
     def code_params(self, code: str) -> list:
         return [("grant_type", "authorization_code"), ("code", code),

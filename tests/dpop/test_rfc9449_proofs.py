@@ -197,7 +197,8 @@ def test_an_rsa_key_under_2048_bits_is_refused(caller):
     from cryptography.hazmat.primitives.asymmetric import rsa
     from joserfc.jwk import RSAKey
 
-    small = RSAKey.import_key(rsa.generate_private_key(65537, 1024)).as_dict(private=True)
+    weak = rsa.generate_private_key(65537, 1024)  # noqa: S505 - the point of the test
+    small = RSAKey.import_key(weak).as_dict(private=True)
     key = ProofKey("RS256")
     key.private, key.public = small, {k: small[k] for k in ("kty", "n", "e")}
     refused(caller.token([("grant_type", "client_credentials")],
