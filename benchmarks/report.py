@@ -78,6 +78,7 @@ class Results:
     breakdown: dict = field(default_factory=dict)
     memory: dict = field(default_factory=dict)  # db -> memory.run(...) or {"error": ...}
     jwt: list = field(default_factory=list)  # [(label, Sample)] from benchmarks.jwt_tokens
+    dpop: list = field(default_factory=list)  # [(label, Sample)] from benchmarks.dpop
     elapsed_s: float = 0.0
 
 
@@ -450,6 +451,11 @@ def render(res: Results) -> str:
         parts.append("")
         parts.append(jwt_table(res.jwt))
         parts.append("")
+    if res.dpop:
+        from .dpop import SECTION
+        from .dpop import table as dpop_table
+
+        parts += [SECTION[0], "", SECTION[1], "", dpop_table(res.dpop), ""]
     for db, flow, by_self, by_total in res.profiles:
         parts.append(f"## Profile: ours, {FLOW_LABELS[flow]}, {db} (pyinstrument)")
         parts.append("")
