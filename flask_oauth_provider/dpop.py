@@ -142,6 +142,13 @@ def as_bearer(headers: dict[str, str]) -> dict[str, str]:
     return result
 
 
+def token_jkt(token: Any) -> Optional[str]:
+    """The DPoP key thumbprint an access token object is bound to (RFC 9449 §6), as a
+    store keeps it (``dpop_jkt``); ``None`` for a bearer token."""
+    value = getattr(token, "dpop_jkt", None) if not isinstance(token, str) else None
+    return value if isinstance(value, str) and value else None
+
+
 def check_resource_call(state: Any, scheme: Optional[str], token: str,
                         token_jkt: Optional[str]) -> Optional[DPoPRefusal]:
     """``None`` when the current request presents ``token`` as its binding demands
@@ -192,10 +199,8 @@ def userinfo_check(state: Any) -> Any:
 
     def check(request: Any) -> None:
         scheme = flask_request.headers.get("Authorization", "").partition(" ")[0].lower()
-        token = getattr(request, "access_token", None)
-        jkt = getattr(token, "dpop_jkt", None) if not isinstance(token, str) else None
         refusal = check_resource_call(state(), scheme, get_token_from_header(request),
-                                      jkt if isinstance(jkt, str) else None)
+                                      token_jkt(getattr(request, "access_token", None)))
         if refusal is not None:
             raise ResourceCallRefused(refusal)
 

@@ -50,7 +50,6 @@ from .resource import (
     check_scopes_argument,
     current_token,
     protect,
-    protected_resource_metadata,
 )
 from .state import EXTENSION_KEY, ProviderState
 
@@ -381,10 +380,10 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
                      view_func=metadata_views.metadata, methods=["GET"])
     # RFC 9728 §3.1: the resource's metadata, at the root and with its path appended.
     app.add_url_rule(WELL_KNOWN_PATH, endpoint="oauth2_provider_resource_metadata",
-                     view_func=protected_resource_metadata, methods=["GET"])
+                     view_func=metadata_views.protected_resource_metadata, methods=["GET"])
     app.add_url_rule(WELL_KNOWN_PATH + "/<path:suffix>",
                      endpoint="oauth2_provider_resource_metadata_path",
-                     view_func=protected_resource_metadata, methods=["GET"])
+                     view_func=metadata_views.protected_resource_metadata, methods=["GET"])
     issuer_path = urlsplit(config.issuer).path.rstrip("/") if config.issuer else ""
     if issuer_path:
         # RFC 8414 §3.1: an issuer with a path component publishes its metadata at

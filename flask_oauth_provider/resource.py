@@ -10,7 +10,6 @@ Flask-OAuthlib), so nothing of one request is seen by the next.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from typing import Any, Callable, Optional, Protocol, Union
 
@@ -24,7 +23,7 @@ from .bearer import GENERAL_PATH, SelectWidth, check_plain_bearer
 from .callbacks import expires_at
 from .core.request import Request
 from .core.resource_indicators import audience_list
-from .core.resource_metadata import bearer_challenge, metadata_document, metadata_url
+from .core.resource_metadata import bearer_challenge, metadata_url
 from .core.tokens import bearer_token_locations, get_token_from_header
 from .state import current_state, issuer_of, own_resource_at
 
@@ -308,21 +307,13 @@ def check_token(hooks: ResourceHooks, required: Optional[list[str]], optional: b
         problem = (401, "invalid_token", None)
     if problem is None or problem[0] == 403:
         refusal = dpop.check_resource_call(state, scheme, get_token_from_header(request),
-                                           _bound_jkt(request))
+                                           dpop.token_jkt(getattr(request, "access_token", None)))
         if refusal is not None:
             problem = (refusal.status, refusal.error, refusal.description, refusal.headers)
 
     if problem is not None:
         return _refuse(hooks, request, required, *problem)
     return _remember(request)
-
-
-def _bound_jkt(request: Request) -> Optional[str]:
-    """The DPoP key thumbprint the request's access token is bound to (RFC 9449 §6),
-    as the store keeps it on the token (``dpop_jkt``); ``None`` for a bearer token."""
-    token = getattr(request, "access_token", None)
-    value = getattr(token, "dpop_jkt", None) if not isinstance(token, str) else None
-    return value if isinstance(value, str) and value else None
 
 
 def _jwt_holds(state: Any, request: Request) -> bool:
@@ -404,7 +395,8 @@ def _refuse(hooks: ResourceHooks, request: Request, required: list[str], status:
     config = current_state().config
     own = own_resource_at(config, flask_request.path)
     where = metadata_url(own[0]) if own is not None else None
-    challenge = dpop.challenge_options(config, _scheme_used(), bool(_bound_jkt(request)))
+    bound = dpop.token_jkt(getattr(request, "access_token", None))
+    challenge = dpop.challenge_options(config, _scheme_used(), bool(bound))
     if status == 403:
         return bearer_refusal(403, "insufficient_scope", scope=required,
                               resource_metadata=where, **challenge)
@@ -528,30 +520,3 @@ def protect(hooks: ResourceHooks, scopes: tuple, optional: bool,
         return rv
 
     return wrapper
-
-
-# -- protected resource metadata (RFC 9728) ---------------------------------------------
-
-
-def protected_resource_metadata(suffix: str = "") -> Response:
-    """Protected resource metadata (RFC 9728 §3) of a resource this app serves.
-
-    Registered at ``/.well-known/oauth-protected-resource`` and, for a resource
-    identifier with a path, at that path appended (§3.1); an unknown one is 404.
-    """
-    config = current_state().config
-    own = own_resource_at(config, "/" + suffix if suffix else "", exact=True)
-    if own is None:
-        return http.json_response({"error": "not_found", "error_description":
-                                   "No protected resource is described here."}, 404)
-    methods = ["header", "body"] + (["query"] if config.allow_query_token else [])
-    resource, scopes = own
-    dpop_fields = {"dpop_signing_alg_values_supported": list(config.dpop_signing_algs)}
-    if config.require_dpop:
-        dpop_fields["dpop_bound_access_tokens_required"] = True  # RFC 9728 §2
-    document = metadata_document(resource, [issuer_of(config)], scopes, methods,
-                                 **dpop_fields)
-    # RFC 9728 §3.2: a JSON document; public, like the RFC 8414 one.
-    return http.create_response(
-        {"Content-Type": "application/json", "Access-Control-Allow-Origin": "*"},
-        json.dumps(document), 200)

@@ -19,6 +19,7 @@ set, never from a request parameter of the same name.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import logging
@@ -191,11 +192,17 @@ def verify_proof(proof: Optional[str], http_method: str, uri: str, *, now: float
         fresh = nonce_valid(claims.get("nonce"))
         if fresh is not None:
             raise UseDPoPNonceError(fresh)
-    jkt = jose.thumbprint(public_jwk)
+    jkt = _thumbprint(tuple(sorted(public_jwk.items())))
     if jti_unused is not None and not jti_unused(claims["jti"], claims["iat"] + lifetime):
         log.info("DPoP proof refused: its jti was used before")
         raise InvalidDPoPProofError("This DPoP proof was used before (RFC 9449 section 11.1).")
     return jkt
+
+
+@functools.lru_cache(maxsize=256)
+def _thumbprint(members: tuple) -> str:
+    """RFC 7638 thumbprint of a proof key, once per key (a client signs many proofs)."""
+    return jose.thumbprint(dict(members))
 
 
 def _signed_parts(proof: str, algorithms: Sequence[str]) -> tuple[dict, dict, dict]:
@@ -241,9 +248,10 @@ def _check_claims(claims: dict, http_method: str, uri: str, now: float, lifetime
 
 
 def _same_htu(htu: str, uri: str) -> bool:
-    parts = urlsplit(htu)
-    if parts.query or parts.fragment or "?" in htu or "#" in htu:
+    if "?" in htu or "#" in htu:
         return False
+    if htu == uri.partition("?")[0] and htu.startswith(("https://", "http://")):
+        return True  # what clients send: no normalisation needed
     try:
         return normalize_htu(htu) == normalize_htu(uri)
     except ValueError:
