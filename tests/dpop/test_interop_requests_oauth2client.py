@@ -70,3 +70,22 @@ def test_public_client_code_flow_with_dpop_jkt_refresh_and_call(live):
     refreshed = client.refresh_token(token)
     assert isinstance(refreshed, DPoPToken)
     assert requests.get(url + "/api/me", auth=refreshed, timeout=10).status_code == 200
+
+
+def test_ps256_and_eddsa_proofs_of_the_client_library_are_accepted(test_database, tables):
+    app = make_app(test_database)
+    server = LiveServer(app).start()
+    try:
+        client_id, secret = register_client(app)
+        client = OAuth2Client(token_endpoint=server.url + "/oauth/token",
+                              client_id=client_id, client_secret=secret, testing=True)
+        for alg in ("PS256", "EdDSA"):
+            token = client.client_credentials(scope="tools",
+                                              dpop_key=DPoPKey.generate(alg=alg))
+            assert isinstance(token, DPoPToken), alg
+            answer = requests.get(server.url + "/mcp/tools", auth=token, timeout=10)
+            assert answer.status_code == 200, (alg, answer.text)
+    finally:
+        server.stop()
+        with app.app_context():
+            app.extensions["test_db"].engine.dispose()
