@@ -252,12 +252,21 @@ def resolve_scopes(scopes: tuple) -> Optional[list[str]]:
 def verify_token(scopes: list[str]) -> tuple[bool, Request]:
     """``(valid, core_request)`` for the current request's bearer token and ``scopes``.
 
-    A token sent in more than one way is never valid (RFC 6750 §2).
+    A token sent in more than one way is never valid (RFC 6750 §2), nor is a DPoP-bound
+    token without its proof (RFC 9449 §7; ``request.error`` then says why).
     """
     uri, method, body, headers = http.extract_resource_params()
-    valid, request = current_state().server.verify_request(uri, method, body, headers, scopes)
+    scheme = http.authorization_scheme(headers)
+    state = current_state()
+    valid, request = state.server.verify_request(
+        uri, method, body, dpop.as_bearer(headers) if scheme == "dpop" else headers, scopes)
     if len(bearer_token_locations(request)) > 1:
         valid = False
+    if valid:
+        refusal = dpop.check_resource_call(state, scheme, get_token_from_header(request),
+                                           dpop.token_jkt(request.access_token))
+        if refusal is not None:
+            valid, request.error = False, refusal.error
     return valid, request
 
 

@@ -232,3 +232,28 @@ def test_require_dpop_refuses_unbound_tokens_and_challenges_with_dpop_only(
     finally:
         with app.app_context():
             app.extensions["test_db"].engine.dispose()
+
+
+def test_flask_oauthlib_verify_request_applies_the_dpop_rules(test_database, tables, key):
+    app = make_app(test_database)
+    oauth = app.extensions["oauth2_provider"].provider
+    seen = {}
+
+    @app.get("/manual")
+    def manual():
+        valid, request = oauth.verify_request(["profile"])
+        seen["valid"], seen["error"] = valid, getattr(request, "error", None)
+        return "ok"
+
+    try:
+        caller = Caller(app)
+        token = caller.login(key).json["access_token"]
+        caller.http.get("/manual", headers={"Authorization": f"Bearer {token}"})
+        assert seen == {"valid": False, "error": "invalid_token"}
+        caller.http.get("/manual", headers={
+            "Authorization": f"DPoP {token}",
+            "DPoP": key.proof("GET", "http://localhost/manual", access_token=token)})
+        assert seen["valid"] is True
+    finally:
+        with app.app_context():
+            app.extensions["test_db"].engine.dispose()
