@@ -365,6 +365,10 @@ class CallbackValidator(ProviderValidator):
         }
         if kind == "access_token":
             claims["token_type"] = "Bearer"  # noqa: S105 - the token type's name
+            jkt = getattr(found, "dpop_jkt", None)
+            if isinstance(jkt, str) and jkt:
+                # RFC 9449 §6.2: a token object that keeps its DPoP binding.
+                claims["token_type"], claims["cnf"] = "DPoP", {"jkt": jkt}  # noqa: S105
         user = getattr(found, "user", None)
         username = getattr(user, "username", None)
         if username is not None:

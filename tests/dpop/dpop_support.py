@@ -59,3 +59,18 @@ def unsigned_proof(header: dict, claims: dict, key: bytes = b"") -> str:
     else:
         signature = b64url(b"x")
     return f"{head}.{payload}.{signature}"
+
+
+def es256_signed(header: dict, claims: dict, key: ProofKey) -> str:
+    """A compact JWS signed with ``key`` (ES256) over any header, even one a JOSE library
+    would refuse to produce: what an attacker can send."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    from joserfc.jwk import ECKey
+
+    private = ECKey.import_key(key.private).private_key
+    signing_input = (b64url(json.dumps(header).encode()) + "."
+                     + b64url(json.dumps(claims).encode()))
+    r, s = decode_dss_signature(private.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
+    return signing_input + "." + b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
