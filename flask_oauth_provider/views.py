@@ -452,7 +452,7 @@ def token(*args: Any, **kwargs: Any) -> Response:
         nonce = dpop.current_nonce(state)
         if nonce is not None:
             # RFC 9449 §8.2: a fresh nonce on every answer, for the client's next proof.
-            answer_headers = {**answer_headers}
+            answer_headers = {**answer_headers, "Access-Control-Expose-Headers": "DPoP-Nonce"}
             answer_headers.setdefault("DPoP-Nonce", nonce)
         return answer_headers, answer, status
 
