@@ -79,6 +79,7 @@ class Results:
     memory: dict = field(default_factory=dict)  # db -> memory.run(...) or {"error": ...}
     jwt: list = field(default_factory=list)  # [(label, Sample)] from benchmarks.jwt_tokens
     dpop: list = field(default_factory=list)  # [(label, Sample)] from benchmarks.dpop
+    par: list = field(default_factory=list)  # [(label, Sample)] from benchmarks.par
     elapsed_s: float = 0.0
 
 
@@ -456,6 +457,13 @@ def render(res: Results) -> str:
         from .dpop import table as dpop_table
 
         parts += [SECTION[0], "", SECTION[1], "", dpop_table(res.dpop), ""]
+    if res.par:
+        from .par import table as par_table
+
+        parts += ["## SQLite: PAR + code flow (RFC 9126), ours only, per flow", "",
+                  "Whole flows side by side in alternating chunks: a logged-in user whose "
+                  "consent is remembered, PKCE S256, client_secret_basic.", "",
+                  par_table(res.par), ""]
     for db, flow, by_self, by_total in res.profiles:
         parts.append(f"## Profile: ours, {FLOW_LABELS[flow]}, {db} (pyinstrument)")
         parts.append("")

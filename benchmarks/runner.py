@@ -62,6 +62,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                    help="skip the DPoP rows (benchmarks.dpop)")
     p.add_argument("--no-jwt", action="store_true",
                    help="skip the JWT access token rows (benchmarks.jwt_tokens)")
+    p.add_argument("--no-par", action="store_true",
+                   help="skip the PAR + code flow rows (benchmarks.par)")
     p.add_argument("--flask-oauthlib-site", default=os.environ.get(FOL_SITE_ENV),
                    help="directory with oauthlib<3 for the Flask-OAuthlib side process")
     p.add_argument("--patched-ours", action="append", default=[], metavar="LABEL=DIR",
@@ -401,6 +403,15 @@ def main(argv: Optional[list[str]] = None) -> int:
         except Exception as exc:  # noqa: BLE001 - report it, keep the other results
             traceback.print_exc()
             res.notes.append(f"DPoP rows not measured: {exc.__class__.__name__}: {exc}")
+    if not args.no_par and "ours" in args.apps and within_budget(cfg, res, "PAR rows"):
+        from . import par
+
+        _log("SQLite: PAR + code flow (ours only)")
+        try:
+            res.par = par.run(cfg["reps"], cfg["calls"])
+        except Exception as exc:  # noqa: BLE001 - report it, keep the other results
+            traceback.print_exc()
+            res.notes.append(f"PAR rows not measured: {exc.__class__.__name__}: {exc}")
 
     res.elapsed_s = time.monotonic() - started
     text = report.render(res)

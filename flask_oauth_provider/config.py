@@ -41,6 +41,9 @@ MAX_CODE_EXPIRES_IN = 600
 #: Longest device code lifetime accepted: the guessing budget of the verification page
 #: is spread over one lifetime (RFC 8628 §5.1), so a longer one only makes it thinner.
 MAX_DEVICE_CODE_EXPIRES_IN = 1800
+#: Longest lifetime of a pushed authorization request's ``request_uri`` (RFC 9126 §2.2:
+#: short-lived; it only has to outlive the redirect to the authorization endpoint).
+MAX_PAR_LIFETIME = 600
 
 DEFAULTS: dict[str, Any] = {
     "URL_PREFIX": "/oauth",
@@ -87,6 +90,8 @@ DEFAULTS: dict[str, Any] = {
     "DPOP_NONCE": False,
     "DPOP_SIGNING_ALGS": DPOP_ALGORITHMS,
     "DPOP_PROOF_LIFETIME": DPOP_LIFETIME,
+    "REQUIRE_PAR": False,
+    "PAR_LIFETIME": 60,
 }
 
 #: ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION`` values: no endpoint, an initial access token
@@ -337,6 +342,15 @@ class ProviderConfig:
     #: against replay, RFC 9449 §11.1); at most 10 seconds ahead are tolerated. Default
     #: 120.
     dpop_proof_lifetime: int = DPOP_LIFETIME
+    #: Pushed authorization requests only (RFC 9126 §5, the server-wide
+    #: ``require_pushed_authorization_requests``): an authorization request without a
+    #: ``request_uri`` from the PAR endpoint is refused, and shown as an error page
+    #: (never redirected). Per client, the ``require_pushed_authorization_requests``
+    #: metadata does the same. Default False.
+    require_par: bool = False
+    #: Lifetime in seconds of a ``request_uri`` handed out by the pushed authorization
+    #: request endpoint (RFC 9126 §2.2 ``expires_in``), at most 600. Default 60.
+    par_lifetime: int = DEFAULTS["PAR_LIFETIME"]
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -427,6 +441,8 @@ class ProviderConfig:
                 "DEVICE_MAX_ATTEMPTS_PER_SESSION", get("DEVICE_MAX_ATTEMPTS_PER_SESSION")),
             device_max_attempts_per_ip=_positive_count(
                 "DEVICE_MAX_ATTEMPTS_PER_IP", get("DEVICE_MAX_ATTEMPTS_PER_IP")),
+            require_par=flag("REQUIRE_PAR"),
+            par_lifetime=_par_lifetime(get("PAR_LIFETIME")),
             **_registration(get, flag),
             **_dpop(get, flag),
         )
@@ -499,6 +515,15 @@ def _code_expires_in(value: Any) -> int:
             f"(RFC 6749 §4.1.2), not {code_expires_in!r}."
         )
     return code_expires_in
+
+
+def _par_lifetime(value: Any) -> int:
+    lifetime = _positive_int("PAR_LIFETIME", value)
+    if lifetime > MAX_PAR_LIFETIME:
+        raise ValueError(
+            f"{PREFIX}PAR_LIFETIME must be at most {MAX_PAR_LIFETIME} seconds (RFC 9126 §2.2: "
+            f"a request_uri is short-lived), not {value!r}.")
+    return lifetime
 
 
 def _device_code_expires_in(value: Any) -> int:

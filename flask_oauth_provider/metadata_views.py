@@ -15,6 +15,7 @@ from flask import request as flask_request
 
 from . import http
 from .core.endpoints.metadata import MetadataEndpoint
+from .core.par import supports_pushed_requests
 from .core.resource_metadata import metadata_document
 from .openid_views import openid_metadata
 from .state import current_state, issuer_of, own_resource_at
@@ -58,6 +59,11 @@ def metadata() -> Response:
         claims["scopes_supported"] = supported
     if config.client_id_metadata_documents:
         claims["client_id_metadata_document_supported"] = True
+    if config.response_types and supports_pushed_requests(state.validator):
+        # RFC 9126 §5: the PAR endpoint, and whether every request must be pushed.
+        claims["pushed_authorization_request_endpoint"] = http.endpoint_url(
+            config.issuer, route + "pushed_authorization_request")
+        claims["require_pushed_authorization_requests"] = config.require_par
     if not config.response_types:
         claims.pop("response_modes_supported")
         claims.pop("code_challenge_methods_supported")

@@ -34,6 +34,7 @@ from flask_login import user_logged_in
 
 from . import device as device  # adds the device flow's routes to the blueprint
 from . import metadata_views, openid_views, views
+from . import par_views as par_views  # adds the PAR endpoint's route to the blueprint
 from .applog import show_errors_in_app_log
 from .callbacks import REQUIRED_CALLBACKS, CallbackValidator, missing_callbacks_message
 from .compat import FlaskOAuthlibCompat
@@ -136,7 +137,9 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_SOFTWARE_STATEMENT_KEYS``,
         ``OAUTH2_PROVIDER_REQUIRE_DPOP``, ``OAUTH2_PROVIDER_DPOP_NONCE``,
         ``OAUTH2_PROVIDER_DPOP_SIGNING_ALGS``, ``OAUTH2_PROVIDER_DPOP_PROOF_LIFETIME``
-        (DPoP, RFC 9449).
+        (DPoP, RFC 9449),
+        ``OAUTH2_PROVIDER_REQUIRE_PAR``, ``OAUTH2_PROVIDER_PAR_LIFETIME`` (RFC 9126; the
+        pushed authorization request endpoint is ``POST /oauth/par``).
 
         With ``OAUTH2_PROVIDER_OPENID`` (or, for the JWKS alone,
         ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT = "jwt"``) the app also serves ``GET|POST
@@ -185,7 +188,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
                         token_model: type, key_model: Optional[type] = None, *,
                         device_code_model: Optional[type] = None,
                         device_attempt_model: Optional[type] = None,
-                        initial_access_token_model: Optional[type] = None) -> Any:
+                        initial_access_token_model: Optional[type] = None,
+                        par_model: Optional[type] = None) -> Any:
         """Store clients, codes and tokens in the bundled SQLAlchemy models.
 
         ``db`` is a Flask-SQLAlchemy ``SQLAlchemy`` (its ``db.session`` is used); the
@@ -196,7 +200,10 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         (a ``DeviceAttemptMixin`` model, counting wrong user codes).
         ``initial_access_token_model`` (an
         :class:`~flask_oauth_provider.sqla.InitialAccessTokenMixin` model) is needed only for
-        ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION = "token"``. Returns the
+        ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION = "token"``. ``par_model`` (a
+        :class:`~flask_oauth_provider.sqla.PushedAuthorizationRequestMixin` model) keeps
+        pushed authorization requests (RFC 9126): with it, ``POST /oauth/par`` answers.
+        Returns the
         :class:`~flask_oauth_provider.sqla.SQLAlchemyStore`, which becomes the validator.
         """
         from .sqla import SigningKeyStore, SQLAlchemyStore  # SQLAlchemy only when used
@@ -204,7 +211,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         device_models = {key: model for key, model in (
             ("device_code_model", device_code_model),
             ("device_attempt_model", device_attempt_model),
-            ("initial_access_token_model", initial_access_token_model)) if model is not None}
+            ("initial_access_token_model", initial_access_token_model),
+            ("par_model", par_model)) if model is not None}
         self._store = SQLAlchemyStore(
             session=db.session, client_model=client_model, code_model=code_model,
             token_model=token_model, **device_models,

@@ -88,7 +88,8 @@ class ClientMetadata:
     scopes: list[str]
     #: The optional fields kept as registered: ``client_uri``, ``logo_uri``, ``tos_uri``,
     #: ``policy_uri``, ``contacts``, ``software_id``, ``software_version``,
-    #: ``application_type``, ``dpop_bound_access_tokens`` (RFC 9449 §5.2).
+    #: ``application_type``, ``dpop_bound_access_tokens`` (RFC 9449 §5.2),
+    #: ``require_pushed_authorization_requests`` (RFC 9126 §6).
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
@@ -304,6 +305,14 @@ def _extra_fields(document: Mapping[str, Any], policy: Policy) -> dict[str, Any]
         if application_type not in APPLICATION_TYPES:
             raise invalid_metadata("application_type must be 'web' or 'native'.")
         extra["application_type"] = application_type
+    require_par = document.get("require_pushed_authorization_requests")
+    if require_par is not None:
+        # RFC 9126 §6: then this client's authorization requests must be pushed.
+        if not isinstance(require_par, bool):
+            raise invalid_metadata("require_pushed_authorization_requests must be true or "
+                                   "false.")
+        if require_par:
+            extra["require_pushed_authorization_requests"] = True
     return extra
 
 
@@ -351,7 +360,7 @@ def client_information(client: Any, *, client_secret: Optional[str] = None,
         if client_secret is not None:
             info["client_secret"] = client_secret
     for name in (*URL_FIELDS, *TEXT_FIELDS, "contacts", "application_type",
-                 "dpop_bound_access_tokens"):
+                 "dpop_bound_access_tokens", "require_pushed_authorization_requests"):
         if metadata.get(name) is not None:
             info[name] = metadata[name]
     if registration_access_token is not None:

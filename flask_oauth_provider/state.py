@@ -19,6 +19,7 @@ from .core import errors
 from .core.dpop_binding import TokenRequestBinding, check_dpop_jkt
 from .core.keyring import KeyRing
 from .core.openid import Server as OpenIDServer
+from .core.par import supports_pushed_requests
 from .core.request import Request
 from .core.resource_indicators import ResourcePolicy
 from .core.resource_metadata import origin_of, resource_path
@@ -259,6 +260,7 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
     for grant in openid_grants:
         # The views add iss (RFC 9207) and render form_post themselves.
         grant.render_form_post = False
+    _pushed_request_options(server, validator, config)
     return server
 
 
@@ -279,6 +281,19 @@ def _attach_dpop(server: Server, config: ProviderConfig, openid_grants: list) ->
         grant.custom_validators.post_auth.append(check_dpop_jkt)
     if hasattr(server, "userinfo_token_checks"):
         server.userinfo_token_checks.append(dpop.userinfo_check(current_state))
+
+
+def _pushed_request_options(server: Server, validator: RequestValidator,
+                            config: ProviderConfig) -> None:
+    """RFC 9126: the lifetime of a request URI and the server-wide requirement (§5)."""
+    server.pushed_request_lifetime = config.par_lifetime
+    server.require_pushed_requests = config.require_par
+    if config.require_par and not supports_pushed_requests(validator):
+        raise RuntimeError(
+            "OAUTH2_PROVIDER_REQUIRE_PAR needs somewhere to keep pushed requests: the "
+            "bundled store with oauth.init_sqlalchemy(..., par_model=...) (a "
+            "PushedAuthorizationRequestMixin model), or a validator with the methods of "
+            "flask_oauth_provider.core.par.PushedRequestValidator.")
 
 
 def _device_options(validator: RequestValidator, config: ProviderConfig) -> dict:

@@ -76,6 +76,19 @@ def is_public_client(client: Client) -> bool:
     return False
 
 
+def client_requires_par(client: Optional[Client]) -> bool:
+    """Whether ``client`` registered ``require_pushed_authorization_requests: true``
+    (RFC 9126 §6), as an attribute or in its ``client_metadata``."""
+    if client is None:
+        return False
+    value = getattr(client, "require_pushed_authorization_requests", None)
+    if value is None:
+        metadata = getattr(client, "client_metadata", None)
+        value = metadata.get("require_pushed_authorization_requests") \
+            if isinstance(metadata, dict) else None
+    return value is True
+
+
 class ProviderValidator(OpenIDValidatorMixin):
     """Client policy shared by the bundled validators; storage is left to subclasses.
 
@@ -361,6 +374,13 @@ class ProviderValidator(OpenIDValidatorMixin):
         client = self._client_for(client_id, request)
         public = True if client is None else self.is_public_client(client)
         return self.config.pkce_required_for(public)
+
+    def pushed_authorization_required(self, client_id: str, request: Request, *args: Any,
+                                      **kwargs: Any) -> bool:
+        """RFC 9126 §6: the client's ``require_pushed_authorization_requests`` metadata
+        (an attribute of the client, else its ``client_metadata``) makes PAR mandatory
+        for it."""
+        return client_requires_par(self.load_client(client_id))
 
     def rotate_refresh_token(self, request: Request) -> bool:
         """RFC 9700 §4.14.2, OAuth 2.1 §4.3.1: public clients' refresh tokens always rotate."""

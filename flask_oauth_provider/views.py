@@ -346,6 +346,10 @@ def _response_params(location: str) -> dict:
 def _deny(state: ProviderState, info: dict, user: Any, client: Any,
           scopes: list[str]) -> Any:
     """RFC 6749 §4.1.2.1 ``access_denied``, with ``state`` and ``iss`` (RFC 9207)."""
+    try:
+        state.server.redeem_pushed_request(info["request"])  # RFC 9126 §4: one answer
+    except errors.FatalClientError as e:
+        return refuse_authorization(state, e, None)
     error = errors.AccessDeniedError(state=info.get("state"), request=info["request"])
     signals.send_consent(False, client=client, user=user, scopes=scopes)
     return refuse_authorization(state, error, error_location(error, state))

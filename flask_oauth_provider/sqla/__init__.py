@@ -37,6 +37,8 @@ Where each part lives:
 - :mod:`~flask_oauth_provider.sqla.device`: the device authorization grant (RFC 8628),
   over :class:`DeviceCodeMixin` and :class:`DeviceAttemptMixin` models given as
   ``device_code_model`` / ``device_attempt_model``;
+- :mod:`~flask_oauth_provider.sqla.pushed`: pushed authorization requests (RFC 9126),
+  over a :class:`PushedAuthorizationRequestMixin` model given as ``par_model``;
 - :mod:`~flask_oauth_provider.sqla.outages`: a database outage answered with 503;
 - :mod:`~flask_oauth_provider.sqla.keys`: OpenID Connect signing keys
   (:class:`SigningKeyMixin`, ``key_model=``), sealed at rest, rotated and retired;
@@ -56,6 +58,7 @@ from .models import (
     DeviceAttemptMixin,
     DeviceCodeMixin,
     InitialAccessTokenMixin,
+    PushedAuthorizationRequestMixin,
     TokenMixin,
     token_digest,
 )
@@ -76,6 +79,7 @@ __all__ = [
     "DeviceAttemptMixin",
     "DeviceCodeMixin",
     "InitialAccessTokenMixin",
+    "PushedAuthorizationRequestMixin",
     "SQLAlchemyStore",
     "SigningKeyMixin",
     "SigningKeyStore",

@@ -52,16 +52,17 @@ class StoreAdmin(RegistrationAdmin):
         default_scopes: Union[str, Sequence[str], None] = None,
         response_types: Optional[Sequence[str]] = None,
         dpop_bound_access_tokens: bool = False,
+        require_pushed_authorization_requests: bool = False,
     ) -> tuple[Any, Optional[str]]:
         """Register a client; return ``(client, client_secret)`` (``None`` for public ones).
 
-        ``dpop_bound_access_tokens=True`` (RFC 9449 §5.2): the client must send a DPoP
-        proof with every token request.
-
         The secret is shown here once and stored only as its digest. Redirect URIs are
         checked by :func:`check_redirect_uri`; clients of the authorization code and
-        implicit grants must register at least one (RFC 6749 §3.1.2.2). Raises
-        ``ValueError`` with a message saying what is wrong.
+        implicit grants must register at least one (RFC 6749 §3.1.2.2). With
+        ``require_pushed_authorization_requests`` the client's authorization requests
+        must come through the PAR endpoint (RFC 9126 §6); with
+        ``dpop_bound_access_tokens`` its token requests must carry a DPoP proof (RFC 9449
+        §5.2). Raises ``ValueError`` with a message saying what is wrong.
         """
         client, secret = self._new_client(
             name, redirect_uris, grant_types, scopes, public, user, resource_server,
@@ -69,6 +70,9 @@ class StoreAdmin(RegistrationAdmin):
         if dpop_bound_access_tokens:
             client.client_metadata = {**client.client_metadata,
                                       "dpop_bound_access_tokens": True}
+        if require_pushed_authorization_requests:
+            client.client_metadata = {**client.client_metadata,
+                                      "require_pushed_authorization_requests": True}
 
         def add() -> Any:
             self.session.add(client)
@@ -234,7 +238,8 @@ class StoreAdmin(RegistrationAdmin):
         its refresh token is absent or expired. Rotated-out refresh tokens are kept until
         they expire, so that their reuse is still detected. With the device models, also
         expired device codes (RFC 8628 §3.2 ``expires_in``) and wrong user-code entries
-        older than one device code lifetime (they no longer count, RFC 8628 §5.1).
+        older than one device code lifetime (they no longer count, RFC 8628 §5.1). With
+        ``par_model``, also expired pushed authorization requests (RFC 9126 §2.2).
         An openly registered client,
         or one fetched from its metadata document, is deleted when it has no code and no
         token ``OAUTH2_PROVIDER_REGISTRATION_PURGE_UNUSED_AFTER`` seconds after it was
@@ -265,6 +270,9 @@ class StoreAdmin(RegistrationAdmin):
             counts["clients"] = self._purge_batches(
                 self.client_model, self._unused_anonymous_clients(before), batch_size)
         counts.update(self._purge_device_rows(now, batch_size))
+        if self.par_model is not None:  # RFC 9126: request URIs nobody used in time
+            counts["pushed_requests"] = self._purge_batches(
+                self.par_model, [self.par_model.expires_at <= now], batch_size)
         return counts
 
     def _purge_device_rows(self, now: datetime.datetime, batch_size: int) -> dict[str, int]:

@@ -410,6 +410,25 @@ class InitialAccessTokenMixin:
                 and (self.expires_at is None or self.expires_at > (now or utcnow())))
 
 
+class PushedAuthorizationRequestMixin:
+    """A pushed authorization request (RFC 9126 §2): ``request_uri`` as its SHA-256
+    digest, bound to ``client_id``, alive until ``expires_at``. ``parameters`` holds the
+    authorization parameters as a JSON object. The app adds the primary key::
+
+        class PushedRequest(db.Model, PushedAuthorizationRequestMixin):
+            id: Mapped[int] = mapped_column(primary_key=True)
+    """
+
+    request_uri_digest: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    client_id: Mapped[str] = mapped_column(String(CLIENT_ID_LENGTH), index=True)
+    parameters: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, index=True)
+
+    def is_expired(self, now: Optional[datetime.datetime] = None) -> bool:
+        return self.expires_at <= (now or utcnow())
+
+
 @dataclasses.dataclass
 class AuthorizedApplication:
     """A client a user has live grants for (an "Authorized applications" page row)."""

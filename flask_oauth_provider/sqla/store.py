@@ -49,13 +49,15 @@ from .models import (
     token_digest,
 )
 from .outages import answer_outages_with_503, database_unavailable
+from .pushed import PushedRequestStore
 from .redemption import AlreadyRedeemed, SingleUseWrites
 
 log = logging.getLogger("flask_oauth_provider.sqla")
 
 
 @answer_outages_with_503
-class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidator):
+class SQLAlchemyStore(StoreAdmin, DeviceStore, PushedRequestStore, SingleUseWrites,
+                      ProviderValidator):
     """The RequestValidator over the bundled models (a SQLAlchemy session, no Flask needed).
 
     ``session`` is a :class:`~sqlalchemy.orm.Session` or a ``scoped_session`` (such as

@@ -15,6 +15,7 @@ from flask_oauth_provider.sqla import (
     DeviceAttemptMixin,
     DeviceCodeMixin,
     InitialAccessTokenMixin,
+    PushedAuthorizationRequestMixin,
     SigningKeyMixin,
     TokenMixin,
 )
@@ -84,6 +85,11 @@ class DeviceAttempt(Base, DeviceAttemptMixin):
 
 class InitialAccessToken(Base, InitialAccessTokenMixin):
     __tablename__ = "sqla_initial_access_token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class PushedRequest(Base, PushedAuthorizationRequestMixin):
+    __tablename__ = "sqla_pushed_request"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 

@@ -7,14 +7,14 @@ Existing rows get NULL: bearer tokens and unbound codes, as before. A client's
 dpop_bound_access_tokens (§5.2) lives in its metadata_json: no column.
 
 Revision ID: 9d4e2b7c1a07
-Revises: 7c1d2e5a9b40
+Revises: 9d2f4b6c8a11
 Create Date: 2026-12-01 18:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '9d4e2b7c1a07'
-down_revision = '7c1d2e5a9b40'
+down_revision = '9d2f4b6c8a11'
 branch_labels = None
 depends_on = None
 
