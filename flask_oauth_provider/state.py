@@ -281,6 +281,7 @@ def _attach_dpop(server: Server, config: ProviderConfig, openid_grants: list) ->
         grant.custom_validators.post_auth.append(check_dpop_jkt)
     if hasattr(server, "userinfo_token_checks"):
         server.userinfo_token_checks.append(dpop.userinfo_check(current_state))
+    server.pushed_request_dpop = binding.pushed_request_jkt
 
 
 def _pushed_request_options(server: Server, validator: RequestValidator,

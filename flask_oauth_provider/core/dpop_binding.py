@@ -93,12 +93,7 @@ class TokenRequestBinding:
                     "This grant is bound to a DPoP key: send a DPoP proof made with it "
                     "(RFC 9449 section 5, section 10).", request=request)
             return
-        now = self.clock()
-        source = self.nonces() if self.nonces is not None else None
-        jkt = verify_proof(proof, request.http_method, request.uri, now=now,
-                           algorithms=self.algorithms, lifetime=self.lifetime,
-                           nonce_valid=source.checker(now) if source else None,
-                           jti_unused=self.jti_unused)
+        jkt = self.proof_jkt(request)
         if bound and not hmac.compare_digest(bound.encode(), jkt.encode()):
             log.info("token request refused: the DPoP key is not the one the grant is "
                      "bound to")
@@ -106,6 +101,30 @@ class TokenRequestBinding:
                 description="The DPoP proof's key is not the one this grant is bound to.",
                 request=request)
         bind(request, jkt)
+
+
+    def proof_jkt(self, request: Request) -> str:
+        """The ``jkt`` of the request's ``DPoP`` proof, checked for this request
+        (:func:`~flask_oauth_provider.core.dpop.verify_proof` with this server's
+        algorithms, lifetime, nonces and replay store)."""
+        now = self.clock()
+        source = self.nonces() if self.nonces is not None else None
+        return verify_proof(request.headers.get("DPoP"), request.http_method, request.uri,
+                            now=now, algorithms=self.algorithms, lifetime=self.lifetime,
+                            nonce_valid=source.checker(now) if source else None,
+                            jti_unused=self.jti_unused)
+
+    def pushed_request_jkt(self, request: Request, params: dict) -> None:
+        """RFC 9449 §10.1: a ``DPoP`` proof sent with a pushed authorization request binds
+        the code as ``dpop_jkt`` would; with both, they must name the same key."""
+        if request.headers.get("DPoP") is None:
+            return
+        jkt = self.proof_jkt(request)
+        if params.get("dpop_jkt", jkt) != jkt:
+            raise errors.InvalidRequestError(
+                description="dpop_jkt is not the thumbprint of the DPoP proof's key "
+                "(RFC 9449 section 10.1).", request=request)
+        params["dpop_jkt"] = jkt
 
 
 def check_dpop_jkt(request: Request) -> dict:
