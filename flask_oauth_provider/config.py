@@ -92,6 +92,7 @@ DEFAULTS: dict[str, Any] = {
     "DPOP_PROOF_LIFETIME": DPOP_LIFETIME,
     "REQUIRE_PAR": False,
     "PAR_LIFETIME": 60,
+    "REPLAY_CACHE": None,
 }
 
 #: ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION`` values: no endpoint, an initial access token
@@ -351,6 +352,15 @@ class ProviderConfig:
     #: Lifetime in seconds of a ``request_uri`` handed out by the pushed authorization
     #: request endpoint (RFC 9126 §2.2 ``expires_in``), at most 600. Default 60.
     par_lifetime: int = DEFAULTS["PAR_LIFETIME"]
+    #: Where one-time values (DPoP proof and client assertion ``jti``, RFC 9449 §11.1,
+    #: RFC 7523 §3) are remembered until they expire, shared by every worker and host:
+    #: ``"database"`` (the ``oauth_replay_cache`` table, with ``init_sqlalchemy``),
+    #: a ``"redis://…"`` or ``"rediss://…"`` URL (needs the ``redis`` extra),
+    #: ``"memory"`` (this process only: tests, single-process apps), or an object with
+    #: ``first_use(namespace, value, expires_at) -> bool``
+    #: (:class:`~flask_oauth_provider.replay.ReplayCache`). Default ``None``: the
+    #: database with ``init_sqlalchemy``, else memory (with a warning in the log).
+    replay_cache: Any = None
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -444,6 +454,7 @@ class ProviderConfig:
             require_par=flag("REQUIRE_PAR"),
             par_lifetime=_par_lifetime(get("PAR_LIFETIME")),
             **_registration(get, flag),
+            replay_cache=_replay_cache(get("REPLAY_CACHE")),
             **_dpop(get, flag),
         )
 
@@ -674,3 +685,27 @@ def _limit(key: str, value: Any) -> Optional[tuple[int, int]]:
             f"(no limit), not {value!r}."
         )
     return int(value[0]), int(value[1])
+
+
+def _replay_cache(value: Any) -> Any:
+    """``OAUTH2_PROVIDER_REPLAY_CACHE``: a backend's name, a Redis URL or a cache object."""
+    if value is None or value in ("database", "memory"):
+        return value
+    if callable(getattr(value, "first_use", None)) and not isinstance(value, type):
+        return value
+    if isinstance(value, str) and value.startswith(("redis://", "rediss://")):
+        try:
+            import redis
+        except ImportError:
+            raise ValueError(
+                f"{PREFIX}REPLAY_CACHE is a Redis URL, but the redis package is not "
+                "installed: pip install 'flask-oauth-provider[redis]'.") from None
+        try:
+            redis.ConnectionPool.from_url(value)  # parses; connects only when used
+        except ValueError:
+            # Not quoted back: the URL may hold a password.
+            raise ValueError(f"{PREFIX}REPLAY_CACHE is not a valid Redis URL.") from None
+        return value
+    raise ValueError(
+        f"{PREFIX}REPLAY_CACHE must be 'database', 'memory', a redis:// or rediss:// URL, "
+        f"or an object with a first_use(namespace, value, expires_at) method, not {value!r}.")

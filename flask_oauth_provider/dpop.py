@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import threading
 import time
 import types
 from typing import Any, Optional
@@ -25,6 +24,7 @@ from .core import errors
 from .core.dpop import NonceSource, UseDPoPNonceError, check_presentation
 from .core.jose import EMBEDDED_KEY_ALGORITHMS
 from .core.tokens import get_token_from_header
+from .replay import MemoryReplayCache
 
 log = logging.getLogger("flask_oauth_provider.dpop")
 
@@ -73,38 +73,17 @@ def current_nonce(state: Any) -> Optional[str]:
     return source.current(time.time()) if source is not None else None
 
 
-class _ProcessReplayCache:
-    """Used only while the app has no shared replay store: this process's memory."""
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], float] = {}
-        self._lock = threading.Lock()
-
-    def first_use(self, namespace: str, value: str, expires_at: float) -> bool:
-        now = time.time()
-        with self._lock:
-            if len(self._seen) > 10_000:
-                self._seen = {k: v for k, v in self._seen.items() if v > now}
-            key = (namespace, hashlib.sha256(value.encode("utf-8")).hexdigest())
-            if self._seen.get(key, 0) > now:
-                return False
-            self._seen[key] = expires_at
-            return True
-
-
 def jti_first_use(state: Any, jti: str, expires_at: float) -> bool:
     """Whether a proof's ``jti`` is seen for the first time (RFC 9449 §11.1): the one
-    place DPoP meets the replay store. A store that cannot answer fails closed: the
+    place DPoP meets the replay store (``state.replay_cache``, shared by every worker,
+    :mod:`flask_oauth_provider.replay`). A store that cannot answer fails closed: the
     request is answered ``temporarily_unavailable`` (503)."""
-    cache = getattr(state, "replay_cache", None)
-    if cache is None:
-        cache = state.__dict__.get("dpop_process_replay_cache")
-        if cache is None:
-            cache = state.__dict__["dpop_process_replay_cache"] = _ProcessReplayCache()
     try:
-        return bool(cache.first_use(REPLAY_NAMESPACE, jti, expires_at))
+        return bool(state.replay_cache.first_use(REPLAY_NAMESPACE, jti, expires_at))
+    except errors.OAuth2Error:
+        raise  # ReplayCacheUnavailable: 503
     except Exception:
-        log.warning("DPoP proof refused: the replay store cannot be reached", exc_info=True)
+        log.warning("DPoP proof refused: the replay store failed", exc_info=True)
         raise errors.TemporarilyUnavailableError(
             description="The server cannot check DPoP proofs now.", status_code=503) from None
 
@@ -115,8 +94,8 @@ def jti_first_use(state: Any, jti: str, expires_at: float) -> bool:
 class ResourceDPoPPolicy:
     """What :func:`check_resource_call` reads of a provider's state, for a service that
     has none (:class:`~flask_oauth_provider.resource_server.ResourceServer`): the DPoP
-    settings as ``config`` and the ``replay_cache`` (``None``: this process's memory).
-    Server nonces are off."""
+    settings as ``config`` and the ``replay_cache`` (``None``: this process's memory,
+    :class:`~flask_oauth_provider.replay.MemoryReplayCache`). Server nonces are off."""
 
     def __init__(self, require_dpop: bool, algorithms: Any, lifetime: int,
                  replay_cache: Any = None) -> None:
@@ -127,7 +106,7 @@ class ResourceDPoPPolicy:
         self.config = types.SimpleNamespace(
             require_dpop=bool(require_dpop), dpop_signing_algs=algorithms,
             dpop_proof_lifetime=int(lifetime), dpop_nonce=False)
-        self.replay_cache = replay_cache
+        self.replay_cache = replay_cache if replay_cache is not None else MemoryReplayCache()
 
 
 def as_bearer(headers: dict[str, str]) -> dict[str, str]:

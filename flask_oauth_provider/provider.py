@@ -83,6 +83,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         self.signing_keys_getter: Optional[Callable[[], Any]] = None
         #: The bundled key store (``init_sqlalchemy(key_model=...)``), or ``None``.
         self.key_store: Any = None
+        #: Makes the database replay cache (set by ``init_sqlalchemy``), or ``None``.
+        self.replay_database: Optional[Callable[[], Any]] = None
         self._init_compat()
         if app is not None:
             self.init_app(app)
@@ -134,7 +136,7 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_REGISTRATION_PURGE_UNUSED_AFTER``,
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENTS``,
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE``,
-        ``OAUTH2_PROVIDER_SOFTWARE_STATEMENT_KEYS``,
+        ``OAUTH2_PROVIDER_SOFTWARE_STATEMENT_KEYS``, ``OAUTH2_PROVIDER_REPLAY_CACHE``,
         ``OAUTH2_PROVIDER_REQUIRE_DPOP``, ``OAUTH2_PROVIDER_DPOP_NONCE``,
         ``OAUTH2_PROVIDER_DPOP_SIGNING_ALGS``, ``OAUTH2_PROVIDER_DPOP_PROOF_LIFETIME``
         (DPoP, RFC 9449),
@@ -205,8 +207,18 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         pushed authorization requests (RFC 9126): with it, ``POST /oauth/par`` answers.
         Returns the
         :class:`~flask_oauth_provider.sqla.SQLAlchemyStore`, which becomes the validator.
+
+        The replay cache (``OAUTH2_PROVIDER_REPLAY_CACHE``) is then in the database by
+        default: its table, ``oauth_replay_cache``
+        (:func:`~flask_oauth_provider.sqla.replay_table`), is declared on the client
+        model's metadata unless the app declared it there itself.
         """
-        from .sqla import SigningKeyStore, SQLAlchemyStore  # SQLAlchemy only when used
+        from .sqla import (  # SQLAlchemy only when used
+            DatabaseReplayCache,
+            SigningKeyStore,
+            SQLAlchemyStore,
+            replay_table,
+        )
 
         device_models = {key: model for key, model in (
             ("device_code_model", device_code_model),
@@ -219,6 +231,12 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         )
         if key_model is not None:
             self.key_store = SigningKeyStore(db.session, key_model, key_encryption_key)
+        # The replay cache's table joins the app's models (db.create_all, Alembic).
+        metadata = getattr(client_model, "metadata", None)  # None: not a mapped model
+        if metadata is not None:
+            table = replay_table(metadata)
+            self.replay_database = lambda: DatabaseReplayCache(
+                lambda: db.session.get_bind(clause=table), table)
         return self._store
 
     def create_client(self, **kwargs: Any) -> tuple[Any, Optional[str]]:
@@ -373,7 +391,6 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
     from .cli import oauth_cli  # imported here: the CLI loads SQLAlchemy
 
     app.register_blueprint(views.blueprint, url_prefix=config.url_prefix)
-    app.before_request_funcs.setdefault(None, []).insert(0, views.exempt_from_flask_wtf_csrf)
     if config.dynamic_registration:
         from . import registration_views  # RFC 7591 / RFC 7592, only when switched on
 

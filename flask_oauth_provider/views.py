@@ -47,11 +47,14 @@ PROMPT_NONE_ERRORS = ("login_required", "consent_required", "interaction_require
 blueprint = Blueprint("oauth2_provider", __name__, template_folder="templates")
 
 
-def exempt_from_flask_wtf_csrf() -> None:
+def exempt_from_flask_wtf_csrf(endpoint: Optional[str] = None,
+                               values: Optional[dict] = None) -> None:
     """Keep Flask-WTF's app-wide ``CSRFProtect`` off this blueprint's endpoints.
 
-    Run first among the app's ``before_request`` functions (``init_app`` puts it there),
-    so it works whichever of the two extensions was set up first. The token, revocation
+    A URL value preprocessor of the provider's blueprints: it runs before every
+    ``before_request`` function, Flask-WTF's included, so it works whichever of the two
+    extensions was set up first, and only for the provider's own routes (an app's
+    protected views pay nothing for it). The token, revocation
     and introspection endpoints are called by clients, not browsers, and authenticate
     the client instead (RFC 6749 §2.3); the consent form carries its own CSRF token
     (:mod:`~flask_oauth_provider.forms`), in the field name Flask-WTF would read.
@@ -61,6 +64,8 @@ def exempt_from_flask_wtf_csrf() -> None:
     if csrf is not None and name in CSRF_EXEMPT_BLUEPRINTS:
         csrf.exempt(current_app.blueprints[name])
 
+
+blueprint.url_value_preprocessor(exempt_from_flask_wtf_csrf)
 
 #: The provider's blueprints that clients, not browsers, call: this one and the
 #: registration endpoints' (RFC 7591 / RFC 7592, JSON with a bearer token or none).

@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import warnings
+from contextlib import nullcontext
 from functools import lru_cache
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
@@ -163,9 +164,12 @@ def public_jwk(jwk: Mapping[str, Any]) -> dict[str, Any]:
     for name in _METADATA_MEMBERS:
         if name in jwk:
             result[name] = jwk[name]
-    result.setdefault("kid", thumbprint(jwk))
+    # Computed only when missing: a thumbprint is a JSON dump and a hash, per call.
+    if "kid" not in result:
+        result["kid"] = thumbprint(jwk)
     result.setdefault("use", "sig")
-    result.setdefault("alg", algorithm_for_key(jwk))
+    if "alg" not in result:
+        result["alg"] = algorithm_for_key(jwk)
     return result
 
 
@@ -215,7 +219,7 @@ def sign(claims: Mapping[str, Any], jwk: Mapping[str, Any], *, typ: Optional[str
         header["typ"] = typ
     payload = json.dumps(dict(claims), separators=(",", ":"))
     key = _load(_frozen(jwk))
-    with _quiet_eddsa():
+    with _quiet_eddsa() if alg == "EdDSA" else nullcontext():
         return _jws.serialize_compact(header, payload, key, algorithms=[alg])
 
 
@@ -248,7 +252,7 @@ def verify(token: str, keys: Sequence[Mapping[str, Any]],
     for jwk in _candidate_keys(header, keys, alg):
         key = _load(_frozen(public_jwk(jwk)))
         try:
-            with _quiet_eddsa():
+            with _quiet_eddsa() if alg == "EdDSA" else nullcontext():
                 signature = _jws.deserialize_compact(token, key, algorithms=[alg])
         except _jose_errors.BadSignatureError:
             continue

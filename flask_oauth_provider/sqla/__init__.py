@@ -42,6 +42,8 @@ Where each part lives:
 - :mod:`~flask_oauth_provider.sqla.outages`: a database outage answered with 503;
 - :mod:`~flask_oauth_provider.sqla.keys`: OpenID Connect signing keys
   (:class:`SigningKeyMixin`, ``key_model=``), sealed at rest, rotated and retired;
+- :mod:`~flask_oauth_provider.sqla.replay`: the replay cache in the database
+  (:class:`DatabaseReplayCache` over :func:`replay_table`, no model needed);
 - :mod:`~flask_oauth_provider.sqla.base`: the session, the models, one transaction per
   write and statements built once, which all of the store's parts share.
 """
@@ -64,6 +66,7 @@ from .models import (
 )
 from .models import new_client_id as new_client_id
 from .outages import database_unavailable as database_unavailable
+from .replay import DatabaseReplayCache, replay_table
 from .store import SQLAlchemyStore
 
 #: The column type of every timestamp of the mixins, for the app's own columns too:
@@ -76,6 +79,7 @@ __all__ = [
     "AuthorizationCodeMixin",
     "AuthorizedApplication",
     "ClientMixin",
+    "DatabaseReplayCache",
     "DeviceAttemptMixin",
     "DeviceCodeMixin",
     "InitialAccessTokenMixin",
@@ -86,5 +90,6 @@ __all__ = [
     "TokenMixin",
     "UTCDateTime",
     "check_redirect_uri",
+    "replay_table",
     "token_digest",
 ]

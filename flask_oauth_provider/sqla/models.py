@@ -450,7 +450,7 @@ def user_relationship(model: type) -> Any:
     return inspect(model).relationships.get("user")
 
 
-def _unproxied(obj: Any) -> Any:
+def unproxied(obj: Any) -> Any:
     """The object behind a Werkzeug ``LocalProxy`` such as Flask-Login's ``current_user``."""
     getter = getattr(obj, "_get_current_object", None)
     return getter() if callable(getter) else obj
@@ -463,7 +463,7 @@ def set_user(row: Any, user: Any) -> None:
     values = user_values(type(row), user)
     if values is None:
         if user_relationship(type(row)) is not None:
-            row.user = _unproxied(user)
+            row.user = unproxied(user)
         return
     for key, value in values.items():
         setattr(row, key, value)
@@ -477,7 +477,7 @@ def user_values(model: type, user: Any) -> Optional[dict]:
     rel = row_mapper.relationships.get("user")
     if rel is None or user is None:
         return None
-    user = _unproxied(user)
+    user = unproxied(user)
     user_state = inspect(user, raiseerr=False)
     if user_state is None or not user_state.mapper.isa(rel.mapper):
         return None
@@ -492,7 +492,7 @@ def user_clause(model: type, user: Any) -> Any:
     rel = row_mapper.relationships.get("user")
     if rel is None:
         raise TypeError(f"{model.__name__} has no 'user' relationship.")
-    user = _unproxied(user)
+    user = unproxied(user)
     user_state = inspect(user, raiseerr=False)
     if user_state is None:
         raise TypeError(f"{user!r} is not a mapped user object.")

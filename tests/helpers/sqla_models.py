@@ -18,6 +18,7 @@ from flask_oauth_provider.sqla import (
     PushedAuthorizationRequestMixin,
     SigningKeyMixin,
     TokenMixin,
+    replay_table,
 )
 
 
@@ -92,6 +93,9 @@ class PushedRequest(Base, PushedAuthorizationRequestMixin):
     __tablename__ = "sqla_pushed_request"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
+#: The replay cache's table, declared up front so that the ``schema`` fixture creates it
+#: (``init_sqlalchemy`` finds it on the client model's metadata and uses it).
+REPLAY_TABLE = replay_table(Base.metadata)
 
 MODELS = {"client_model": Client, "code_model": AuthorizationCode, "token_model": Token}
 #: The device authorization grant's models, given to the store next to ``MODELS``.

@@ -4,7 +4,7 @@ Each row holds the digest of a request_uri (never the reference itself), the cli
 was issued to, the pushed parameters as JSON and when it expires.
 
 Revision ID: 9d2f4b6c8a11
-Revises: 7c1d2e5a9b40
+Revises: 3e8b6f1a2d57
 Create Date: 2026-12-01 18:00:00
 """
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import mysql
 DATETIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql', 'mariadb')
 
 revision = '9d2f4b6c8a11'
-down_revision = '7c1d2e5a9b40'
+down_revision = '3e8b6f1a2d57'
 branch_labels = None
 depends_on = None
 
