@@ -85,39 +85,6 @@ def make_app(test_database: Any, **config: Any) -> Any:
     return make_provider_app(test_database, **config)
 
 
-@pytest.fixture(scope="module")
-def dpop_schema(test_database):
-    """The store's test tables for one module of this folder, dropped after it unless
-    they were there before: tests/e2e (which runs after this folder) compares the shared
-    database with the example app's models and must find no other tables."""
-    import sqlalchemy
-
-    from tests.helpers.sqla_models import Base
-
-    engine = test_database.create_engine()
-    existing = set(sqlalchemy.inspect(engine).get_table_names())
-    Base.metadata.create_all(engine)
-    try:
-        yield
-    finally:
-        created = [t for t in Base.metadata.sorted_tables if t.name not in existing]
-        Base.metadata.drop_all(engine, tables=created)
-        engine.dispose()
-
-
-@pytest.fixture
-def tables(db_engine, dpop_schema):
-    """Empty tables for one test (the root conftest's, over :func:`dpop_schema`)."""
-    from tests.helpers.sqla_models import Base
-
-    try:
-        yield
-    finally:
-        with db_engine.begin() as conn:
-            for table in reversed(Base.metadata.sorted_tables):
-                conn.execute(table.delete())
-
-
 @pytest.fixture
 def app_config() -> dict:
     return {}
