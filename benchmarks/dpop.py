@@ -7,8 +7,8 @@ alternating chunks (``harness.interleaved``):
 - the floor's protected GET (one indexed SELECT by token digest);
 - our provider's protected GET with a bearer token (the one-SELECT short path);
 - our provider's DPoP-protected GET: ``Authorization: DPoP`` with a token bound to an
-  ES256 key and a fresh proof per call (signature, claims, ``ath``, thumbprint, the
-  ``jti`` remembered), on the same one SELECT;
+  ES256 key and a fresh proof per call (signature, claims, ``ath``, thumbprint) on the
+  same one SELECT, and the ``jti`` remembered in the replay cache (one INSERT);
 - the token endpoint (client_credentials) without and with a DPoP proof.
 
 Proofs are made before the clock starts (a client's cost, not the server's), each used
@@ -120,8 +120,9 @@ def table(rows: list[tuple[str, Sample]]) -> str:
 SECTION = ("## SQLite: DPoP (RFC 9449), per call (ours only: no peer has DPoP)",
            "Measured side by side in alternating chunks. Each DPoP call carries a fresh ES256 "
            "proof made before the clock started; the server verifies its signature and "
-           "claims, compares ath and the key thumbprint with the token's, and remembers "
-           "its jti, on the same one SELECT as a bearer call.")
+           "claims, compares ath and the key thumbprint with the token's (read by the same "
+           "one SELECT as a bearer call), and remembers its jti in the replay cache (the "
+           "database by default: one INSERT, committed on a connection of its own).")
 
 
 def main() -> None:
