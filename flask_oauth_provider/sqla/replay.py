@@ -40,22 +40,27 @@ ATTEMPTS = 3
 
 
 def replay_table(metadata: MetaData, name: str = REPLAY_TABLE_NAME) -> Table:
-    """The replay cache's table on ``metadata`` (declared there unless it already is).
+    """The replay cache's table on ``metadata``: the one declared there already (by an
+    earlier call, under any name), else a new one named ``name``.
 
     Columns: ``namespace`` (up to 64 characters), ``digest`` (SHA-256 in hex, 64),
     the primary key together, and ``expires_at`` (UNIX seconds, indexed for purging).
     Lengths fit the primary key of every supported database (MariaDB's included).
     """
-    key = f"{metadata.schema}.{name}" if metadata.schema else name
-    existing = metadata.tables.get(key)
-    if existing is not None:
-        return existing
+    for table in metadata.tables.values():
+        if table.info.get(_MARK) == "replay_cache":
+            return table
     return Table(
         name, metadata,
         Column("namespace", String(64), primary_key=True),
         Column("digest", String(64), primary_key=True),
         Column("expires_at", BigInteger, nullable=False, index=True),
+        info={_MARK: "replay_cache"},
     )
+
+
+#: The key of :attr:`Table.info` by which :func:`replay_table` finds its table again.
+_MARK = "flask_oauth_provider"
 
 
 class DatabaseReplayCache:
