@@ -18,6 +18,7 @@ import itertools
 import logging
 import math
 import time
+import weakref
 from typing import Any, Callable, Union
 
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, delete, insert, select
@@ -47,20 +48,20 @@ def replay_table(metadata: MetaData, name: str = REPLAY_TABLE_NAME) -> Table:
     the primary key together, and ``expires_at`` (UNIX seconds, indexed for purging).
     Lengths fit the primary key of every supported database (MariaDB's included).
     """
-    for table in metadata.tables.values():
-        if table.info.get(_MARK) == "replay_cache":
-            return table
-    return Table(
-        name, metadata,
-        Column("namespace", String(64), primary_key=True),
-        Column("digest", String(64), primary_key=True),
-        Column("expires_at", BigInteger, nullable=False, index=True),
-        info={_MARK: "replay_cache"},
-    )
+    table = _declared.get(metadata)
+    if table is None or metadata.tables.get(table.key) is not table:  # e.g. after clear()
+        table = _declared[metadata] = Table(
+            name, metadata,
+            Column("namespace", String(64), primary_key=True),
+            Column("digest", String(64), primary_key=True),
+            Column("expires_at", BigInteger, nullable=False, index=True),
+        )
+    return table
 
 
-#: The key of :attr:`Table.info` by which :func:`replay_table` finds its table again.
-_MARK = "flask_oauth_provider"
+#: The table :func:`replay_table` declared on each metadata (kept out of ``Table.info``,
+#: which Alembic would copy into every migration).
+_declared: weakref.WeakKeyDictionary[MetaData, Table] = weakref.WeakKeyDictionary()
 
 
 class DatabaseReplayCache:
