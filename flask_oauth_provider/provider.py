@@ -215,7 +215,7 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         The replay cache (``OAUTH2_PROVIDER_REPLAY_CACHE``) is then in the database by
         default: its table, ``oauth_replay_cache``
         (:func:`~flask_oauth_provider.sqla.replay_table`), is declared on the client
-        model's metadata unless the app declared it there itself.
+        model's metadata unless the app declared it there itself (under any name).
         """
         from .sqla import (  # SQLAlchemy only when used
             DatabaseReplayCache,

@@ -57,6 +57,10 @@ class ReplayCache(Protocol):
     def first_use(self, namespace: str, value: str, expires_at: float) -> bool:
         """Record ``value`` in ``namespace`` until ``expires_at`` (a UNIX timestamp).
 
+        ``namespace`` names the kind of value (``"dpop"``, ``"client_assertion"``):
+        1-64 characters of ``a-z0-9_.:-``; what else scopes a value (the client_id of
+        an assertion's issuer) goes into ``value``.
+
         True the first time; False while the same ``(namespace, value)`` is recorded
         and not expired. Atomic across processes and hosts: of two concurrent calls
         with the same pair, exactly one gets True. An entry whose ``expires_at`` has

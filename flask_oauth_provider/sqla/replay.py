@@ -18,6 +18,7 @@ import itertools
 import logging
 import math
 import time
+import weakref
 from typing import Any, Callable, Union
 
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, delete, insert, select
@@ -40,22 +41,27 @@ ATTEMPTS = 3
 
 
 def replay_table(metadata: MetaData, name: str = REPLAY_TABLE_NAME) -> Table:
-    """The replay cache's table on ``metadata`` (declared there unless it already is).
+    """The replay cache's table on ``metadata``: the one declared there already (by an
+    earlier call, under any name), else a new one named ``name``.
 
     Columns: ``namespace`` (up to 64 characters), ``digest`` (SHA-256 in hex, 64),
     the primary key together, and ``expires_at`` (UNIX seconds, indexed for purging).
     Lengths fit the primary key of every supported database (MariaDB's included).
     """
-    key = f"{metadata.schema}.{name}" if metadata.schema else name
-    existing = metadata.tables.get(key)
-    if existing is not None:
-        return existing
-    return Table(
-        name, metadata,
-        Column("namespace", String(64), primary_key=True),
-        Column("digest", String(64), primary_key=True),
-        Column("expires_at", BigInteger, nullable=False, index=True),
-    )
+    table = _declared.get(metadata)
+    if table is None or metadata.tables.get(table.key) is not table:  # e.g. after clear()
+        table = _declared[metadata] = Table(
+            name, metadata,
+            Column("namespace", String(64), primary_key=True),
+            Column("digest", String(64), primary_key=True),
+            Column("expires_at", BigInteger, nullable=False, index=True),
+        )
+    return table
+
+
+#: The table :func:`replay_table` declared on each metadata (kept out of ``Table.info``,
+#: which Alembic would copy into every migration).
+_declared: weakref.WeakKeyDictionary[MetaData, Table] = weakref.WeakKeyDictionary()
 
 
 class DatabaseReplayCache:

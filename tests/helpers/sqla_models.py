@@ -94,8 +94,9 @@ class PushedRequest(Base, PushedAuthorizationRequestMixin):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 #: The replay cache's table, declared up front so that the ``schema`` fixture creates it
-#: (``init_sqlalchemy`` finds it on the client model's metadata and uses it).
-REPLAY_TABLE = replay_table(Base.metadata)
+#: (``init_sqlalchemy`` finds it on the client model's metadata and uses it); prefixed
+#: like the others, apart from the example app's ``oauth_replay_cache`` in one database.
+REPLAY_TABLE = replay_table(Base.metadata, name="sqla_replay_cache")
 
 MODELS = {"client_model": Client, "code_model": AuthorizationCode, "token_model": Token}
 #: The device authorization grant's models, given to the store next to ``MODELS``.

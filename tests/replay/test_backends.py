@@ -125,6 +125,13 @@ def test_replay_table_is_declared_once_per_metadata():
     assert [c.name for c in table.primary_key.columns] == ["namespace", "digest"]
 
 
+def test_replay_table_is_found_again_under_the_name_the_app_gave_it():
+    metadata = sa.MetaData()
+    table = replay_table(metadata, name="my_jti_cache")
+    assert replay_table(metadata) is table
+    assert list(metadata.tables) == ["my_jti_cache"]
+
+
 def test_init_sqlalchemy_uses_the_table_the_app_declared(db_app):
     cache = current_state().replay_cache
     assert isinstance(cache, DatabaseReplayCache)

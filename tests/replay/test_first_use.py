@@ -88,7 +88,9 @@ def test_malformed_arguments_are_a_value_error(cache_app, namespace_arg, value, 
 
 
 def test_the_namespace_may_hold_digits_and_separators(cache_app, namespace):
-    assert cache().first_use("dpop:v1_a.b-c", namespace, time.time() + 60) is True
+    separated = namespace + ":v1_a.b-c"  # starts with the test's own (cleaned up) prefix
+    assert cache().first_use(separated, "jti", time.time() + 60) is True
+    assert cache().first_use(separated, "jti", time.time() + 60) is False
 
 
 def test_an_unavailable_store_is_temporarily_unavailable_not_new():
