@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional, Union
 from werkzeug.utils import import_string
 
 from .core.utils import is_absolute_uri
+from .profiles import apply_profile
 
 PREFIX = "OAUTH2_PROVIDER_"
 
@@ -80,6 +81,7 @@ DEFAULTS: dict[str, Any] = {
     "CLIENT_ID_METADATA_DOCUMENTS": False,
     "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE": False,
     "SOFTWARE_STATEMENT_KEYS": None,
+    "PROFILE": None,
 }
 
 #: ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION`` values: no endpoint, an initial access token
@@ -312,6 +314,11 @@ class ProviderConfig:
     #: ``software_statement`` trusted (RFC 7591 §2.3). Default ``None``: every software
     #: statement is refused with ``invalid_software_statement``.
     software_statement_keys: tuple[dict[str, Any], ...] = ()
+    #: A security profile that presets, and then holds, the keys it governs: ``None``
+    #: (default) or ``"fapi2"``, the FAPI 2.0 Security Profile (PAR, PKCE S256, DPoP,
+    #: private_key_jwt, 60-second codes; :mod:`flask_oauth_provider.profiles` lists each
+    #: key). A key set against the profile stops ``init_app`` with an error.
+    profile: Optional[str] = None
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -339,6 +346,7 @@ class ProviderConfig:
             return config.get(PREFIX + key, DEFAULTS[key])
 
         _check_known_keys(config)
+        config = apply_profile(config, frozenset(DEFAULTS))
         # Checked in this order, so that the first wrong key is the one reported.
         prefix = _url_prefix(get("URL_PREFIX"))
         issuer = _issuer(get("ISSUER"), get("INSECURE_TRANSPORT"))
@@ -403,6 +411,7 @@ class ProviderConfig:
             device_max_attempts_per_ip=_positive_count(
                 "DEVICE_MAX_ATTEMPTS_PER_IP", get("DEVICE_MAX_ATTEMPTS_PER_IP")),
             **_registration(get, flag),
+            profile=get("PROFILE"),
         )
 
 

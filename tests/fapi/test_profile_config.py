@@ -1,0 +1,69 @@
+"""``OAUTH2_PROVIDER_PROFILE``: the presets it applies, and the settings it refuses."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from flask_oauth_provider import OAuth2Provider
+from flask_oauth_provider.profiles import REQUIREMENTS
+
+
+def _app(**config):
+    app = Flask(__name__)
+    app.config.update({"SECRET_KEY": "s" * 32, **{f"OAUTH2_PROVIDER_{k}": v
+                                                 for k, v in config.items()}})
+    return app
+
+
+def _config(**config):
+    app = _app(**config)
+    OAuth2Provider(app)
+    return app.extensions["oauth2_provider"].config
+
+
+def test_fapi2_presets_every_key_it_governs():
+    config = _config(PROFILE="fapi2")
+    assert config.profile == "fapi2"
+    assert config.pkce_required is True and config.pkce_plain is False
+    assert config.code_expires_in == 60
+    assert config.rotate_refresh_tokens is False
+    assert "implicit" not in config.grant_types and "password" not in config.grant_types
+    assert config.response_types == ("code",)
+
+
+def test_without_a_profile_the_defaults_stay():
+    config = _config()
+    assert config.profile is None
+    assert config.pkce_required == "public"
+    assert config.rotate_refresh_tokens is True
+
+
+def test_a_stricter_value_than_the_profile_asks_is_kept():
+    assert _config(PROFILE="fapi2", CODE_EXPIRES_IN=30).code_expires_in == 30
+
+
+@pytest.mark.parametrize("key, value, words", [
+    ("CODE_EXPIRES_IN", 300, "at most 60 seconds"),
+    ("PKCE_PLAIN", True, "S256 only"),
+    ("PKCE_REQUIRED", "public", "every client"),
+    ("GRANT_TYPES", ["authorization_code", "implicit"], "no implicit grant"),
+    ("GRANT_TYPES", ["authorization_code", "password"], "no password grant"),
+    ("ROTATE_REFRESH_TOKENS", True, "no refresh token rotation"),
+])
+def test_a_key_set_against_the_profile_stops_init_app(key, value, words):
+    with pytest.raises(ValueError, match=f"OAUTH2_PROVIDER_{key}.*conflicts with "
+                                         f"OAUTH2_PROVIDER_PROFILE = 'fapi2'.*{words}"):
+        _config(PROFILE="fapi2", **{key: value})
+
+
+def test_an_unknown_profile_is_refused():
+    with pytest.raises(ValueError, match="OAUTH2_PROVIDER_PROFILE must be one of 'fapi2'"):
+        _config(PROFILE="fapi-2")
+
+
+def test_every_requirement_names_a_known_key_and_its_preset_complies():
+    from flask_oauth_provider.config import DEFAULTS
+    for requirement in REQUIREMENTS["fapi2"]:
+        assert requirement.key in DEFAULTS, requirement.key
+        assert requirement.complies(requirement.preset), requirement.key
