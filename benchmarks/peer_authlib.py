@@ -118,7 +118,7 @@ class RefreshGrant(grants.RefreshTokenGrant):
         db.session.commit()
 
 
-def create_app(target: Target) -> Flask:
+def create_app(target: Target, openid: Any = None) -> Flask:
     app = Flask("authlib_app")
     app.config.update(target.flask_config())
     app.config.update(
@@ -131,7 +131,9 @@ def create_app(target: Target) -> Flask:
         app, query_client=create_query_client_func(db.session, Client),
         save_token=create_save_token_func(db.session, Token))
     server.register_grant(grants.ClientCredentialsGrant)
-    server.register_grant(CodeGrant, [CodeChallenge(required=True)])
+    # ``openid``: Authlib's OpenIDCode extension (benchmarks.openid_rows).
+    server.register_grant(CodeGrant, [CodeChallenge(required=True)]
+                          + ([openid] if openid is not None else []))
     server.register_grant(RefreshGrant)
     require_oauth = ResourceProtector()
     require_oauth.register_token_validator(create_bearer_token_validator(db.session, Token)())
@@ -153,8 +155,11 @@ def create_app(target: Target) -> Flask:
 class AuthlibApp(BenchApp):
     name = "Authlib"
 
-    def __init__(self, target: Target, create: bool = True) -> None:
-        self.app = create_app(target)
+    code_scope = SCOPE  # as Ours.code_scope / code_extra
+    code_extra: dict = {}
+
+    def __init__(self, target: Target, create: bool = True, openid: Any = None) -> None:
+        self.app = create_app(target, openid)
         self.client_id = "authlib-client"
         self.client_secret = "authlib-secret-" + "s" * 30
         self.user_id = 1
@@ -188,8 +193,9 @@ class AuthlibApp(BenchApp):
             out.append((code, verifier))
             rows.append({"code": code, "client_id": self.client_id,
                          "redirect_uri": REDIRECT_URI, "response_type": "code",
-                         "scope": SCOPE, "auth_time": now, "code_challenge": challenge,
-                         "code_challenge_method": "S256", "user_id": self.user_id})
+                         "scope": self.code_scope, "auth_time": now,
+                         "code_challenge": challenge, "code_challenge_method": "S256",
+                         "user_id": self.user_id, **self.code_extra})
         with self.app.app_context():
             db.session.execute(sa.insert(AuthorizationCode), rows)
             db.session.commit()

@@ -78,6 +78,8 @@ class Results:
     breakdown: dict = field(default_factory=dict)
     memory: dict = field(default_factory=dict)  # db -> memory.run(...) or {"error": ...}
     jwt: list = field(default_factory=list)  # [(label, Sample)] from benchmarks.jwt_tokens
+    par: list = field(default_factory=list)  # [(label, Sample)] from benchmarks.par
+    openid: dict = field(default_factory=dict)  # benchmarks.openid_rows.run()
     elapsed_s: float = 0.0
 
 
@@ -449,6 +451,26 @@ def render(res: Results) -> str:
                      "SELECT as an opaque token.")
         parts.append("")
         parts.append(jwt_table(res.jwt))
+        parts.append("")
+    if res.par:
+        from .par import table as par_table
+
+        parts += ["## SQLite: PAR + code flow (RFC 9126), ours only, per flow", "",
+                  "Whole flows side by side in alternating chunks: a logged-in user whose "
+                  "consent is remembered, PKCE S256, client_secret_basic.", "",
+                  par_table(res.par), ""]
+    if res.openid:
+        from .openid_rows import table as openid_table
+
+        parts.append("## SQLite: OpenID Connect code exchange, id_token per algorithm")
+        parts.append("")
+        parts.append("Measured side by side in alternating chunks: the code exchange of the "
+                     "main table, then with a code granted for `openid`, its id_token signed "
+                     "with the client's registered `id_token_signed_response_alg` (without "
+                     "one, OpenID Connect's default RS256), beside Authlib's OpenIDCode "
+                     "extension signing with the same key. Python calls are per exchange.")
+        parts.append("")
+        parts.append(openid_table(res.openid))
         parts.append("")
     for db, flow, by_self, by_total in res.profiles:
         parts.append(f"## Profile: ours, {FLOW_LABELS[flow]}, {db} (pyinstrument)")

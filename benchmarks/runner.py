@@ -60,6 +60,10 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                    help="database(s) of the resident-memory run (default: sqlite)")
     p.add_argument("--no-jwt", action="store_true",
                    help="skip the JWT access token rows (benchmarks.jwt_tokens)")
+    p.add_argument("--no-par", action="store_true",
+                   help="skip the PAR + code flow rows (benchmarks.par)")
+    p.add_argument("--no-openid", action="store_true",
+                   help="skip the OpenID Connect code exchange rows (benchmarks.openid_rows)")
     p.add_argument("--flask-oauthlib-site", default=os.environ.get(FOL_SITE_ENV),
                    help="directory with oauthlib<3 for the Flask-OAuthlib side process")
     p.add_argument("--patched-ours", action="append", default=[], metavar="LABEL=DIR",
@@ -389,6 +393,26 @@ def main(argv: Optional[list[str]] = None) -> int:
         except Exception as exc:  # noqa: BLE001 - report it, keep the other results
             traceback.print_exc()
             res.notes.append(f"JWT rows not measured: {exc.__class__.__name__}: {exc}")
+
+    if not args.no_par and "ours" in args.apps and within_budget(cfg, res, "PAR rows"):
+        from . import par
+
+        _log("SQLite: PAR + code flow (ours only)")
+        try:
+            res.par = par.run(cfg["reps"], cfg["calls"])
+        except Exception as exc:  # noqa: BLE001 - report it, keep the other results
+            traceback.print_exc()
+            res.notes.append(f"PAR rows not measured: {exc.__class__.__name__}: {exc}")
+    if (not args.no_openid and "ours" in args.apps and "Authlib" in args.apps
+            and within_budget(cfg, res, "OpenID rows")):
+        from . import openid_rows
+
+        _log("SQLite: OpenID Connect code exchanges, id_token per algorithm, beside Authlib")
+        try:
+            res.openid = openid_rows.run(cfg["reps"], cfg["calls"])
+        except Exception as exc:  # noqa: BLE001 - report it, keep the other results
+            traceback.print_exc()
+            res.notes.append(f"OpenID rows not measured: {exc.__class__.__name__}: {exc}")
 
     res.elapsed_s = time.monotonic() - started
     text = report.render(res)

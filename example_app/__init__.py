@@ -38,6 +38,7 @@ from .models import (
     DeviceAttempt,
     DeviceCode,
     InitialAccessToken,
+    PushedRequest,
     SigningKey,
     Token,
     User,
@@ -140,7 +141,8 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
     oauth.init_sqlalchemy(db, client_model=Client, code_model=AuthorizationCode,
                           token_model=Token, key_model=SigningKey, device_code_model=DeviceCode,
                           device_attempt_model=DeviceAttempt,
-                          initial_access_token_model=InitialAccessToken)
+                          initial_access_token_model=InitialAccessToken,
+                          par_model=PushedRequest)
     app.register_blueprint(bp)
 
     try:
@@ -156,4 +158,4 @@ def create_app(test_config: Optional[dict[str, Any]] = None,
 
 
 __all__ = ["create_app", "db", "User", "Client", "AuthorizationCode", "Token",
-           "InitialAccessToken", "oauth"]
+           "InitialAccessToken", "PushedRequest", "oauth"]

@@ -22,6 +22,7 @@ from flask_oauth_provider.sqla import (
     DeviceAttemptMixin,
     DeviceCodeMixin,
     InitialAccessTokenMixin,
+    PushedAuthorizationRequestMixin,
     SigningKeyMixin,
     TokenMixin,
 )
@@ -96,5 +97,13 @@ class InitialAccessToken(db.Model, InitialAccessTokenMixin):
     """Initial access tokens for dynamic registration (``flask oauth registration-token``)."""
 
     __tablename__ = "oauth_initial_access_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class PushedRequest(db.Model, PushedAuthorizationRequestMixin):
+    """Pushed authorization requests (RFC 9126): ``POST /oauth/par`` keeps them here."""
+
+    __tablename__ = "oauth_pushed_request"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional, Union
 
 from werkzeug.utils import import_string
 
+from . import auth_methods
 from .core.utils import is_absolute_uri
 from .profiles import apply_profile
 
@@ -39,6 +40,9 @@ MAX_CODE_EXPIRES_IN = 600
 #: Longest device code lifetime accepted: the guessing budget of the verification page
 #: is spread over one lifetime (RFC 8628 §5.1), so a longer one only makes it thinner.
 MAX_DEVICE_CODE_EXPIRES_IN = 1800
+#: Longest lifetime of a pushed authorization request's ``request_uri`` (RFC 9126 §2.2:
+#: short-lived; it only has to outlive the redirect to the authorization endpoint).
+MAX_PAR_LIFETIME = 600
 
 DEFAULTS: dict[str, Any] = {
     "URL_PREFIX": "/oauth",
@@ -81,7 +85,14 @@ DEFAULTS: dict[str, Any] = {
     "CLIENT_ID_METADATA_DOCUMENTS": False,
     "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE": False,
     "SOFTWARE_STATEMENT_KEYS": None,
+<<<<<<< HEAD
     "PROFILE": None,
+=======
+    "REQUIRE_PAR": False,
+    "PAR_LIFETIME": 60,
+    "REPLAY_CACHE": None,
+    **auth_methods.DEFAULTS,
+>>>>>>> main
 }
 
 #: ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION`` values: no endpoint, an initial access token
@@ -314,11 +325,59 @@ class ProviderConfig:
     #: ``software_statement`` trusted (RFC 7591 §2.3). Default ``None``: every software
     #: statement is refused with ``invalid_software_statement``.
     software_statement_keys: tuple[dict[str, Any], ...] = ()
+<<<<<<< HEAD
     #: A security profile that presets, and then holds, the keys it governs: ``None``
     #: (default) or ``"fapi2"``, the FAPI 2.0 Security Profile (PAR, PKCE S256, DPoP,
     #: private_key_jwt, 60-second codes; :mod:`flask_oauth_provider.profiles` lists each
     #: key). A key set against the profile stops ``init_app`` with an error.
     profile: Optional[str] = None
+=======
+    #: Pushed authorization requests only (RFC 9126 §5, the server-wide
+    #: ``require_pushed_authorization_requests``): an authorization request without a
+    #: ``request_uri`` from the PAR endpoint is refused, and shown as an error page
+    #: (never redirected). Per client, the ``require_pushed_authorization_requests``
+    #: metadata does the same. Default False.
+    require_par: bool = False
+    #: Lifetime in seconds of a ``request_uri`` handed out by the pushed authorization
+    #: request endpoint (RFC 9126 §2.2 ``expires_in``), at most 600. Default 60.
+    par_lifetime: int = DEFAULTS["PAR_LIFETIME"]
+    #: Where one-time values (DPoP proof and client assertion ``jti``, RFC 9449 §11.1,
+    #: RFC 7523 §3) are remembered until they expire, shared by every worker and host:
+    #: ``"database"`` (the ``oauth_replay_cache`` table, with ``init_sqlalchemy``),
+    #: a ``"redis://…"`` or ``"rediss://…"`` URL (needs the ``redis`` extra),
+    #: ``"memory"`` (this process only: tests, single-process apps), or an object with
+    #: ``first_use(namespace, value, expires_at) -> bool``
+    #: (:class:`~flask_oauth_provider.replay.ReplayCache`). Default ``None``: the
+    #: database with ``init_sqlalchemy``, else memory (with a warning in the log).
+    replay_cache: Any = None
+    #: ``TOKEN_ENDPOINT_AUTH_METHODS``: the client authentication methods accepted at
+    #: every endpoint that authenticates clients (token, revocation, introspection,
+    #: device authorization, pushed authorization requests), published as
+    #: ``token_endpoint_auth_methods_supported`` (RFC 8414 §2). Some of
+    #: ``client_secret_basic``, ``client_secret_post`` (RFC 6749 §2.3.1),
+    #: ``private_key_jwt``, ``client_secret_jwt`` (RFC 7523, OpenID Connect Core §9) and
+    #: ``none`` (public clients). Default: all. A client uses the method it registered
+    #: (``client_secret_basic`` and ``client_secret_post`` are interchangeable).
+    #: ``client_secret_jwt`` needs the secret in clear, which the bundled models do not
+    #: keep (digests only): it works with clients of callbacks or of an own validator.
+    token_endpoint_auth_methods: tuple[str, ...] = auth_methods.KNOWN_AUTH_METHODS
+    #: ``TOKEN_ENDPOINT_AUTH_SIGNING_ALGS``: the ``alg`` values a client assertion may use,
+    #: published as ``token_endpoint_auth_signing_alg_values_supported``. Asymmetric ones
+    #: (``RS256``, ``ES256``, ``EdDSA``) serve ``private_key_jwt``, ``HS256``/``HS384``/
+    #: ``HS512`` serve ``client_secret_jwt`` only. ``none`` is never accepted. Default: all.
+    token_endpoint_auth_signing_algs: tuple[str, ...] = auth_methods.KNOWN_ASSERTION_ALGS
+    #: ``REQUEST_OBJECT_SIGNING_ALGS``: the ``alg`` values a signed request object
+    #: (``request``, RFC 9101) may use, published as
+    #: ``request_object_signing_alg_values_supported``; asymmetric only. Default
+    #: ``("RS256", "ES256", "EdDSA")``.
+    request_object_signing_algs: tuple[str, ...] = auth_methods.DEFAULTS[
+        "REQUEST_OBJECT_SIGNING_ALGS"]
+    #: ``CLIENT_ASSERTION_MAX_LIFETIME``: the longest lifetime, in seconds, of a client
+    #: assertion (its ``exp`` from now and from its ``iat``); its ``jti`` is remembered
+    #: that long. 1 to 3600; default 300. Authlib's ``PrivateKeyJWT`` makes assertions
+    #: for 3600 s unless told otherwise: raise this for such clients.
+    client_assertion_max_lifetime: int = auth_methods.DEFAULTS["CLIENT_ASSERTION_MAX_LIFETIME"]
+>>>>>>> main
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -410,8 +469,15 @@ class ProviderConfig:
                 "DEVICE_MAX_ATTEMPTS_PER_SESSION", get("DEVICE_MAX_ATTEMPTS_PER_SESSION")),
             device_max_attempts_per_ip=_positive_count(
                 "DEVICE_MAX_ATTEMPTS_PER_IP", get("DEVICE_MAX_ATTEMPTS_PER_IP")),
+            require_par=flag("REQUIRE_PAR"),
+            par_lifetime=_par_lifetime(get("PAR_LIFETIME")),
             **_registration(get, flag),
+<<<<<<< HEAD
             profile=get("PROFILE"),
+=======
+            replay_cache=_replay_cache(get("REPLAY_CACHE")),
+            **auth_methods.client_authentication(get),
+>>>>>>> main
         )
 
 
@@ -482,6 +548,15 @@ def _code_expires_in(value: Any) -> int:
             f"(RFC 6749 §4.1.2), not {code_expires_in!r}."
         )
     return code_expires_in
+
+
+def _par_lifetime(value: Any) -> int:
+    lifetime = _positive_int("PAR_LIFETIME", value)
+    if lifetime > MAX_PAR_LIFETIME:
+        raise ValueError(
+            f"{PREFIX}PAR_LIFETIME must be at most {MAX_PAR_LIFETIME} seconds (RFC 9126 §2.2: "
+            f"a request_uri is short-lived), not {value!r}.")
+    return lifetime
 
 
 def _device_code_expires_in(value: Any) -> int:
@@ -615,3 +690,27 @@ def _limit(key: str, value: Any) -> Optional[tuple[int, int]]:
             f"(no limit), not {value!r}."
         )
     return int(value[0]), int(value[1])
+
+
+def _replay_cache(value: Any) -> Any:
+    """``OAUTH2_PROVIDER_REPLAY_CACHE``: a backend's name, a Redis URL or a cache object."""
+    if value is None or value in ("database", "memory"):
+        return value
+    if callable(getattr(value, "first_use", None)) and not isinstance(value, type):
+        return value
+    if isinstance(value, str) and value.startswith(("redis://", "rediss://")):
+        try:
+            import redis
+        except ImportError:
+            raise ValueError(
+                f"{PREFIX}REPLAY_CACHE is a Redis URL, but the redis package is not "
+                "installed: pip install 'flask-oauth-provider[redis]'.") from None
+        try:
+            redis.ConnectionPool.from_url(value)  # parses; connects only when used
+        except ValueError:
+            # Not quoted back: the URL may hold a password.
+            raise ValueError(f"{PREFIX}REPLAY_CACHE is not a valid Redis URL.") from None
+        return value
+    raise ValueError(
+        f"{PREFIX}REPLAY_CACHE must be 'database', 'memory', a redis:// or rediss:// URL, "
+        f"or an object with a first_use(namespace, value, expires_at) method, not {value!r}.")

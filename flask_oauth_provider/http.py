@@ -14,12 +14,14 @@ Nothing else in the package reads OAuth parameters from ``flask.request``.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, Optional
 from urllib.parse import urlencode, urlsplit
 
 from flask import Response, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.sansio.utils import get_current_url
 
 from .core.client_auth import extract_client_credentials
 from .core.errors import OAuth2Error
@@ -37,10 +39,41 @@ class RequestTooLarge(Exception):
     """The request body is larger than ``OAUTH2_PROVIDER_MAX_REQUEST_SIZE``."""
 
 
+#: Longest URL part whose rebuilt URL is remembered (longer ones are rebuilt each time).
+_CACHED_PART_MAX = 256
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_url(scheme: str, host: str, root_path: Optional[str],
+                path: Optional[str]) -> str:
+    return get_current_url(scheme, host, root_path, path)
+
+
+def _url(scheme: str, host: str, root_path: Optional[str] = None,
+         path: Optional[str] = None) -> str:
+    """Werkzeug's URL of the request (``base_url``, ``root_url``, ``host_url``), the
+    same string, remembered for the few hosts and paths an app serves: rebuilding it
+    (quoting, IRI decoding) cost more per request than a protected call's SELECT.
+    Bounded in number and length, so that no request can grow it."""
+    if len(host) + len(root_path or "") + len(path or "") > _CACHED_PART_MAX:
+        return get_current_url(scheme, host, root_path, path)
+    return _cached_url(scheme, host, root_path, path)
+
+
+def base_url() -> str:
+    """``request.base_url``: scheme, host, mount point and path, without the query."""
+    return _url(request.scheme, request.host, request.root_path, request.path)
+
+
+def root_url() -> str:
+    """``request.url_root``: scheme, host and mount point, with a trailing slash."""
+    return _url(request.scheme, request.host, request.root_path)
+
+
 def request_uri() -> str:
     """The request's full URI with the query exactly as sent (not re-encoded)."""
     query = request.query_string.decode("latin-1")
-    return request.base_url + ("?" + query if query else "")
+    return base_url() + ("?" + query if query else "")
 
 
 def limit_body(max_size: Optional[int]) -> None:
@@ -190,11 +223,24 @@ def json_response(payload: dict[str, Any], status: int,
 
 def request_host_is_loopback() -> bool:
     """Whether the request was addressed to a loopback host (127.0.0.1, ::1, localhost)."""
+    return _host_is_loopback(request.scheme, request.host)
+
+
+def _host_is_loopback(scheme: str, host: str) -> bool:
+    if len(host) > _CACHED_PART_MAX:
+        return _loopback_of(scheme, host)
+    return _cached_loopback(scheme, host)
+
+
+def _loopback_of(scheme: str, host: str) -> bool:
     try:
-        host = urlsplit(request.host_url).hostname
+        hostname = urlsplit(get_current_url(scheme, host)).hostname
     except ValueError:
         return False
-    return is_loopback_host(host)
+    return is_loopback_host(hostname)
+
+
+_cached_loopback = functools.lru_cache(maxsize=64)(_loopback_of)
 
 
 def transport_is_secure(insecure_allowed: bool) -> bool:

@@ -2,49 +2,41 @@
 
 The client publishes a JSON document of RFC 7591 §2 metadata at a URL and uses that URL
 as its ``client_id``; this server fetches the document when it meets the client. Fetching
-a URL that anyone may name is a server-side request forgery risk, so the fetch is strict:
+a URL that anyone may name is a server-side request forgery risk, so the fetch follows the
+rules of :mod:`flask_oauth_provider.safe_fetch` (https, public addresses only unless
+``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE`` says otherwise for tests,
+same-origin redirects, :data:`TIMEOUT` seconds, at most :data:`MAX_SIZE` bytes), and:
 
-- ``https`` only, a URL with a path, no user information, no fragment;
-- the host's addresses are resolved once and each must be a public address (no
-  loopback, private, link-local, multicast or reserved range) unless
-  ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE`` (tests) says otherwise;
-  the connection goes to the checked address, so a second DNS answer cannot swap it;
-- a deadline of :data:`TIMEOUT` seconds for the whole fetch and at most :data:`MAX_SIZE`
-  bytes; redirects only to the same origin, at most :data:`MAX_REDIRECTS` of them;
 - the document must be a JSON object whose ``client_id`` equals the URL exactly; the
-  client it describes is public (``token_endpoint_auth_method`` ``none``, no secret);
+  client it describes has no secret: it is public (``token_endpoint_auth_method``
+  ``none``) or authenticates with ``private_key_jwt`` and the keys at its ``jwks_uri``
+  (RFC 7523);
 - it is cached for its ``Cache-Control: max-age``, kept between :data:`MIN_CACHE` and
   :data:`MAX_CACHE` seconds (:data:`DEFAULT_CACHE` when the answer says nothing).
 
 Framework-free: the standard library only. The store calls :func:`load_document_metadata`.
+A client's ``jwks_uri`` is fetched by the same fetcher (:mod:`flask_oauth_provider.client_keys`).
 """
 
 from __future__ import annotations
 
-import http.client
-import ipaddress
-import json
-import re
-import socket
-import ssl
-import time
 from typing import Any, Optional
-from urllib.parse import urljoin, urlsplit
 
-from .core.utils import is_loopback_host
+from . import safe_fetch
 from .registration import ClientMetadata, Policy, RegistrationError, parse_client_metadata
+from .safe_fetch import (  # noqa: F401 - the names this module has always offered
+    DEFAULT_CACHE,
+    MAX_CACHE,
+    MAX_REDIRECTS,
+    MAX_SIZE,
+    MIN_CACHE,
+    cache_lifetime,
+    check_fetch_url,
+)
+from .safe_fetch import FetchError as DocumentError
 
+#: Seconds allowed for fetching one document, redirects included.
 TIMEOUT = 5.0
-MAX_SIZE = 5 * 1024
-MAX_REDIRECTS = 2
-MIN_CACHE = 60
-MAX_CACHE = 24 * 3600
-DEFAULT_CACHE = 300
-_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)\"?\s*(?:,|$)", re.IGNORECASE)
-
-
-class DocumentError(Exception):
-    """The document could not be fetched, or does not describe a client we accept."""
 
 
 def is_document_client_id(client_id: Optional[str]) -> bool:
@@ -64,142 +56,19 @@ def load_document_metadata(client_id: str, policy: Policy, *, allow_private: boo
     if "client_secret" in document or "client_secret_expires_at" in document:
         raise DocumentError("A metadata document must not carry a client secret.")
     document = {"token_endpoint_auth_method": "none", **document}
-    if document["token_endpoint_auth_method"] != "none":  # noqa: S105 - a method name
+    if document["token_endpoint_auth_method"] not in ("none", "private_key_jwt"):
         raise DocumentError("A client identified by a metadata document has no secret: its "
-                            "token_endpoint_auth_method must be 'none'.")
+                            "token_endpoint_auth_method must be 'none' or "
+                            "'private_key_jwt' (with its jwks_uri).")
     try:
         return parse_client_metadata(document, policy), max_age
     except RegistrationError as exc:
         raise DocumentError(f"{exc.error}: {exc.description}") from None
 
 
-def fetch_document(url: str, *, allow_private: bool = False) -> tuple[dict[str, Any], int]:
-    """GET ``url`` under the rules of this module; return the JSON object and its max-age."""
-    deadline = time.monotonic() + TIMEOUT
-    origin = _check_url(url, allow_private)
-    for _ in range(MAX_REDIRECTS + 1):
-        status, headers, body = _get(url, allow_private, deadline)
-        if status in (301, 302, 303, 307, 308):
-            url = urljoin(url, headers.get("location", ""))
-            if _check_url(url, allow_private) != origin:
-                raise DocumentError("The document redirects to another host.")
-            continue
-        if status != 200:
-            raise DocumentError(f"The document URL answered HTTP {status}.")
-        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type != "application/json" and not media_type.endswith("+json"):
-            raise DocumentError("The document is not JSON (Content-Type).")
-        try:
-            document = json.loads(body)
-        except ValueError:
-            raise DocumentError("The document is not valid JSON.") from None
-        if not isinstance(document, dict):
-            raise DocumentError("The document is not a JSON object.")
-        return document, cache_lifetime(headers.get("cache-control", ""))
-    raise DocumentError("The document URL redirects too often.")
-
-
-def cache_lifetime(cache_control: str) -> int:
-    """Seconds to keep a document, from its ``Cache-Control`` header, within bounds."""
-    lowered = cache_control.lower()
-    if "no-store" in lowered or "no-cache" in lowered:
-        return MIN_CACHE
-    match = _MAX_AGE.search(cache_control)
-    seconds = int(match.group(1)) if match else DEFAULT_CACHE
-    return max(MIN_CACHE, min(MAX_CACHE, seconds))
-
-
-# -- the fetch ------------------------------------------------------------------------------
-
-
-def _check_url(url: str, allow_private: bool) -> tuple[str, str, int]:
-    """The URL's origin, after the shape rules; :class:`DocumentError` otherwise."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise DocumentError("The client_id is not a valid URL.") from None
-    host = parts.hostname
-    plain_ok = allow_private and is_loopback_host(host)
-    if parts.scheme != "https" and not (parts.scheme == "http" and plain_ok):
-        raise DocumentError("A metadata document URL must use https.")
-    if not host or "@" in parts.netloc or parts.fragment or "#" in url:
-        raise DocumentError("A metadata document URL needs a host and no user or fragment.")
-    if len(parts.path) < 2 or any(seg in (".", "..") for seg in parts.path.split("/")):
-        raise DocumentError("A metadata document URL needs a path without dot segments.")
-    return parts.scheme, host.lower(), port or (443 if parts.scheme == "https" else 80)
-
-
-def _allowed_address(host: str, port: int, allow_private: bool) -> str:
-    """One resolved address of ``host`` that may be connected to."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise DocumentError("The document's host does not resolve.") from None
-    addresses = [info[4][0] for info in infos]
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if ip.is_multicast or ip.is_unspecified or not (ip.is_global or allow_private):
-            # Every address must pass: a host that also resolves to an internal address
-            # is refused, whichever address a connection would pick.
-            raise DocumentError("The document's host resolves to a non-public address.")
-    if not addresses:
-        raise DocumentError("The document's host does not resolve.")
-    return addresses[0]
-
-
-class _PinnedConnection(http.client.HTTPSConnection):
-    """An HTTPS connection to an address checked beforehand, verified for the host name."""
-
-    def __init__(self, host: str, port: int, address: str, timeout: float,
-                 tls: Optional[ssl.SSLContext]) -> None:
-        super().__init__(host, port, timeout=timeout, context=tls or ssl.create_default_context())
-        self._address = address
-        self._tls = tls
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        if self._tls is None:  # plain http, allowed only on loopback for tests
-            self.sock = sock
-            return
-        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
-
-
-def _get(url: str, allow_private: bool, deadline: float) -> tuple[int, dict[str, str], bytes]:
-    scheme, host, port = _check_url(url, allow_private)
-    address = _allowed_address(host, port, allow_private)
-    parts = urlsplit(url)
-    target = parts.path + ("?" + parts.query if parts.query else "")
-    tls = ssl.create_default_context() if scheme == "https" else None
-    connection = _PinnedConnection(host, port, address, _remaining(deadline), tls)
-    try:
-        connection.request("GET", target, headers={"Accept": "application/json",
-                                                   "User-Agent": "flask-oauth-provider"})
-        response = connection.getresponse()
-        headers = {k.lower(): v for k, v in response.getheaders()}
-        length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_SIZE:
-            raise DocumentError(f"The document is larger than {MAX_SIZE} bytes.")
-        body = b""
-        while len(body) <= MAX_SIZE:
-            if connection.sock is not None:
-                connection.sock.settimeout(_remaining(deadline))
-            chunk = response.read1(1024)
-            if not chunk:
-                break
-            body += chunk
-        if len(body) > MAX_SIZE:
-            raise DocumentError(f"The document is larger than {MAX_SIZE} bytes.")
-        return response.status, headers, body
-    except (OSError, http.client.HTTPException) as exc:
-        raise DocumentError(f"The document could not be fetched ({type(exc).__name__}).") \
-            from None
-    finally:
-        connection.close()
-
-
-def _remaining(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise DocumentError("Fetching the document took too long.")
-    return left
+def fetch_document(url: str, *, allow_private: bool = False,
+                   max_size: int = MAX_SIZE) -> tuple[dict[str, Any], int]:
+    """GET ``url`` under the rules of :mod:`~flask_oauth_provider.safe_fetch`, within
+    :data:`TIMEOUT` seconds; return the JSON object and its max-age."""
+    return safe_fetch.fetch_json(url, allow_private=allow_private, max_size=max_size,
+                                 timeout=TIMEOUT)

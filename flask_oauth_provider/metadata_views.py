@@ -12,12 +12,44 @@ from flask import Response
 from flask import request as flask_request
 
 from . import http
+from .core import jose
 from .core.endpoints.metadata import MetadataEndpoint
+from .core.par import supports_pushed_requests
 from .openid_views import openid_metadata
 from .state import current_state, issuer_of
 
 #: Endpoint names of the provider's blueprint.
 _ROUTE = "oauth2_provider."
+
+
+def client_authentication_metadata(state: Any) -> dict[str, Any]:
+    """RFC 8414 §2 client authentication fields of the token, revocation and
+    introspection endpoints, from ``OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_METHODS`` and
+    the algorithm lists; ``client_secret_jwt`` only where the validator keeps secrets
+    it can key an HMAC with. Introspection never accepts ``none`` (RFC 7662 §2.1)."""
+    config = state.config
+    methods = list(config.token_endpoint_auth_methods)
+    if not getattr(state.validator, "supports_client_secret_jwt", True):
+        methods = [m for m in methods if m != "client_secret_jwt"]  # noqa: S105
+    algs = [alg for alg in config.token_endpoint_auth_signing_algs
+            if alg in jose.ALGORITHMS and "private_key_jwt" in methods
+            or alg in jose.HMAC_ALGORITHMS and "client_secret_jwt" in methods]
+    claims: dict[str, Any] = {
+        "token_endpoint_auth_methods_supported": methods,
+        "revocation_endpoint_auth_methods_supported": methods,
+        "introspection_endpoint_auth_methods_supported": [m for m in methods if m != "none"],
+    }
+    if algs:
+        # RFC 8414 §2: present when a JWT method is listed; never "none".
+        for endpoint in ("token", "revocation", "introspection"):
+            claims[f"{endpoint}_endpoint_auth_signing_alg_values_supported"] = algs
+    claims["request_parameter_supported"] = True  # RFC 9101 §10.5 / OIDC Discovery §3
+    # Discovery §3: an absent request_uri_parameter_supported means true; only PAR's
+    # request_uri is accepted, so by-reference request objects are declared unsupported.
+    claims["request_uri_parameter_supported"] = False
+    claims["request_object_signing_alg_values_supported"] = list(
+        config.request_object_signing_algs)
+    return claims
 
 
 def metadata() -> Response:
@@ -35,12 +67,7 @@ def metadata() -> Response:
         "response_types_supported": list(config.response_types),
         "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": list(config.grant_types),
-        "token_endpoint_auth_methods_supported": [
-            "client_secret_basic", "client_secret_post", "none"],
-        "revocation_endpoint_auth_methods_supported": [
-            "client_secret_basic", "client_secret_post", "none"],
-        "introspection_endpoint_auth_methods_supported": [
-            "client_secret_basic", "client_secret_post"],
+        **client_authentication_metadata(state),
         "code_challenge_methods_supported": pkce_methods,
         "authorization_response_iss_parameter_supported": True,
     }
@@ -53,6 +80,11 @@ def metadata() -> Response:
         claims["scopes_supported"] = supported
     if config.client_id_metadata_documents:
         claims["client_id_metadata_document_supported"] = True
+    if config.response_types and supports_pushed_requests(state.validator):
+        # RFC 9126 §5: the PAR endpoint, and whether every request must be pushed.
+        claims["pushed_authorization_request_endpoint"] = http.endpoint_url(
+            config.issuer, route + "pushed_authorization_request")
+        claims["require_pushed_authorization_requests"] = config.require_par
     if not config.response_types:
         claims.pop("response_modes_supported")
         claims.pop("code_challenge_methods_supported")

@@ -15,12 +15,11 @@ import logging
 from typing import Any, Mapping, Optional
 
 from flask import current_app, has_request_context
-from flask import request as flask_request
 
 from .core.keyring import KeyRing
 from .core.openid import JWTRequestValidator
 from .oidc import session_auth_time
-from .state import config_in_force, current_state
+from .state import config_in_force, current_state, issuer_of
 
 log = logging.getLogger("flask_oauth_provider.oidc")
 
@@ -28,10 +27,7 @@ log = logging.getLogger("flask_oauth_provider.oidc")
 def provider_issuer() -> str:
     """The issuer identifier: ``OAUTH2_PROVIDER_ISSUER``, else the app's root URL
     (RFC 8414 §2; OpenID Connect Discovery §4.3: byte-identical everywhere)."""
-    configured = config_in_force().issuer
-    if configured:
-        return configured
-    return flask_request.url_root.rstrip("/")
+    return issuer_of(config_in_force())
 
 
 class OpenIDValidatorMixin(JWTRequestValidator):

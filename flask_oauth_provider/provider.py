@@ -34,6 +34,7 @@ from flask_login import user_logged_in
 
 from . import device as device  # adds the device flow's routes to the blueprint
 from . import metadata_views, openid_views, views
+from . import par_views as par_views  # adds the PAR endpoint's route to the blueprint
 from .applog import show_errors_in_app_log
 from .callbacks import REQUIRED_CALLBACKS, CallbackValidator, missing_callbacks_message
 from .compat import FlaskOAuthlibCompat
@@ -83,6 +84,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         self.signing_keys_getter: Optional[Callable[[], Any]] = None
         #: The bundled key store (``init_sqlalchemy(key_model=...)``), or ``None``.
         self.key_store: Any = None
+        #: Makes the database replay cache (set by ``init_sqlalchemy``), or ``None``.
+        self.replay_database: Optional[Callable[[], Any]] = None
         self._init_compat()
         if app is not None:
             self.init_app(app)
@@ -134,7 +137,13 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_REGISTRATION_PURGE_UNUSED_AFTER``,
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENTS``,
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE``,
-        ``OAUTH2_PROVIDER_SOFTWARE_STATEMENT_KEYS``,
+        ``OAUTH2_PROVIDER_SOFTWARE_STATEMENT_KEYS``, ``OAUTH2_PROVIDER_REPLAY_CACHE``,
+        ``OAUTH2_PROVIDER_REQUIRE_PAR``, ``OAUTH2_PROVIDER_PAR_LIFETIME`` (RFC 9126; the
+        pushed authorization request endpoint is ``POST /oauth/par``),
+        ``OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_METHODS``,
+        ``OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_SIGNING_ALGS``,
+        ``OAUTH2_PROVIDER_REQUEST_OBJECT_SIGNING_ALGS``,
+        ``OAUTH2_PROVIDER_CLIENT_ASSERTION_MAX_LIFETIME``,
         ``OAUTH2_PROVIDER_PROFILE`` (``"fapi2"`` presets and holds the FAPI 2.0 keys).
 
         With ``OAUTH2_PROVIDER_OPENID`` (or, for the JWKS alone,
@@ -184,7 +193,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
                         token_model: type, key_model: Optional[type] = None, *,
                         device_code_model: Optional[type] = None,
                         device_attempt_model: Optional[type] = None,
-                        initial_access_token_model: Optional[type] = None) -> Any:
+                        initial_access_token_model: Optional[type] = None,
+                        par_model: Optional[type] = None) -> Any:
         """Store clients, codes and tokens in the bundled SQLAlchemy models.
 
         ``db`` is a Flask-SQLAlchemy ``SQLAlchemy`` (its ``db.session`` is used); the
@@ -195,21 +205,41 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         (a ``DeviceAttemptMixin`` model, counting wrong user codes).
         ``initial_access_token_model`` (an
         :class:`~flask_oauth_provider.sqla.InitialAccessTokenMixin` model) is needed only for
-        ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION = "token"``. Returns the
+        ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION = "token"``. ``par_model`` (a
+        :class:`~flask_oauth_provider.sqla.PushedAuthorizationRequestMixin` model) keeps
+        pushed authorization requests (RFC 9126): with it, ``POST /oauth/par`` answers.
+        Returns the
         :class:`~flask_oauth_provider.sqla.SQLAlchemyStore`, which becomes the validator.
+
+        The replay cache (``OAUTH2_PROVIDER_REPLAY_CACHE``) is then in the database by
+        default: its table, ``oauth_replay_cache``
+        (:func:`~flask_oauth_provider.sqla.replay_table`), is declared on the client
+        model's metadata unless the app declared it there itself.
         """
-        from .sqla import SigningKeyStore, SQLAlchemyStore  # SQLAlchemy only when used
+        from .sqla import (  # SQLAlchemy only when used
+            DatabaseReplayCache,
+            SigningKeyStore,
+            SQLAlchemyStore,
+            replay_table,
+        )
 
         device_models = {key: model for key, model in (
             ("device_code_model", device_code_model),
             ("device_attempt_model", device_attempt_model),
-            ("initial_access_token_model", initial_access_token_model)) if model is not None}
+            ("initial_access_token_model", initial_access_token_model),
+            ("par_model", par_model)) if model is not None}
         self._store = SQLAlchemyStore(
             session=db.session, client_model=client_model, code_model=code_model,
             token_model=token_model, **device_models,
         )
         if key_model is not None:
             self.key_store = SigningKeyStore(db.session, key_model, key_encryption_key)
+        # The replay cache's table joins the app's models (db.create_all, Alembic).
+        metadata = getattr(client_model, "metadata", None)  # None: not a mapped model
+        if metadata is not None:
+            table = replay_table(metadata)
+            self.replay_database = lambda: DatabaseReplayCache(
+                lambda: db.session.get_bind(clause=table), table)
         return self._store
 
     def create_client(self, **kwargs: Any) -> tuple[Any, Optional[str]]:
@@ -363,7 +393,6 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
     from .cli import oauth_cli  # imported here: the CLI loads SQLAlchemy
 
     app.register_blueprint(views.blueprint, url_prefix=config.url_prefix)
-    app.before_request_funcs.setdefault(None, []).insert(0, views.exempt_from_flask_wtf_csrf)
     if config.dynamic_registration:
         from . import registration_views  # RFC 7591 / RFC 7592, only when switched on
 

@@ -19,7 +19,12 @@ The policy:
   ``OAUTH2_PROVIDER_SCOPES`` (RFC 7591 §2: the server may replace a requested value; the
   answer says what was registered);
 - ``token_endpoint_auth_method``: ``client_secret_basic`` (the default),
-  ``client_secret_post``, or ``none`` (a public client, with no secret);
+  ``client_secret_post``, ``private_key_jwt`` (RFC 7523: no secret; ``jwks`` or
+  ``jwks_uri`` required) or ``none`` (a public client, with no secret).
+  ``client_secret_jwt`` is not offered: its HMAC needs the secret in clear;
+- ``jwks`` / ``jwks_uri`` (RFC 7591 §2): never both; public keys only; ``jwks_uri`` an
+  https URL on a public address, fetched later under the rules of client ID metadata
+  documents (:mod:`flask_oauth_provider.client_keys`);
 - ``software_statement`` (RFC 7591 §2.3): a JWT signed by one of
   ``OAUTH2_PROVIDER_SOFTWARE_STATEMENT_KEYS``, whose claims then take precedence over the
   plain JSON values; any other statement (unsigned, another key, expired, no ``iss``, or
@@ -35,12 +40,13 @@ from collections.abc import Mapping
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
+from .client_keys import check_client_keys
 from .core import jose
 from .core.redirect_uris import check_redirect_uri
 from .core.utils import is_loopback_host
 
 #: RFC 7591 §2 ``token_endpoint_auth_method`` values this server supports.
-AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 #: RFC 7591 §2.1: the response type that goes with each redirect-based grant type.
 RESPONSE_TYPE_OF = {"authorization_code": "code", "implicit": "token"}
 #: Human-readable URL fields of RFC 7591 §2, kept and echoed as registered.
@@ -88,7 +94,7 @@ class ClientMetadata:
     scopes: list[str]
     #: The optional fields kept as registered: ``client_uri``, ``logo_uri``, ``tos_uri``,
     #: ``policy_uri``, ``contacts``, ``software_id``, ``software_version``,
-    #: ``application_type``.
+    #: ``application_type``, ``require_pushed_authorization_requests`` (RFC 9126 §6).
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
@@ -109,6 +115,8 @@ class Policy:
     allow_insecure_http: bool = False
     #: Public JWKs trusted to sign software statements (RFC 7591 §2.3); none: refuse them.
     statement_keys: tuple[dict[str, Any], ...] = ()
+    #: ``jwks_uri`` may name loopback and private addresses (tests only).
+    allow_private_fetch: bool = False
 
     @classmethod
     def from_config(cls, config: Any) -> Policy:
@@ -117,14 +125,14 @@ class Policy:
                    grant_types=tuple(g for g in config.registration_grant_types
                                      if g in config.grant_types),
                    allow_insecure_http=config.insecure_transport,
-                   statement_keys=tuple(config.software_statement_keys))
+                   statement_keys=tuple(config.software_statement_keys),
+                   allow_private_fetch=config.client_id_metadata_document_allow_private)
 
 
 def parse_client_metadata(document: Any, policy: Policy) -> ClientMetadata:
     """Check a registration request's JSON object and apply ``policy`` (RFC 7591 §2, §3.1).
 
-    Unknown fields are ignored (§2); so are ``jwks`` and ``jwks_uri``, which no supported
-    authentication method uses. Raises :class:`RegistrationError`.
+    Unknown fields are ignored (§2). Raises :class:`RegistrationError`.
     """
     if not isinstance(document, Mapping):
         raise invalid_metadata("The request body must be a JSON object (RFC 7591 §3.1).")
@@ -138,6 +146,8 @@ def parse_client_metadata(document: Any, policy: Policy) -> ClientMetadata:
             "A client with token_endpoint_auth_method 'none' has no secret, so it cannot "
             "use the client_credentials grant (RFC 6749 §4.4).")
     redirect_uris = _redirect_uris(document.get("redirect_uris"), grant_types, policy)
+    extra = _extra_fields(document, policy)
+    extra.update(_client_keys(document, method, policy))
     return ClientMetadata(
         redirect_uris=redirect_uris,
         token_endpoint_auth_method=method,
@@ -145,7 +155,7 @@ def parse_client_metadata(document: Any, policy: Policy) -> ClientMetadata:
         response_types=response_types,
         client_name=_client_name(document.get("client_name"), redirect_uris),
         scopes=_scopes(document.get("scope"), policy),
-        extra=_extra_fields(document, policy),
+        extra=extra,
     )
 
 
@@ -202,6 +212,19 @@ def _auth_method(value: Any) -> str:
         raise invalid_metadata(
             f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}.")
     return value
+
+
+def _client_keys(document: Mapping[str, Any], method: str, policy: Policy) -> dict[str, Any]:
+    """``jwks`` or ``jwks_uri`` checked (RFC 7591 §2); required for ``private_key_jwt``."""
+    try:
+        keys = check_client_keys(document.get("jwks"), document.get("jwks_uri"),
+                                 allow_private=policy.allow_private_fetch)
+    except ValueError as exc:
+        raise invalid_metadata(str(exc)) from None
+    if method == "private_key_jwt" and not keys:
+        raise invalid_metadata("A private_key_jwt client must register jwks or jwks_uri "
+                               "(RFC 7591 §2, RFC 7523).")
+    return keys
 
 
 def _grant_types(value: Any, policy: Policy) -> list[str]:
@@ -298,6 +321,14 @@ def _extra_fields(document: Mapping[str, Any], policy: Policy) -> dict[str, Any]
         if application_type not in APPLICATION_TYPES:
             raise invalid_metadata("application_type must be 'web' or 'native'.")
         extra["application_type"] = application_type
+    require_par = document.get("require_pushed_authorization_requests")
+    if require_par is not None:
+        # RFC 9126 §6: then this client's authorization requests must be pushed.
+        if not isinstance(require_par, bool):
+            raise invalid_metadata("require_pushed_authorization_requests must be true or "
+                                   "false.")
+        if require_par:
+            extra["require_pushed_authorization_requests"] = True
     return extra
 
 
@@ -340,11 +371,12 @@ def client_information(client: Any, *, client_secret: Optional[str] = None,
     }
     if client.allowed_scopes:
         info["scope"] = " ".join(client.allowed_scopes)
-    if client.is_confidential:
+    if client.is_confidential and client.token_endpoint_auth_method != "private_key_jwt":  # noqa: S105
         info["client_secret_expires_at"] = 0
         if client_secret is not None:
             info["client_secret"] = client_secret
-    for name in (*URL_FIELDS, *TEXT_FIELDS, "contacts", "application_type"):
+    for name in (*URL_FIELDS, *TEXT_FIELDS, "contacts", "application_type",
+                 "require_pushed_authorization_requests", "jwks", "jwks_uri"):
         if metadata.get(name) is not None:
             info[name] = metadata[name]
     if registration_access_token is not None:

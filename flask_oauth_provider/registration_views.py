@@ -26,11 +26,12 @@ from .registration import (
     parse_client_metadata,
 )
 from .state import ProviderState, current_state
-from .views import issuer
+from .views import exempt_from_flask_wtf_csrf, issuer
 
 log = logging.getLogger("flask_oauth_provider.registration")
 
 blueprint = Blueprint("oauth2_registration", __name__)
+blueprint.url_value_preprocessor(exempt_from_flask_wtf_csrf)  # clients, not browsers
 
 #: RFC 7592 §2.2: fields a client must not send with an update.
 _SERVER_ONLY_FIELDS = ("registration_access_token", "registration_client_uri",

@@ -309,8 +309,12 @@ def _jwt_holds(state: Any, request: Request) -> bool:
     ``exp`` and ``aud`` (:func:`~flask_oauth_provider.access_tokens.verify_locally`);
     an opaque token has nothing more to check."""
     token = get_token_from_header(request)
-    if not looks_like_jwt(token):
-        return True
+    return not looks_like_jwt(token) or _jwt_verified(state, token)
+
+
+def _jwt_verified(state: Any, token: str) -> bool:
+    """:func:`~flask_oauth_provider.access_tokens.verify_locally` with the app's keys and
+    issuer, and this view's resource as the audience."""
     keys = state.__dict__.get("jwt_verification_keys")
     if keys is None:
         keys = state.__dict__["jwt_verification_keys"] = VerificationKeys(state.keyring)
@@ -424,7 +428,9 @@ def check_plain(hooks: ResourceHooks, required: list[str], wide: bool) -> Any:
 
     Same rules as :func:`check_token` for an opaque token in the header: revocation,
     expiry, the audience (RFC 8707) and the scopes; refusals name the view's RFC 9728
-    document. A JWT access token (RFC 9068) takes the general path, which verifies it.
+    document. A JWT access token (RFC 9068) is verified first (signature, ``typ``,
+    ``iss``, ``exp``, ``aud``); its row then answers for revocation and scopes as an
+    opaque token's does. One that fails is left to the general path, which refuses it.
     """
     if hooks.after_request_funcs or hooks.invalid_response_func is not None:
         return GENERAL_PATH  # Flask-OAuthlib hooks see the core request
@@ -434,8 +440,9 @@ def check_plain(hooks: ResourceHooks, required: list[str], wide: bool) -> Any:
     if fast is None or not fast() or not http.transport_is_secure(
             state.config.insecure_transport):
         return GENERAL_PATH
-    if looks_like_jwt(flask_request.environ.get("HTTP_AUTHORIZATION", "").rpartition(" ")[2]):
-        return GENERAL_PATH
+    value = flask_request.environ.get("HTTP_AUTHORIZATION", "").rpartition(" ")[2]
+    if looks_like_jwt(value) and not _jwt_verified(state, value):
+        return GENERAL_PATH  # refused there, with the general path's own answer
     record = check_plain_bearer(flask_request.environ, validator, state.server, required,
                                 _refusal_here, wide, audience_ok=_audience_holds)
     if record is GENERAL_PATH or isinstance(record, Response):

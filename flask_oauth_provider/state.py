@@ -8,16 +8,17 @@ imports it.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, Optional, Protocol
 
 from flask import current_app, has_app_context, has_request_context
-from flask import request as flask_request
 
-from . import access_tokens
+from . import access_tokens, http
 from .config import ProviderConfig
 from .core import errors
 from .core.keyring import KeyRing
 from .core.openid import Server as OpenIDServer
+from .core.par import supports_pushed_requests
 from .core.request import Request
 from .core.resource_indicators import ResourcePolicy
 from .core.resource_metadata import origin_of, resource_path
@@ -26,6 +27,7 @@ from .core.tokens import random_token_generator
 from .core.validator import RequestValidator
 from .http import endpoint_url
 from .oidc import load_signing_keys
+from .replay import ReplayCache, replay_cache_for
 from .signals import send_core_signal
 
 #: The key of the provider's state in ``app.extensions``.
@@ -52,7 +54,7 @@ def config_in_force(assigned: Optional[ProviderConfig] = None) -> ProviderConfig
 
 def issuer_of(config: ProviderConfig) -> str:
     """The issuer identifier (RFC 8414 §2): the configured one, else the app's root URL."""
-    return config.issuer or flask_request.url_root.rstrip("/")
+    return config.issuer or http.root_url().rstrip("/")
 
 
 def default_audience(config: ProviderConfig) -> Optional[str]:
@@ -108,6 +110,7 @@ class ProviderParts(Protocol):
     claims_getter: Optional[Callable[..., Any]]
     signing_keys_getter: Optional[Callable[[], Any]]
     key_store: Any
+    replay_database: Optional[Callable[[], ReplayCache]]
 
 
 class ProviderState:
@@ -125,6 +128,8 @@ class ProviderState:
         self._server: Optional[Server] = None
         self._server_validator: Optional[RequestValidator] = None
         self._configured_keys: Optional[KeyRing] = None
+        self._replay_cache: Optional[ReplayCache] = None
+        self._replay_cache_lock = threading.Lock()
 
     @property
     def validator(self) -> RequestValidator:
@@ -145,6 +150,19 @@ class ProviderState:
             self._server = build_server(validator, self.config)
             self._server_validator = validator
         return self._server
+
+    @property
+    def replay_cache(self) -> ReplayCache:
+        """The app's replay cache (:mod:`flask_oauth_provider.replay`), made on first
+        use from ``OAUTH2_PROVIDER_REPLAY_CACHE``: ``first_use(namespace, value,
+        expires_at) -> bool``, shared by every worker unless it is the memory one."""
+        if self._replay_cache is None:
+            with self._replay_cache_lock:  # one cache per app, even for racing threads
+                if self._replay_cache is None:
+                    self._replay_cache = replay_cache_for(
+                        self.config.replay_cache,
+                        getattr(self.provider, "replay_database", None))
+        return self._replay_cache
 
     def keyring(self) -> KeyRing:
         """The signing keys in force (OpenID Connect): ``OAUTH2_PROVIDER_SIGNING_KEYS``,
@@ -257,7 +275,21 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
     for grant in openid_grants:
         # The views add iss (RFC 9207) and render form_post themselves.
         grant.render_form_post = False
+    _pushed_request_options(server, validator, config)
     return server
+
+
+def _pushed_request_options(server: Server, validator: RequestValidator,
+                            config: ProviderConfig) -> None:
+    """RFC 9126: the lifetime of a request URI and the server-wide requirement (§5)."""
+    server.pushed_request_lifetime = config.par_lifetime
+    server.require_pushed_requests = config.require_par
+    if config.require_par and not supports_pushed_requests(validator):
+        raise RuntimeError(
+            "OAUTH2_PROVIDER_REQUIRE_PAR needs somewhere to keep pushed requests: the "
+            "bundled store with oauth.init_sqlalchemy(..., par_model=...) (a "
+            "PushedAuthorizationRequestMixin model), or a validator with the methods of "
+            "flask_oauth_provider.core.par.PushedRequestValidator.")
 
 
 def _device_options(validator: RequestValidator, config: ProviderConfig) -> dict:

@@ -23,14 +23,17 @@ import hmac
 import logging
 from typing import Any, Optional
 
+from .assertion_auth import authenticate_with_assertion, registered_auth_method
 from .config import ProviderConfig
 from .core import errors
+from .core.client_assertion import JWT_METHODS
 from .core.client_auth import extract_client_credentials
 from .core.redirect_uris import redirect_uri_matches, transport_allows
 from .core.request import Request
 from .core.types import Client
 from .core.utils import scope_to_list
 from .oidc_validator import OpenIDValidatorMixin
+from .request_objects import request_object_parameters
 from .state import config_in_force
 
 log = logging.getLogger("flask_oauth_provider.validators")
@@ -76,6 +79,19 @@ def is_public_client(client: Client) -> bool:
     return False
 
 
+def client_requires_par(client: Optional[Client]) -> bool:
+    """Whether ``client`` registered ``require_pushed_authorization_requests: true``
+    (RFC 9126 §6), as an attribute or in its ``client_metadata``."""
+    if client is None:
+        return False
+    value = getattr(client, "require_pushed_authorization_requests", None)
+    if value is None:
+        metadata = getattr(client, "client_metadata", None)
+        value = metadata.get("require_pushed_authorization_requests") \
+            if isinstance(metadata, dict) else None
+    return value is True
+
+
 class ProviderValidator(OpenIDValidatorMixin):
     """Client policy shared by the bundled validators; storage is left to subclasses.
 
@@ -84,6 +100,9 @@ class ProviderValidator(OpenIDValidatorMixin):
     """
 
     _explicit_config: Optional[ProviderConfig] = None
+    #: Whether ``client_secret_jwt`` can be checked (it needs secrets in clear; see
+    #: :meth:`client_secret_for_assertion`). Metadata offers the method only when True.
+    supports_client_secret_jwt = True
 
     @property
     def config(self) -> ProviderConfig:
@@ -117,9 +136,40 @@ class ProviderValidator(OpenIDValidatorMixin):
             return False
         return hmac.compare_digest(str(stored).encode("utf-8"), client_secret.encode("utf-8"))
 
+    def client_secret_for_assertion(self, client: Client) -> Optional[str]:
+        """The client's secret in clear, to check a ``client_secret_jwt`` HMAC (OpenID
+        Connect Core §9), or ``None`` when it is not kept in clear.
+
+        The default reads ``client.client_secret`` (clients of callbacks keep it, as
+        Flask-OAuthlib did); the bundled models keep only a digest and return ``None``,
+        so their clients cannot use ``client_secret_jwt``.
+        """
+        secret = getattr(client, "client_secret", None)
+        return secret if isinstance(secret, str) and secret else None
+
+    def request_object_parameters(self, client: Client, token: str) -> dict[str, str]:
+        """The parameters of ``client``'s signed request object (RFC 9101), for a pushed
+        authorization request (RFC 9126 §3); see
+        :func:`flask_oauth_provider.request_objects.request_object_parameters`."""
+        return request_object_parameters(client, token)
+
     def is_public_client(self, client: Client) -> bool:
         """Whether ``client`` is public; see :func:`is_public_client`."""
         return is_public_client(client)
+
+    def auth_method_allowed(self, client: Client, method: str) -> bool:
+        """Whether ``client`` may authenticate with ``method`` here: the method is enabled
+        (``OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_METHODS``) and fits the client's registered
+        ``token_endpoint_auth_method`` (RFC 7591 §2). ``client_secret_basic`` and
+        ``client_secret_post`` stay interchangeable (as before this rule existed); a
+        client registered for a JWT method uses exactly that one.
+        """
+        if method not in self.config.token_endpoint_auth_methods:
+            return False
+        registered = registered_auth_method(client, self.is_public_client(client))
+        if registered in JWT_METHODS or method in JWT_METHODS:
+            return registered == method
+        return True
 
     def may_introspect(self, caller: Optional[Client], token_client_id: Optional[str]) -> bool:
         """Whether ``caller`` may learn about a token issued to ``token_client_id``.
@@ -201,6 +251,13 @@ class ProviderValidator(OpenIDValidatorMixin):
         credentials, client_id = self._presented_client_id(request)
         if credentials.method == "none" or not client_id:
             return False
+        if credentials.client_assertion is not None:
+            # RFC 7523 §2.2 / OpenID Connect Core §9: private_key_jwt, client_secret_jwt.
+            client = authenticate_with_assertion(self, request, credentials)
+            if client is None:
+                return False
+            request.client = client
+            return True
         client = self.load_client(client_id)
         if client is None or self.is_public_client(client):
             self.client_secret_matches(None, credentials.client_secret)
@@ -210,6 +267,9 @@ class ProviderValidator(OpenIDValidatorMixin):
             return False
         if not self.client_secret_matches(client, credentials.client_secret):
             log.info("client authentication failed for a known client")
+            return False
+        if not self.auth_method_allowed(client, credentials.method):
+            log.info("client %s may not use %s", client_id, credentials.method)
             return False
         request.client = client
         return True
@@ -225,6 +285,10 @@ class ProviderValidator(OpenIDValidatorMixin):
         client_id = client_id or self._presented_client_id(request)[1]
         client = self.load_client(client_id) if client_id else None
         if client is None or not self.is_public_client(client):
+            return False
+        if "none" not in self.config.token_endpoint_auth_methods:
+            log.info("public clients are not accepted (OAUTH2_PROVIDER_TOKEN_ENDPOINT_"
+                     "AUTH_METHODS has no 'none')")
             return False
         request.client = client
         return True
@@ -361,6 +425,13 @@ class ProviderValidator(OpenIDValidatorMixin):
         client = self._client_for(client_id, request)
         public = True if client is None else self.is_public_client(client)
         return self.config.pkce_required_for(public)
+
+    def pushed_authorization_required(self, client_id: str, request: Request, *args: Any,
+                                      **kwargs: Any) -> bool:
+        """RFC 9126 §6: the client's ``require_pushed_authorization_requests`` metadata
+        (an attribute of the client, else its ``client_metadata``) makes PAR mandatory
+        for it."""
+        return client_requires_par(self.load_client(client_id))
 
     def rotate_refresh_token(self, request: Request) -> bool:
         """RFC 9700 §4.14.2, OAuth 2.1 §4.3.1: public clients' refresh tokens always rotate."""

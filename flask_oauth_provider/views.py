@@ -36,6 +36,7 @@ from .openid_views import (
     consent_may_be_skipped,
     reauthentication,
 )
+from .request_objects import unpack_authorization_request
 from .state import ProviderState, current_state, issuer_of
 
 log = logging.getLogger("flask_oauth_provider.views")
@@ -47,11 +48,14 @@ PROMPT_NONE_ERRORS = ("login_required", "consent_required", "interaction_require
 blueprint = Blueprint("oauth2_provider", __name__, template_folder="templates")
 
 
-def exempt_from_flask_wtf_csrf() -> None:
+def exempt_from_flask_wtf_csrf(endpoint: Optional[str] = None,
+                               values: Optional[dict] = None) -> None:
     """Keep Flask-WTF's app-wide ``CSRFProtect`` off this blueprint's endpoints.
 
-    Run first among the app's ``before_request`` functions (``init_app`` puts it there),
-    so it works whichever of the two extensions was set up first. The token, revocation
+    A URL value preprocessor of the provider's blueprints: it runs before every
+    ``before_request`` function, Flask-WTF's included, so it works whichever of the two
+    extensions was set up first, and only for the provider's own routes (an app's
+    protected views pay nothing for it). The token, revocation
     and introspection endpoints are called by clients, not browsers, and authenticate
     the client instead (RFC 6749 §2.3); the consent form carries its own CSRF token
     (:mod:`~flask_oauth_provider.forms`), in the field name Flask-WTF would read.
@@ -61,6 +65,8 @@ def exempt_from_flask_wtf_csrf() -> None:
     if csrf is not None and name in CSRF_EXEMPT_BLUEPRINTS:
         csrf.exempt(current_app.blueprints[name])
 
+
+blueprint.url_value_preprocessor(exempt_from_flask_wtf_csrf)
 
 #: The provider's blueprints that clients, not browsers, call: this one and the
 #: registration endpoints' (RFC 7591 / RFC 7592, JSON with a bearer token or none).
@@ -230,23 +236,12 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     # the core validates them again either way.
     oauth_args = http.extract_authorization_params(
         form_fallback=handler is not None, max_size=state.config.max_request_size)
-    server = state.server
     try:
-        scopes, info = server.validate_authorization_request(*oauth_args)
-    except errors.FatalClientError as e:
-        # RFC 6749 §4.1.2.1: a bad client_id or redirect URI is never sent to the client.
-        return refuse_authorization(state, e, None)
+        # RFC 9101 §5: a signed request object's parameters replace the query's.
+        oauth_args = unpack_authorization_request(state, oauth_args)
+        scopes, info = state.server.validate_authorization_request(*oauth_args)
     except errors.OAuth2Error as e:
-        if (e.status_code or 400) >= 500 or not e.redirect_uri:
-            status = e.status_code if (e.status_code or 400) >= 500 else 400
-            return refuse_authorization(state, e, None, status)
-        # RFC 9700 §4.11.2: authenticate the user before redirecting anywhere, except
-        # for the answers of prompt=none, which must not show a page (OpenID Connect
-        # Core §3.1.2.6) and go to a registered redirect URI.
-        if handler is None and e.error not in PROMPT_NONE_ERRORS \
-                and current_user_or_none() is None:
-            return current_app.login_manager.unauthorized()
-        return refuse_authorization(state, e, error_location(e, state))
+        return _refuse_invalid_request(state, handler, e)
 
     user = current_user_or_none(required=handler is None)
     if handler is not None:
@@ -280,6 +275,24 @@ def authorize(*args: Any, **kwargs: Any) -> Any:
     if form.allowed and (granted or not scopes):
         return _grant(state, oauth_args, granted, user, client, status=303)
     return _deny(state, info, user, client, scopes)
+
+
+def _refuse_invalid_request(state: ProviderState, handler: Any,
+                            error: errors.OAuth2Error) -> Any:
+    """The answer to an authorization request the core (or its request object) refused."""
+    if isinstance(error, errors.FatalClientError):
+        # RFC 6749 §4.1.2.1: a bad client_id or redirect URI is never sent to the client.
+        return refuse_authorization(state, error, None)
+    if (error.status_code or 400) >= 500 or not error.redirect_uri:
+        status = error.status_code if (error.status_code or 400) >= 500 else 400
+        return refuse_authorization(state, error, None, status)
+    # RFC 9700 §4.11.2: authenticate the user before redirecting anywhere, except for
+    # the answers of prompt=none, which must not show a page (OpenID Connect Core
+    # §3.1.2.6) and go to a registered redirect URI.
+    if handler is None and error.error not in PROMPT_NONE_ERRORS \
+            and current_user_or_none() is None:
+        return current_app.login_manager.unauthorized()
+    return refuse_authorization(state, error, error_location(error, state))
 
 
 def _before_authorization(state: ProviderState, handler: Any) -> Optional[Response]:
@@ -346,6 +359,10 @@ def _response_params(location: str) -> dict:
 def _deny(state: ProviderState, info: dict, user: Any, client: Any,
           scopes: list[str]) -> Any:
     """RFC 6749 §4.1.2.1 ``access_denied``, with ``state`` and ``iss`` (RFC 9207)."""
+    try:
+        state.server.redeem_pushed_request(info["request"])  # RFC 9126 §4: one answer
+    except errors.FatalClientError as e:
+        return refuse_authorization(state, e, None)
     error = errors.AccessDeniedError(state=info.get("state"), request=info["request"])
     signals.send_consent(False, client=client, user=user, scopes=scopes)
     return refuse_authorization(state, error, error_location(error, state))
@@ -409,6 +426,10 @@ NO_CLIENT_CREDENTIALS = (
 CLIENT_AUTHENTICATION_FAILED = (
     "Client authentication failed: the client is unknown, its secret is wrong, or it is a "
     "public client, which has no secret.")
+#: Said for every refused client assertion; the reason is logged, not answered (no oracle).
+CLIENT_ASSERTION_REFUSED = (
+    "Client authentication failed: the client assertion is not valid for this client and "
+    "this server (RFC 7523 section 3).")
 
 
 def described(response_body: Optional[str], body: Optional[str], headers: dict) -> Any:
@@ -422,7 +443,9 @@ def described(response_body: Optional[str], body: Optional[str], headers: dict) 
         return response_body
     form = dict(parse_qsl(body or "", keep_blank_values=True))
     grant_type = form.get("grant_type")
-    if answer.get("error") == "invalid_client":
+    if answer.get("error") == "invalid_client" and form.get("client_assertion"):
+        description = CLIENT_ASSERTION_REFUSED
+    elif answer.get("error") == "invalid_client":
         presented = http.authorization_scheme(headers) == "basic" or form.get("client_secret")
         description = CLIENT_AUTHENTICATION_FAILED if presented else NO_CLIENT_CREDENTIALS
     elif answer.get("error") == "unauthorized_client" and grant_type in KNOWN_GRANT_TYPES:

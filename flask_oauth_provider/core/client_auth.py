@@ -8,6 +8,10 @@ authenticate at the token, revocation and introspection endpoints:
 * ``client_secret_post``: ``client_id`` and ``client_secret`` in the form body.
 
 A public client sends only ``client_id`` in the body (method ``none``).
+A client with a key or a secret may instead send a signed JWT, ``client_assertion``
+with ``client_assertion_type`` (RFC 7521 §4.2, RFC 7523 §2.2): ``private_key_jwt`` or
+``client_secret_jwt`` (OpenID Connect Core §9; the claim rules are in
+:mod:`.client_assertion`).
 RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in
 each request."  Credentials in the query string are not read here at all;
 the endpoints refuse query parameters on POST.
@@ -22,12 +26,22 @@ from typing import NamedTuple
 from urllib.parse import unquote_plus
 
 from . import errors
+from .client_assertion import (
+    ASSERTION_TYPE,
+    METHOD_CLIENT_SECRET_JWT,
+    METHOD_PRIVATE_KEY_JWT,
+    AssertionRefused,
+    assertion_issuer,
+    assertion_method,
+)
 from .log import logger
 from .request import Request
 
 __all__ = [
     "ClientCredentials",
     "METHOD_BASIC",
+    "METHOD_CLIENT_SECRET_JWT",
+    "METHOD_PRIVATE_KEY_JWT",
     "METHOD_NONE",
     "METHOD_POST",
     "extract_client_credentials",
@@ -42,14 +56,36 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-class ClientCredentials(NamedTuple):
-    """What the client presented: ``client_id`` and ``client_secret`` (either may be
-    ``None``) and ``method``, one of ``client_secret_basic``, ``client_secret_post``,
-    ``none`` (the RFC 8414 / RFC 7591 ``token_endpoint_auth_method`` names)."""
-
+class _CredentialFields(NamedTuple):
     client_id: str | None
     client_secret: str | None
     method: str
+
+
+class ClientCredentials(_CredentialFields):
+    """What the client presented: ``client_id`` and ``client_secret`` (either may be
+    ``None``) and ``method``, one of ``client_secret_basic``, ``client_secret_post``,
+    ``private_key_jwt``, ``client_secret_jwt``, ``none`` (the RFC 8414 / RFC 7591
+    ``token_endpoint_auth_method`` names).
+
+    It unpacks as the three values ``(client_id, client_secret, method)``, as it always
+    did; ``client_assertion`` (an attribute beside them) holds the not yet verified
+    JWT of the two assertion methods (RFC 7521 §4.2), else ``None``.
+    """
+
+    client_assertion: str | None
+
+    def __new__(cls, client_id: str | None, client_secret: str | None, method: str,
+                client_assertion: str | None = None) -> ClientCredentials:
+        self = super().__new__(cls, client_id, client_secret, method)
+        self.client_assertion = client_assertion
+        return self
+
+    def __repr__(self) -> str:
+        # Never the secret nor the assertion (they may reach a log through a repr).
+        return (f"ClientCredentials(client_id={self.client_id!r}, method={self.method!r}, "
+                f"secret={'yes' if self.client_secret else 'no'}, "
+                f"assertion={'yes' if self.client_assertion else 'no'})")
 
 
 def _form_decode_component(value: str) -> str:
@@ -111,16 +147,20 @@ def extract_client_credentials(request: Request) -> ClientCredentials:
     * ``Authorization: Basic`` -> method ``client_secret_basic``; an empty
       secret (``id:``) gives ``client_secret=None``.
     * body ``client_id`` + ``client_secret`` -> ``client_secret_post``.
+    * body ``client_assertion_type`` + ``client_assertion`` -> ``private_key_jwt``
+      or ``client_secret_jwt`` (by the assertion's ``alg``), with the assertion.
     * body ``client_id`` only -> ``none`` (a public client, RFC 6749 §2.1).
     * nothing -> ``ClientCredentials(None, None, "none")``.
     * body ``client_secret`` without ``client_id`` -> ``client_secret_post`` with
       ``client_id=None`` (authentication will then fail with ``invalid_client``).
 
-    Raises :class:`~.errors.InvalidRequestError` when Basic and a body
-    ``client_secret`` are both used (RFC 6749 §2.3: one method per request), when
+    Raises :class:`~.errors.InvalidRequestError` when Basic, a body
+    ``client_secret`` or an assertion are used together (RFC 6749 §2.3: one method
+    per request), when only half of an assertion is sent, when
     the Basic client id differs from a body ``client_id``, or when ``client_id`` or
     ``client_secret`` is repeated in the body; raises
-    :class:`~.errors.InvalidClientError` for a malformed Basic header.
+    :class:`~.errors.InvalidClientError` for a malformed Basic header, an unknown
+    ``client_assertion_type`` or an unsigned assertion.
     """
     headers = getattr(request, "headers", None) or {}
     authorization = headers.get("Authorization")
@@ -134,6 +174,11 @@ def extract_client_credentials(request: Request) -> ClientCredentials:
         except errors.InvalidClientError as exc:
             logger.debug("Refusing a malformed HTTP Basic Authorization header.")
             raise errors.InvalidClientError(exc.description, request=request) from None
+
+    assertion = _assertion_credentials(request, body_id, basic is not None or
+                                       body_secret is not None)
+    if assertion is not None:
+        return assertion
 
     if basic is not None:
         client_id, client_secret = basic
@@ -153,6 +198,40 @@ def extract_client_credentials(request: Request) -> ClientCredentials:
     if body_secret is not None:
         return ClientCredentials(body_id, body_secret, METHOD_POST)
     return ClientCredentials(body_id, None, METHOD_NONE)
+
+
+def _assertion_credentials(request: Request, body_id: str | None,
+                           other_method: bool) -> ClientCredentials | None:
+    """The credentials of a JWT client assertion (RFC 7521 §4.2), or ``None`` if none.
+
+    ``client_id`` is the body's, else the assertion's unverified ``iss`` (RFC 7521
+    §4.2: ``client_id`` is optional); the verification later demands ``iss`` = ``sub``
+    = that ``client_id``. The assertion itself never reaches a message or a log line.
+    """
+    assertion_type = _single_body_value(request, "client_assertion_type")
+    assertion = _single_body_value(request, "client_assertion")
+    if assertion_type is None and assertion is None:
+        return None
+    if other_method:
+        logger.debug("Client sent an assertion and a secret at once.")
+        raise errors.InvalidRequestError(
+            "Only one client authentication method may be used per request.",
+            request=request)
+    if assertion_type is None or assertion is None:
+        raise errors.InvalidRequestError(
+            "client_assertion and client_assertion_type go together (RFC 7521 §4.2).",
+            request=request)
+    if assertion_type != ASSERTION_TYPE:
+        raise errors.InvalidClientError(
+            description=f"client_assertion_type must be {ASSERTION_TYPE}.", request=request)
+    try:
+        method = assertion_method(assertion)
+    except AssertionRefused as exc:
+        logger.info("Refusing a client assertion: %s", exc)
+        raise errors.InvalidClientError(
+            description="The client assertion is not a signed JWT.", request=request) \
+            from None
+    return ClientCredentials(body_id or assertion_issuer(assertion), None, method, assertion)
 
 
 def bind_authenticated_client(request: Request, method: str | None = None) -> None:

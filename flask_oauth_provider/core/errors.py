@@ -28,6 +28,7 @@ __all__ = [
     "OAuth2Error",
     "FatalClientError",
     "InvalidRequestFatalError",
+    "InvalidRequestURIFatalError",
     "InvalidRedirectURIError",
     "MissingRedirectURIError",
     "MismatchingRedirectURIError",
@@ -240,6 +241,16 @@ class InvalidClientIdError(InvalidRequestFatalError):
 
 class MissingClientIdError(InvalidRequestFatalError):
     description = "Missing client_id parameter."
+
+
+class InvalidRequestURIFatalError(FatalClientError):
+    """``invalid_request_uri`` (RFC 9101 §7.1, used by RFC 9126 §4): the ``request_uri``
+    of an authorization request is unknown, expired, used or another client's. Shown to
+    the user, never redirected: without the pushed request no redirect URI is verified."""
+
+    error = "invalid_request_uri"
+    description = ("The request_uri is unknown, has expired, was already used, or was "
+                   "issued to another client.")
 
 
 class InvalidClientError(FatalClientError):

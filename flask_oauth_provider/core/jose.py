@@ -14,6 +14,11 @@ Rules kept here:
 * Every verification names its algorithm list explicitly; a key is only used with
   the algorithm of its type (RFC 8725 §3.1: no algorithm confusion).
 * ``kid`` is the RFC 7638 thumbprint of the public key unless the key brings one.
+* One exception to the asymmetric rule: :func:`verify_with_secret` checks the HMAC
+  of a ``client_secret_jwt`` client assertion (RFC 7523 §2.2, OpenID Connect Core §9),
+  keyed with the client's own secret. It is a separate function with its own
+  algorithm list (:data:`HMAC_ALGORITHMS`), so no asymmetric verification can ever
+  be steered into HMAC with a public key as the secret (RFC 8725 §2.1).
 """
 
 from __future__ import annotations
@@ -23,18 +28,23 @@ import hashlib
 import json
 import logging
 import warnings
+from contextlib import nullcontext
 from functools import lru_cache
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from joserfc import errors as _jose_errors
 from joserfc import jws as _jws
-from joserfc.jwk import ECKey, OKPKey, RSAKey, import_key
+from joserfc.jwk import ECKey, OctKey, OKPKey, RSAKey, import_key
 
 log = logging.getLogger("flask_oauth_provider.core.jose")
 
 #: The signing algorithms this package issues and accepts, by key type.
 ALGORITHMS: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
 DEFAULT_ALGORITHM = "RS256"
+#: HMAC algorithms, only for :func:`verify_with_secret` (client_secret_jwt).
+HMAC_ALGORITHMS: tuple[str, ...] = ("HS256", "HS384", "HS512")
+#: RFC 7518 §3.2: "A key of the same size as the hash output ... or larger MUST be used".
+_HMAC_KEY_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 
 _KEY_TYPE = {"RS256": ("RSA", None), "ES256": ("EC", "P-256"), "EdDSA": ("OKP", "Ed25519")}
 # OpenID Connect Core §3.1.3.6 (at_hash) / §3.3.2.11 (c_hash): the hash of the alg.
@@ -163,9 +173,12 @@ def public_jwk(jwk: Mapping[str, Any]) -> dict[str, Any]:
     for name in _METADATA_MEMBERS:
         if name in jwk:
             result[name] = jwk[name]
-    result.setdefault("kid", thumbprint(jwk))
+    # Computed only when missing: a thumbprint is a JSON dump and a hash, per call.
+    if "kid" not in result:
+        result["kid"] = thumbprint(jwk)
     result.setdefault("use", "sig")
-    result.setdefault("alg", algorithm_for_key(jwk))
+    if "alg" not in result:
+        result["alg"] = algorithm_for_key(jwk)
     return result
 
 
@@ -215,7 +228,7 @@ def sign(claims: Mapping[str, Any], jwk: Mapping[str, Any], *, typ: Optional[str
         header["typ"] = typ
     payload = json.dumps(dict(claims), separators=(",", ":"))
     key = _load(_frozen(jwk))
-    with _quiet_eddsa():
+    with _quiet_eddsa() if alg == "EdDSA" else nullcontext():
         return _jws.serialize_compact(header, payload, key, algorithms=[alg])
 
 
@@ -229,6 +242,14 @@ def unverified_header(token: str) -> dict[str, Any]:
     if not isinstance(header, dict):
         raise JoseError("The token header is not a JSON object.")
     return header
+
+
+def unverified_claims(token: str) -> dict[str, Any]:
+    """The claims of a compact JWS, NOT verified: only to find whose key verifies it
+    (the ``iss`` of a client assertion, RFC 7521 §4.2). Never trust them before
+    :func:`verify`."""
+    segments = _segments(token)
+    return _claims_of(_b64url_decode(segments[1]))
 
 
 def verify(token: str, keys: Sequence[Mapping[str, Any]],
@@ -248,20 +269,61 @@ def verify(token: str, keys: Sequence[Mapping[str, Any]],
     for jwk in _candidate_keys(header, keys, alg):
         key = _load(_frozen(public_jwk(jwk)))
         try:
-            with _quiet_eddsa():
+            with _quiet_eddsa() if alg == "EdDSA" else nullcontext():
                 signature = _jws.deserialize_compact(token, key, algorithms=[alg])
         except _jose_errors.BadSignatureError:
             continue
         except (_jose_errors.JoseError, ValueError) as exc:
             raise JoseError("The token cannot be verified.") from exc
-        try:
-            claims = json.loads(signature.payload)
-        except ValueError as exc:
-            raise JoseError("The token payload is not JSON.") from exc
-        if not isinstance(claims, dict):
-            raise JoseError("The token payload is not a JSON object.")
-        return header, claims
+        return header, _claims_of(signature.payload)
     raise JoseError("The token signature does not verify with any known key.")
+
+
+def verify_with_secret(token: str, secret: str,
+                       algorithms: Sequence[str] = HMAC_ALGORITHMS
+                       ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Verify an HMAC-signed compact JWS keyed with ``secret``; return ``(header, claims)``.
+
+    Only for ``client_secret_jwt`` (RFC 7523 §2.2, OpenID Connect Core §9: "the JWT
+    is signed using ... HMAC SHA algorithm ... using the octets of the UTF-8
+    representation of the client_secret as the shared key"). The header's ``alg``
+    must be in ``algorithms`` (a subset of :data:`HMAC_ALGORITHMS`), and the secret at
+    least as long as the hash (RFC 7518 §3.2).
+    """
+    allowed = [alg for alg in algorithms if alg in HMAC_ALGORITHMS]
+    header = unverified_header(token)
+    alg = header.get("alg")
+    if alg not in allowed:
+        raise JoseError(f"The token's algorithm {alg!r} is not accepted.")
+    raw = (secret or "").encode("utf-8")
+    if len(raw) < _HMAC_KEY_BYTES[alg]:
+        raise JoseError(f"The shared secret is too short for {alg}.")
+    try:
+        signature = _jws.deserialize_compact(token, OctKey.import_key(raw), algorithms=[alg])
+    except _jose_errors.BadSignatureError:
+        raise JoseError("The token signature does not verify.") from None
+    except (_jose_errors.JoseError, ValueError) as exc:
+        raise JoseError("The token cannot be verified.") from exc
+    return header, _claims_of(signature.payload)
+
+
+def sign_with_secret(claims: Mapping[str, Any], secret: str, alg: str = "HS256") -> str:
+    """An HMAC-signed compact JWS (a ``client_secret_jwt`` assertion, for clients and tests)."""
+    if alg not in HMAC_ALGORITHMS:
+        raise JoseError(f"Unsupported HMAC algorithm {alg!r}.")
+    payload = json.dumps(dict(claims), separators=(",", ":"))
+    key = OctKey.import_key(secret.encode("utf-8"))
+    return _jws.serialize_compact({"alg": alg, "typ": "JWT"}, payload, key, algorithms=[alg])
+
+
+def _claims_of(payload: bytes) -> dict[str, Any]:
+    try:
+        claims = json.loads(payload)
+    except ValueError as exc:
+        raise JoseError("The token payload is not JSON.") from exc
+    if not isinstance(claims, dict):
+        raise JoseError("The token payload is not a JSON object.")
+    return claims
 
 
 def _candidate_keys(header: Mapping[str, Any], keys: Sequence[Mapping[str, Any]],

@@ -71,8 +71,15 @@ class CaseInsensitiveDict(dict):
     def __init__(self, data: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
         super().__init__()
         self._keys: dict[str, str] = {}
-        if data:
-            self.update(data)
+        if not data:
+            return
+        if type(data) is dict and all(type(key) is str for key in data):
+            keys = {key.lower(): key for key in data}
+            if len(keys) == len(data):  # no two spellings of one name: taken as it is
+                self._keys = keys
+                super().update(data)
+                return
+        self.update(data)
 
     def _real_key(self, key: Any) -> Any:
         if isinstance(key, str):
@@ -182,7 +189,9 @@ class Request:
             self.query_parse_error = "The request URI is not valid text."
         header_items = {}
         for key, value in dict(headers or {}).items():
-            header_items[_to_text(key, "latin-1")] = _to_text(value, "latin-1")
+            if isinstance(key, bytes):
+                key = key.decode("latin-1")
+            header_items[key] = value.decode("latin-1") if isinstance(value, bytes) else value
         self.headers = CaseInsensitiveDict(header_items)
 
         try:

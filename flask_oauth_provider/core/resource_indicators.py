@@ -120,9 +120,8 @@ class ResourcePolicy:
         """
         requested = requested_resources(request)
         granted = getattr(request, "granted_resources", None)
-        known = self.known(request)
         if requested:
-            self._check_known(request, requested, known)
+            self._check_known(request, requested, self.known(request))
             if granted is not None:
                 outside = [uri for uri in requested if uri not in granted]
                 if outside:

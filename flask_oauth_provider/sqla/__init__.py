@@ -37,9 +37,13 @@ Where each part lives:
 - :mod:`~flask_oauth_provider.sqla.device`: the device authorization grant (RFC 8628),
   over :class:`DeviceCodeMixin` and :class:`DeviceAttemptMixin` models given as
   ``device_code_model`` / ``device_attempt_model``;
+- :mod:`~flask_oauth_provider.sqla.pushed`: pushed authorization requests (RFC 9126),
+  over a :class:`PushedAuthorizationRequestMixin` model given as ``par_model``;
 - :mod:`~flask_oauth_provider.sqla.outages`: a database outage answered with 503;
 - :mod:`~flask_oauth_provider.sqla.keys`: OpenID Connect signing keys
   (:class:`SigningKeyMixin`, ``key_model=``), sealed at rest, rotated and retired;
+- :mod:`~flask_oauth_provider.sqla.replay`: the replay cache in the database
+  (:class:`DatabaseReplayCache` over :func:`replay_table`, no model needed);
 - :mod:`~flask_oauth_provider.sqla.base`: the session, the models, one transaction per
   write and statements built once, which all of the store's parts share.
 """
@@ -56,11 +60,13 @@ from .models import (
     DeviceAttemptMixin,
     DeviceCodeMixin,
     InitialAccessTokenMixin,
+    PushedAuthorizationRequestMixin,
     TokenMixin,
     token_digest,
 )
 from .models import new_client_id as new_client_id
 from .outages import database_unavailable as database_unavailable
+from .replay import DatabaseReplayCache, replay_table
 from .store import SQLAlchemyStore
 
 #: The column type of every timestamp of the mixins, for the app's own columns too:
@@ -73,14 +79,17 @@ __all__ = [
     "AuthorizationCodeMixin",
     "AuthorizedApplication",
     "ClientMixin",
+    "DatabaseReplayCache",
     "DeviceAttemptMixin",
     "DeviceCodeMixin",
     "InitialAccessTokenMixin",
+    "PushedAuthorizationRequestMixin",
     "SQLAlchemyStore",
     "SigningKeyMixin",
     "SigningKeyStore",
     "TokenMixin",
     "UTCDateTime",
     "check_redirect_uri",
+    "replay_table",
     "token_digest",
 ]

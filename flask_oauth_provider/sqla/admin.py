@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional, Union
 
 from sqlalchemy import and_, delete, inspect, or_, select
 
+from ..client_keys import check_client_keys
 from ..config import KNOWN_GRANT_TYPES
 from ..core.redirect_uris import check_redirect_uri
 from .models import (
@@ -51,17 +52,34 @@ class StoreAdmin(RegistrationAdmin):
         *,
         default_scopes: Union[str, Sequence[str], None] = None,
         response_types: Optional[Sequence[str]] = None,
+        token_endpoint_auth_method: Optional[str] = None,
+        jwks: Any = None,
+        jwks_uri: Optional[str] = None,
+        require_pushed_authorization_requests: bool = False,
     ) -> tuple[Any, Optional[str]]:
         """Register a client; return ``(client, client_secret)`` (``None`` for public ones).
 
         The secret is shown here once and stored only as its digest. Redirect URIs are
         checked by :func:`check_redirect_uri`; clients of the authorization code and
-        implicit grants must register at least one (RFC 6749 §3.1.2.2). Raises
-        ``ValueError`` with a message saying what is wrong.
+        implicit grants must register at least one (RFC 6749 §3.1.2.2). With
+        ``require_pushed_authorization_requests`` the client's authorization requests
+        must come through the PAR endpoint (RFC 9126 §6). Raises ``ValueError`` with a
+        message saying what is wrong.
+
+        ``token_endpoint_auth_method="private_key_jwt"`` (RFC 7523, OpenID Connect Core
+        §9) makes a confidential client without a secret, which authenticates with JWTs
+        signed by its keys: give its public keys as ``jwks`` (a JWK set) or ``jwks_uri``
+        (fetched under the SSRF rules of client ID metadata documents). Any client may
+        register keys, for signed request objects (RFC 9101). ``client_secret_jwt`` is
+        refused: it needs the secret in clear, and only its digest is kept.
         """
         client, secret = self._new_client(
             name, redirect_uris, grant_types, scopes, public, user, resource_server,
-            default_scopes=default_scopes, response_types=response_types)
+            default_scopes=default_scopes, response_types=response_types,
+            auth_method=token_endpoint_auth_method, jwks=jwks, jwks_uri=jwks_uri)
+        if require_pushed_authorization_requests:
+            client.client_metadata = {**client.client_metadata,
+                                      "require_pushed_authorization_requests": True}
 
         def add() -> Any:
             self.session.add(client)
@@ -76,8 +94,15 @@ class StoreAdmin(RegistrationAdmin):
         public: bool, user: Any, resource_server: bool, *,
         default_scopes: Union[str, Sequence[str], None],
         response_types: Optional[Sequence[str]],
+        auth_method: Optional[str] = None, jwks: Any = None, jwks_uri: Optional[str] = None,
     ) -> tuple[Any, Optional[str]]:
         """The checked, unsaved client row of :meth:`create_client` and its secret."""
+        auth_method = _check_auth_method(auth_method, public)
+        keys = check_client_keys(
+            jwks, jwks_uri, allow_private=self.config.client_id_metadata_document_allow_private)
+        if auth_method == "private_key_jwt" and not keys:
+            raise ValueError("A private_key_jwt client needs its public keys: give jwks or "
+                             "jwks_uri (RFC 7591 §2).")
         name = _check_name(name)
         grant_types = _check_grant_types(grant_types, public)
         redirect_uris = self._check_redirect_uris(redirect_uris, grant_types)
@@ -91,7 +116,8 @@ class StoreAdmin(RegistrationAdmin):
                 "cannot belong to a user."
             )
 
-        secret = None if public else secrets.token_urlsafe(32)
+        # RFC 7523: a private_key_jwt client proves itself with its key; no secret.
+        secret = None if public or auth_method == "private_key_jwt" else secrets.token_urlsafe(32)
         client = self.client_model()
         client.client_id = new_client_id()
         client.client_secret_hash = token_digest(secret) if secret else None
@@ -105,6 +131,8 @@ class StoreAdmin(RegistrationAdmin):
         client.is_resource_server = bool(resource_server)
         client.created_at = self.now()
         client.registration_origin = "manual"
+        if auth_method != ("none" if public else "client_secret_basic") or keys:
+            client.client_metadata = {"token_endpoint_auth_method": auth_method, **keys}
         if user is not None:
             set_user(client, user)
         return client, secret
@@ -227,7 +255,8 @@ class StoreAdmin(RegistrationAdmin):
         its refresh token is absent or expired. Rotated-out refresh tokens are kept until
         they expire, so that their reuse is still detected. With the device models, also
         expired device codes (RFC 8628 §3.2 ``expires_in``) and wrong user-code entries
-        older than one device code lifetime (they no longer count, RFC 8628 §5.1).
+        older than one device code lifetime (they no longer count, RFC 8628 §5.1). With
+        ``par_model``, also expired pushed authorization requests (RFC 9126 §2.2).
         An openly registered client,
         or one fetched from its metadata document, is deleted when it has no code and no
         token ``OAUTH2_PROVIDER_REGISTRATION_PURGE_UNUSED_AFTER`` seconds after it was
@@ -258,6 +287,9 @@ class StoreAdmin(RegistrationAdmin):
             counts["clients"] = self._purge_batches(
                 self.client_model, self._unused_anonymous_clients(before), batch_size)
         counts.update(self._purge_device_rows(now, batch_size))
+        if self.par_model is not None:  # RFC 9126: request URIs nobody used in time
+            counts["pushed_requests"] = self._purge_batches(
+                self.par_model, [self.par_model.expires_at <= now], batch_size)
         return counts
 
     def _purge_device_rows(self, now: datetime.datetime, batch_size: int) -> dict[str, int]:
@@ -296,6 +328,21 @@ class StoreAdmin(RegistrationAdmin):
 
 
 # -- registration checks -------------------------------------------------------------------
+
+
+def _check_auth_method(method: Optional[str], public: bool) -> str:
+    """RFC 7591 §2 ``token_endpoint_auth_method`` of a new client in the bundled store."""
+    if method is None:
+        return "none" if public else "client_secret_basic"
+    if public != (method == "none"):
+        raise ValueError("A public client authenticates with 'none', and only a public one.")
+    if method == "client_secret_jwt":  # noqa: S105 - a method name
+        raise ValueError(
+            "client_secret_jwt needs the client secret in clear to check its HMAC, and the "
+            "bundled store keeps only its digest: use private_key_jwt.")
+    if method not in ("client_secret_basic", "client_secret_post", "private_key_jwt", "none"):
+        raise ValueError(f"Unknown token_endpoint_auth_method {method!r}.")
+    return method
 
 
 def _check_name(name: str) -> str:

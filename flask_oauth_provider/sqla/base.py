@@ -17,6 +17,7 @@ from .models import (
     DeviceAttemptMixin,
     DeviceCodeMixin,
     InitialAccessTokenMixin,
+    PushedAuthorizationRequestMixin,
     TokenMixin,
     token_digest,
     user_relationship,
@@ -31,7 +32,8 @@ class StoreBase:
                  token_model: type, config: Optional[ProviderConfig] = None,
                  device_code_model: Optional[type] = None,
                  device_attempt_model: Optional[type] = None,
-                 initial_access_token_model: Optional[type] = None) -> None:
+                 initial_access_token_model: Optional[type] = None,
+                 par_model: Optional[type] = None) -> None:
         for label, model, mixin in (
             ("client_model", client_model, ClientMixin),
             ("code_model", code_model, AuthorizationCodeMixin),
@@ -59,7 +61,16 @@ class StoreBase:
                 "flask_oauth_provider.sqla.InitialAccessTokenMixin, not "
                 f"{initial_access_token_model!r}."
             )
+        if par_model is not None:
+            if not (isinstance(par_model, type)
+                    and issubclass(par_model, PushedAuthorizationRequestMixin)):
+                raise TypeError(
+                    "par_model must be a mapped model class that subclasses "
+                    "flask_oauth_provider.sqla.PushedAuthorizationRequestMixin, not "
+                    f"{par_model!r}.")
         self.session = session
+        #: Pushed authorization requests (RFC 9126), or ``None`` without them.
+        self.par_model = par_model
         #: Initial access tokens of dynamic registration (RFC 7591 §3), or ``None``.
         self.initial_access_token_model = initial_access_token_model
         self.client_model = client_model

@@ -26,50 +26,15 @@ import dataclasses
 import datetime
 from typing import Any, Optional
 
-from sqlalchemy import Column, bindparam, inspect, select
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import bindparam, inspect, select
 
 from .models import access_token_active
+from .rows import Entity as _Entity
+from .rows import entity as _entity
+from .rows import materialize as _materialize
 
 #: The token columns every protected call reads (``resource``: its RFC 8707 audience).
 _HEAD = ("client_id", "scope", "expires_at", "revoked_at", "resource")
-
-
-@dataclasses.dataclass(frozen=True)
-class _Entity:
-    """Where one model's columns sit in a row, and how to make the object."""
-
-    cls: type
-    keys: tuple[str, ...]  # attribute keys, in row order from ``start`` (wide rows)
-    start: int
-    pk: tuple[int, ...]  # row positions of the primary key
-    fillable: bool  # one table, plain columns: the object can be filled from the row
-    new: Any  # makes an empty instance without calling the model's __init__
-
-    def identity(self, row: Any) -> Optional[tuple]:
-        values = tuple(row[i] for i in self.pk)
-        return None if any(v is None for v in values) else values
-
-
-def _entity(cls: type, start: int, prefix: str) -> tuple[_Entity, list]:
-    mapper = inspect(cls)
-    keys, cols = [], []
-    fillable = mapper.inherits is None and mapper.polymorphic_on is None
-    for prop in mapper.column_attrs:
-        column = prop.columns[0]
-        if len(prop.columns) != 1 or not isinstance(column, Column) or prop.deferred:
-            fillable = False
-            continue
-        keys.append(prop.key)
-        cols.append(column.label(f"{prefix}{len(cols)}"))
-    pk_keys = [mapper.get_property_by_column(c).key for c in mapper.primary_key]
-    if any(k not in keys for k in pk_keys):
-        raise TypeError(f"{cls.__name__}: its primary key must be plain columns")
-    pk = tuple(start + keys.index(k) for k in pk_keys)
-    return _Entity(cls, tuple(keys), start, pk, fillable,
-                   mapper.class_manager.new_instance), cols
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,27 +181,3 @@ class AccessTokenRecord:
         if plan.user_class is not None:
             return session.get(plan.user_class, key[0] if len(key) == 1 else key)
         return self.token.user
-
-
-def _materialize(session: Any, entity: _Entity, row: Any) -> Any:
-    """The session's object for ``entity``'s columns in ``row``, without a statement
-    when the columns suffice (``None`` for an outer-joined row that is absent)."""
-    pk = entity.identity(row)
-    if pk is None:
-        return None
-    ident = pk[0] if len(pk) == 1 else pk
-    start = entity.start
-    existing = session.identity_map.get(identity_key(entity.cls, ident))
-    if existing is not None:
-        if entity.fillable:  # refreshed from this row, as populate_existing would
-            for i, key in enumerate(entity.keys):
-                set_committed_value(existing, key, row[start + i])
-        return existing
-    if not entity.fillable:
-        return session.get(entity.cls, ident)
-    obj = entity.new()
-    for i, key in enumerate(entity.keys):
-        set_committed_value(obj, key, row[start + i])
-    make_transient_to_detached(obj)  # as if loaded: the session will treat it so
-    session.add(obj)
-    return obj

@@ -148,8 +148,8 @@ class ClientMixin:
         if not self.is_confidential:
             return "none"
         method = self.client_metadata.get("token_endpoint_auth_method")
-        return method if method in ("client_secret_basic", "client_secret_post") \
-            else "client_secret_basic"
+        return method if method in ("client_secret_basic", "client_secret_post",
+                                    "private_key_jwt") else "client_secret_basic"
 
     @property
     def redirect_uris(self) -> list[str]:
@@ -399,6 +399,25 @@ class InitialAccessTokenMixin:
                 and (self.expires_at is None or self.expires_at > (now or utcnow())))
 
 
+class PushedAuthorizationRequestMixin:
+    """A pushed authorization request (RFC 9126 §2): ``request_uri`` as its SHA-256
+    digest, bound to ``client_id``, alive until ``expires_at``. ``parameters`` holds the
+    authorization parameters as a JSON object. The app adds the primary key::
+
+        class PushedRequest(db.Model, PushedAuthorizationRequestMixin):
+            id: Mapped[int] = mapped_column(primary_key=True)
+    """
+
+    request_uri_digest: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    client_id: Mapped[str] = mapped_column(String(CLIENT_ID_LENGTH), index=True)
+    parameters: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, index=True)
+
+    def is_expired(self, now: Optional[datetime.datetime] = None) -> bool:
+        return self.expires_at <= (now or utcnow())
+
+
 @dataclasses.dataclass
 class AuthorizedApplication:
     """A client a user has live grants for (an "Authorized applications" page row)."""
@@ -420,7 +439,7 @@ def user_relationship(model: type) -> Any:
     return inspect(model).relationships.get("user")
 
 
-def _unproxied(obj: Any) -> Any:
+def unproxied(obj: Any) -> Any:
     """The object behind a Werkzeug ``LocalProxy`` such as Flask-Login's ``current_user``."""
     getter = getattr(obj, "_get_current_object", None)
     return getter() if callable(getter) else obj
@@ -433,7 +452,7 @@ def set_user(row: Any, user: Any) -> None:
     values = user_values(type(row), user)
     if values is None:
         if user_relationship(type(row)) is not None:
-            row.user = _unproxied(user)
+            row.user = unproxied(user)
         return
     for key, value in values.items():
         setattr(row, key, value)
@@ -447,7 +466,7 @@ def user_values(model: type, user: Any) -> Optional[dict]:
     rel = row_mapper.relationships.get("user")
     if rel is None or user is None:
         return None
-    user = _unproxied(user)
+    user = unproxied(user)
     user_state = inspect(user, raiseerr=False)
     if user_state is None or not user_state.mapper.isa(rel.mapper):
         return None
@@ -462,7 +481,7 @@ def user_clause(model: type, user: Any) -> Any:
     rel = row_mapper.relationships.get("user")
     if rel is None:
         raise TypeError(f"{model.__name__} has no 'user' relationship.")
-    user = _unproxied(user)
+    user = unproxied(user)
     user_state = inspect(user, raiseerr=False)
     if user_state is None:
         raise TypeError(f"{user!r} is not a mapped user object.")

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from ..core import errors
+from ..core.par import PushedRequestValidator
 from ..core.validator import DeviceRequestValidator
 
 log = logging.getLogger("flask_oauth_provider.sqla")
@@ -77,10 +78,11 @@ FLASK_LAYER_METHODS = ("find_access_token",)
 
 
 def answer_outages_with_503(cls: type) -> type:
-    """Wrap every validator method the core calls (the device grant's too), and the
+    """Wrap every validator method the core calls (the device grant's and PAR's too), and the
     store methods the Flask layer calls, so that a database outage inside any of them
     becomes ``temporarily_unavailable`` (503), never a 500 or a misleading error."""
-    for name in (*dir(DeviceRequestValidator), *FLASK_LAYER_METHODS):
+    for name in (*dir(DeviceRequestValidator), *dir(PushedRequestValidator),
+                 *FLASK_LAYER_METHODS):
         method = getattr(cls, name, None)
         if not name.startswith("_") and callable(method):
             setattr(cls, name, _unavailable_on_outage(method))

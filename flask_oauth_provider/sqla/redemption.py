@@ -80,18 +80,25 @@ class SingleUseWrites(StoreBase):
         if result.rowcount != 1:
             raise AlreadyRedeemed()
 
-    def _insert_token(self, row: Any) -> None:
-        """Write a new token row (its digests only) in the current transaction."""
-        values = _column_values(row)
-        if values is None:  # a relationship was assigned: let the unit of work map it
-            self.session.add(row)
+    def _insert_token(self, row: dict) -> None:
+        """Write a new token row (its digests only) in the current transaction; ``row``
+        holds its values by attribute name."""
+        model = self.token_model
+        relationships = self._statement("token_relationships", lambda: frozenset(
+            rel.key for rel in inspect(model).relationships))
+        if not relationships.isdisjoint(row):
+            obj = model()  # a relationship was given: only the unit of work maps it
+            for key, value in row.items():
+                setattr(obj, key, value)
+            self.session.add(obj)
             self.session.flush()
-        else:
-            # A Core INSERT of the row's values: the same row, without the unit of
-            # work's bookkeeping for an object nothing reads again.
-            self.session.execute(
-                self._statement("insert_token", lambda: insert(self.token_model.__table__)),
-                values)
+            return
+        # A Core INSERT of the row's values: no ORM object for a row nothing reads again.
+        columns = self._statement("token_columns", lambda: {
+            prop.key: prop.columns[0].key for prop in inspect(model).column_attrs})
+        self.session.execute(
+            self._statement("insert_token", lambda: insert(model.__table__)),
+            {columns[key]: value for key, value in row.items()})
 
     # -- codes marked used, tokens revoked (each in its own transaction) ---------------------
 
@@ -140,14 +147,3 @@ def _live_refresh_token(model: Any) -> tuple:
     return (model.refresh_token_digest == bindparam("digest"),
             model.refresh_rotated_at.is_(None),
             model.revoked_at.is_(None))
-
-
-def _column_values(row: Any) -> Optional[dict]:
-    """The values set on a new, unflushed ``row`` by column key, for a Core INSERT;
-    ``None`` when a relationship attribute was assigned (only the ORM can map it)."""
-    state = row.__dict__
-    mapper = inspect(type(row))
-    if any(rel.key in state for rel in mapper.relationships):
-        return None
-    return {prop.columns[0].key: state[prop.key]
-            for prop in mapper.column_attrs if prop.key in state}

@@ -33,6 +33,12 @@ DYNAMIC_ORIGINS = ("token", "open")
 log = logging.getLogger("flask_oauth_provider.sqla")
 
 
+def _key_arguments(metadata: ClientMetadata) -> dict[str, Any]:
+    """The ``_new_client`` arguments of a registration's method and keys (RFC 7591 §2)."""
+    return {"auth_method": metadata.token_endpoint_auth_method,
+            "jwks": metadata.extra.get("jwks"), "jwks_uri": metadata.extra.get("jwks_uri")}
+
+
 class InitialAccessTokenRefused(Exception):
     """The initial access token is unknown, expired or used up (RFC 7591 §3)."""
 
@@ -126,7 +132,7 @@ class RegistrationAdmin(SingleUseWrites):
         client, secret = self._new_client(
             metadata.client_name, metadata.redirect_uris, metadata.grant_types,
             metadata.scopes, metadata.public, None, False, default_scopes=None,
-            response_types=metadata.response_types)
+            response_types=metadata.response_types, **_key_arguments(metadata))
         client.registration_origin = origin
         client.registered_from = (registered_from or "")[:45] or None
         client.client_metadata = metadata.stored_metadata()
@@ -168,7 +174,7 @@ class RegistrationAdmin(SingleUseWrites):
         checked, _ = self._new_client(
             metadata.client_name, metadata.redirect_uris, metadata.grant_types,
             metadata.scopes, metadata.public, None, False, default_scopes=None,
-            response_types=metadata.response_types)
+            response_types=metadata.response_types, **_key_arguments(metadata))
         registration_token = secrets.token_urlsafe(32)
 
         def change() -> None:
@@ -210,15 +216,16 @@ class RegistrationAdmin(SingleUseWrites):
 
     def save_document_client(self, client_id: str, metadata: ClientMetadata,
                              expires_at: datetime.datetime) -> Any:
-        """Insert or refresh the public client described by the document at ``client_id``."""
+        """Insert or refresh the client described by the document at ``client_id``: public,
+        or a ``private_key_jwt`` client (no secret either way)."""
         model = self.client_model
         client = self.session.scalars(select(model).where(model.client_id == client_id)).first()
         if client is not None and client.registration_origin != "document":
             raise ValueError(f"client_id {client_id!r} belongs to a registered client.")
         checked, _ = self._new_client(
             metadata.client_name, metadata.redirect_uris, metadata.grant_types,
-            metadata.scopes, True, None, False, default_scopes=None,
-            response_types=metadata.response_types)
+            metadata.scopes, metadata.public, None, False, default_scopes=None,
+            response_types=metadata.response_types, **_key_arguments(metadata))
 
         def save() -> Any:
             row = client if client is not None else checked
@@ -228,7 +235,7 @@ class RegistrationAdmin(SingleUseWrites):
                 self.session.add(checked)
             else:
                 for name in ("name", "_redirect_uris", "grant_types", "response_types",
-                             "scope", "default_scope"):
+                             "scope", "default_scope", "client_type"):
                     setattr(client, name, getattr(checked, name))
             row.client_metadata = metadata.stored_metadata()
             row.metadata_expires_at = expires_at

@@ -46,15 +46,20 @@ from .models import (
     set_user,
     space_joined,
     token_digest,
+    unproxied,
+    user_values,
 )
 from .outages import answer_outages_with_503, database_unavailable
+from .pushed import PushedRequestStore
 from .redemption import AlreadyRedeemed, SingleUseWrites
+from .rows import RowLoader
 
 log = logging.getLogger("flask_oauth_provider.sqla")
 
 
 @answer_outages_with_503
-class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidator):
+class SQLAlchemyStore(StoreAdmin, DeviceStore, PushedRequestStore, SingleUseWrites,
+                      ProviderValidator):
     """The RequestValidator over the bundled models (a SQLAlchemy session, no Flask needed).
 
     ``session`` is a :class:`~sqlalchemy.orm.Session` or a ``scoped_session`` (such as
@@ -87,12 +92,11 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         cached = self._client_in_session(client_id)
         if cached is not None:
             return cached
-        stmt = self._statement("client", lambda: self._with_user(
-            select(self.client_model)
-            .where(self.client_model.client_id == bindparam("client_id")),
-            self.client_model, self._client_user,
-        ))
-        client = self.session.scalars(stmt, {"client_id": client_id}).first()
+        # One Core SELECT (the client outer-joined to its user) and the objects made from
+        # its row (see .rows): the ORM's query path cost twice the statement.
+        loader = self._statement("client", lambda: RowLoader.build(
+            self.client_model, "client_id", self._client_user))
+        client = loader.load(self.session, client_id)
         # Exact match: MariaDB's default collations ignore case and trailing spaces.
         client = client if client is not None and client.client_id == client_id else None
         if is_document_client_id(client_id) and self.config.client_id_metadata_documents:
@@ -119,6 +123,14 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
             hmac.compare_digest(b"0" * 64, b"1" * 64)
             return False
         return client.check_client_secret(client_secret)
+
+    #: The bundled models keep secrets as digests: no ``client_secret_jwt`` (its HMAC
+    #: needs the secret in clear), so metadata does not offer it either.
+    supports_client_secret_jwt = False
+
+    def client_secret_for_assertion(self, client: Client) -> Optional[str]:
+        """Always ``None``: only the secret's digest is stored."""
+        return None
 
     # -- authorization codes (RFC 6749 §4.1) ----------------------------------------------
 
@@ -155,11 +167,9 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         cached = self._cached(request, "code")
         if cached is not None and cached.code_digest == digest:
             return cached
-        stmt = self._statement("code", lambda: self._with_user(
-            select(self.code_model).where(self.code_model.code_digest == bindparam("digest")),
-            self.code_model, self._code_user,
-        ))
-        return self._cache(request, "code", self.session.scalars(stmt, {"digest": digest}).first())
+        loader = self._statement("code", lambda: RowLoader.build(
+            self.code_model, "code_digest", self._code_user))
+        return self._cache(request, "code", loader.load(self.session, digest))
 
     def validate_code(self, client_id: str, code: str, client: Client, request: Request,
                       *args: Any, **kwargs: Any) -> bool:
@@ -266,12 +276,9 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         """
         if not refresh_token or not isinstance(refresh_token, str):
             return False
-        model = self.token_model
-        stmt = self._statement("refresh", lambda: self._with_user(
-            select(model).where(model.refresh_token_digest == bindparam("digest")),
-            model, self._token_user,
-        ))
-        row = self.session.scalars(stmt, {"digest": token_digest(refresh_token)}).first()
+        loader = self._statement("refresh", lambda: RowLoader.build(
+            self.token_model, "refresh_token_digest", self._token_user))
+        row = loader.load(self.session, token_digest(refresh_token))
         if row is None:
             return False
         if not same_client(row.client_id, getattr(client, "client_id", None)):
@@ -319,7 +326,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
         def write() -> None:
             if code_row is not None:
                 self._redeem_code_once(code_row.code_digest, now)
-            elif old is not None and row.refresh_token_digest is not None:
+            elif old is not None and row.get("refresh_token_digest") is not None:
                 self._rotate_refresh_once(old.refresh_token_digest, now)
             elif old is not None:
                 self._confirm_refresh_live(old.refresh_token_digest)
@@ -333,7 +340,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
             # §4.1.2, RFC 9700 §4.14.2) the tokens of that grant are revoked.
             log.warning("%s presented twice at once: refusing and revoking its family",
                         grant_type)
-            self._revoke_family(row.family_id)
+            self._revoke_family(row["family_id"])
             raise errors.InvalidGrantError(request=request) from None
         except OperationalError as exc:
             if code_row is None and old is None or database_unavailable(exc):
@@ -347,44 +354,49 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, SingleUseWrites, ProviderValidato
 
     def _new_token_row(self, token: dict, request: Request, now: datetime.datetime,
                        code_row: Optional[AuthorizationCodeMixin],
-                       old: Optional[TokenMixin]) -> TokenMixin:
-        """The unsaved row of a new token: digests, scopes, lifetimes, family, user.
+                       old: Optional[TokenMixin]) -> dict[str, Any]:
+        """The new token's row, as values by attribute: digests, scopes, lifetimes,
+        family, user (written by :meth:`~SingleUseWrites._insert_token`).
 
         It joins the family of the code it redeems or of the refresh token it replaces,
         and keeps that grant's scopes (RFC 6749 §6); a refresh token that is not rotated
         stays on its old row.
         """
-        row = self.token_model()
-        row.access_token_digest = token_digest(token["access_token"])
-        row.token_type = token.get("token_type") or "Bearer"
-        row.client_id = request.client.client_id
         scope = token.get("scope")
-        row.scope = space_joined(scope if scope is not None else request.scopes)
+        scope = space_joined(scope if scope is not None else request.scopes)
         expires_in = token.get("expires_in")
-        row.issued_at = now
-        row.expires_at = (now + datetime.timedelta(seconds=int(expires_in))
-                          if expires_in is not None else None)
-        row.grant_scope = row.scope
-        row.resource = space_joined(getattr(request, "resources", None))
-        row.grant_resource = row.resource
+        resource = space_joined(getattr(request, "resources", None))
+        row: dict[str, Any] = {
+            "access_token_digest": token_digest(token["access_token"]),
+            "token_type": token.get("token_type") or "Bearer",
+            "client_id": request.client.client_id, "scope": scope, "issued_at": now,
+            "expires_at": (now + datetime.timedelta(seconds=int(expires_in))
+                           if expires_in is not None else None),
+            "grant_scope": scope, "resource": resource, "grant_resource": resource}
         if code_row is not None:
-            row.family_id = code_row.family_id
-            row.grant_resource = code_row.resource or row.resource
+            row["family_id"] = code_row.family_id
+            row["grant_resource"] = code_row.resource or resource
         elif old is not None:
-            row.family_id = old.family_id
-            row.grant_scope = old.grant_scope or old.scope
-            row.grant_resource = old.grant_resource or old.resource or row.resource
+            row["family_id"] = old.family_id
+            row["grant_scope"] = old.grant_scope or old.scope
+            row["grant_resource"] = old.grant_resource or old.resource or resource
         else:
-            row.family_id = uuid.uuid4().hex
+            row["family_id"] = uuid.uuid4().hex
         refresh = token.get("refresh_token")
         if refresh and not (old is not None and refresh == request.refresh_token):
-            row.refresh_token_digest = token_digest(refresh)
+            row["refresh_token_digest"] = token_digest(refresh)
             lifetime = self.config.refresh_token_expires_in
-            row.refresh_expires_at = (now + datetime.timedelta(seconds=lifetime)
-                                      if lifetime is not None else None)
-        row.openid_request = (old.openid_request if old is not None
-                              else openid_request_data(request))
-        set_user(row, getattr(request, "user", None))
+            row["refresh_expires_at"] = (now + datetime.timedelta(seconds=lifetime)
+                                         if lifetime is not None else None)
+        row["openid_request"] = (old.openid_request if old is not None
+                                 else openid_request_data(request))
+        user = getattr(request, "user", None)
+        if user is not None:
+            keys = user_values(self.token_model, user)
+            if keys is not None:
+                row.update(keys)
+            elif self._token_user is not None:  # only the ORM can map this one
+                row[self._token_user.key] = unproxied(user)
         return row
 
     def validate_bearer_token(self, token: Optional[str], scopes: Optional[list[str]],

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import secrets
+import time
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any, Callable, Optional
@@ -478,6 +479,42 @@ def drive_deployment(module: ModuleType, ctx: Any) -> None:
     meta = http.get("/.well-known/oauth-authorization-server", base_url="http://10.0.0.5",
                     headers={"X-Forwarded-Proto": "https"}).get_json()
     assert meta["token_endpoint"] == "https://auth.example.com/oauth/token"
+
+
+@drives("replay-cache")
+def drive_replay_cache(module: ModuleType, ctx: Any) -> None:
+    from flask_oauth_provider.replay import RedisReplayCache
+    from flask_oauth_provider.sqla import DatabaseReplayCache
+    from flask_oauth_provider.state import current_state
+    from tests.replay.replay_support import REDIS_URL, REQUIRE_REDIS_ENV
+
+    ctx.monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    ctx.monkeypatch.setenv("DATABASE_URL", "sqlite:///workers.db")
+    namespace, expires_at = "docs-" + secrets.token_hex(8), time.time() + 60
+    kinds = [DatabaseReplayCache]
+    if _redis_answers(REDIS_URL) or os.environ.get(REQUIRE_REDIS_ENV) == "1":
+        kinds.append(RedisReplayCache)
+    for kind in kinds:
+        if kind is RedisReplayCache:
+            ctx.monkeypatch.setenv("REDIS_URL", REDIS_URL)
+        app = module.create_worker_app()
+        with app.app_context():
+            module.db.create_all()
+            cache = current_state().replay_cache
+            assert isinstance(cache, kind)
+            assert cache.first_use(namespace, "jti-1", expires_at) is True
+            assert cache.first_use(namespace, "jti-1", expires_at) is False
+            if kind is RedisReplayCache:
+                cache.client.delete(*cache.client.keys(cache.prefix + namespace + ":*"))
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
 
 
 # -- docs/security.rst -------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Fixtures of the end-to-end tests: the example app on a real HTTP server.
 
-One server serves the whole run. Its database is the run's test database (SQLite, or the
-private PostgreSQL schema / MariaDB database of ``OAUTH_TEST_DATABASE_URL``), set up by
-the example app's own Flask-Migrate migration on first start, as a person would get it.
+One server serves the whole run. Its database is a database of its own (a SQLite file, or
+a private PostgreSQL schema / MariaDB database on ``OAUTH_TEST_DATABASE_URL``'s server),
+set up by the example app's own Flask-Migrate migration on first start, as a person would
+get it: no table another test folder left in the run's shared database can meet it.
 """
 
 from __future__ import annotations
@@ -16,19 +17,28 @@ import sqlalchemy
 
 from tests.e2e.e2e_support import log_in, submit, text_of
 from tests.helpers import LiveServer
+from tests.helpers.database import env_database_url, make_test_database
 
 DEMO_USER = ("demo", "demo")
 
 
 @pytest.fixture(scope="session")
-def example_app(tmp_path_factory: pytest.TempPathFactory, test_database):
+def example_database(tmp_path_factory: pytest.TempPathFactory):
+    database = make_test_database(
+        env_database_url(), str(tmp_path_factory.mktemp("example-db") / "example.sqlite"))
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def example_app(tmp_path_factory: pytest.TempPathFactory, example_database):
     from example_app import create_app
     from example_app.models import db
 
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": test_database.url,
-            "SQLALCHEMY_ENGINE_OPTIONS": test_database.engine_options,
+            "SQLALCHEMY_DATABASE_URI": example_database.url,
+            "SQLALCHEMY_ENGINE_OPTIONS": example_database.engine_options,
             "SECRET_KEY": secrets.token_hex(32),
             # A device polls every second here (5 s by default): the device flow tests
             # wait for real intervals, never for less.
@@ -38,7 +48,7 @@ def example_app(tmp_path_factory: pytest.TempPathFactory, test_database):
     )
     yield app
     with app.app_context():
-        # Leave the shared test database as we found it.
+        # Leave the database as we found it (a server's private schema is dropped next).
         db.drop_all()
         with db.engine.begin() as conn:
             conn.execute(sqlalchemy.text("DROP TABLE IF EXISTS alembic_version"))

@@ -95,3 +95,23 @@ def test_read_body_never_raises_the_apps_own_limit(app):
                                   content_type="application/x-www-form-urlencoded"):
         with pytest.raises(http.RequestTooLarge):
             http.read_body(max_size=1000)
+
+
+@pytest.mark.parametrize("base_url, path", [
+    ("http://localhost", "/a"),
+    ("https://LOCALHOST:8443", "/a/b"),  # Werkzeug lower-cases the host of an IRI
+    ("https://xn--n3h.example", "/p%C3%A5th/%2F/x y"),  # IDNA host, quoted and unquoted
+    ("https://other.example", "/" + "long/" * 80),  # over the remembered length
+    ("http://127.0.0.1:5000", "/oauth/token"),
+])
+@pytest.mark.parametrize("mount", ["", "/auth"])
+def test_request_urls_are_werkzeugs_own_for_every_host_and_path(app, base_url, path, mount):
+    # http.base_url()/root_url() remember Werkzeug's answers per host and path: the same
+    # strings, a second time too, and another host or mount point never gets another's.
+    for _ in range(2):
+        with app.test_request_context(path, base_url=base_url + mount):
+            assert http.base_url() == request.base_url
+            assert http.root_url() == request.url_root
+            assert http.request_uri() == request.base_url
+            assert http.request_host_is_loopback() is ("localhost" in base_url.lower()
+                                                        or "127.0.0.1" in base_url)

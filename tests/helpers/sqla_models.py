@@ -15,8 +15,10 @@ from flask_oauth_provider.sqla import (
     DeviceAttemptMixin,
     DeviceCodeMixin,
     InitialAccessTokenMixin,
+    PushedAuthorizationRequestMixin,
     SigningKeyMixin,
     TokenMixin,
+    replay_table,
 )
 
 
@@ -86,6 +88,14 @@ class InitialAccessToken(Base, InitialAccessTokenMixin):
     __tablename__ = "sqla_initial_access_token"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
+
+class PushedRequest(Base, PushedAuthorizationRequestMixin):
+    __tablename__ = "sqla_pushed_request"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+#: The replay cache's table, declared up front so that the ``schema`` fixture creates it
+#: (``init_sqlalchemy`` finds it on the client model's metadata and uses it).
+REPLAY_TABLE = replay_table(Base.metadata)
 
 MODELS = {"client_model": Client, "code_model": AuthorizationCode, "token_model": Token}
 #: The device authorization grant's models, given to the store next to ``MODELS``.

@@ -284,12 +284,18 @@ def test_oidcc_ensure_registered_redirect_uri(client, web):
     assert response.status_code == 400 and "Location" not in response.headers
 
 
-def test_oidcc_unsigned_request_object_is_request_not_supported(client, web):
-    """oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported."""
+def test_oidcc_unsigned_request_object_is_refused_as_invalid(client, web):
+    """oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported.
+
+    Request objects are supported since issue 15 (RFC 9101), signed ones only: discovery
+    does not list ``none`` in ``request_object_signing_alg_values_supported`` (so the
+    conformance suite skips this module), and an unsigned object is
+    ``invalid_request_object`` (OpenID Connect Core §3.1.2.6), sent to the registered
+    redirect_uri of the query with its state."""
     login(client)
     response = client.get(authorize_path(web[0], request="eyJhbGciOiJub25lIn0.e30."))
     params = location_params(response.headers["Location"])
-    assert params["error"] == "request_not_supported" and params["state"] == "af0ifjsldkj"
+    assert params["error"] == "invalid_request_object" and params["state"] == "af0ifjsldkj"
 
 
 def test_oidcc_request_uri_unsigned_is_request_uri_not_supported(client, web):

@@ -52,7 +52,10 @@ def test_oidcc_discovery_arrays_are_arrays(discovery):
 def test_oidcc_discovery_truthful_fields(discovery):
     assert discovery["subject_types_supported"] == ["public"]
     assert discovery["id_token_signing_alg_values_supported"] == ["RS256"]
-    assert discovery["request_parameter_supported"] is False
+    # Signed request objects by value are supported since issue 15 (RFC 9101), never
+    # unsigned ones; request_uri only as PAR's.
+    assert discovery["request_parameter_supported"] is True
+    assert "none" not in discovery["request_object_signing_alg_values_supported"]
     assert discovery["request_uri_parameter_supported"] is False
     assert discovery["claims_parameter_supported"] is True
     assert "form_post" in discovery["response_modes_supported"]

@@ -183,8 +183,9 @@ def test_MD_05_only_enabled_features_are_advertised(env):
         "authorization_code", "client_credentials", "refresh_token"]
     assert doc["revocation_endpoint"].endswith(REVOKE)
     assert doc["introspection_endpoint"].endswith(INTROSPECT)
-    assert {"client_secret_basic", "client_secret_post", "none"} >= set(
-        doc["token_endpoint_auth_methods_supported"])
+    # private_key_jwt / client_secret_jwt joined with issue 15 (RFC 7523); nothing else.
+    assert {"client_secret_basic", "client_secret_post", "private_key_jwt",
+            "client_secret_jwt", "none"} >= set(doc["token_endpoint_auth_methods_supported"])
     assert "client_secret_basic" in doc["token_endpoint_auth_methods_supported"]
 
 

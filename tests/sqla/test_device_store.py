@@ -122,6 +122,9 @@ def _wait_until_blocked(engine, timeout: float = 10.0) -> None:
             waiting = conn.execute(text(
                 "SELECT count(*) FROM pg_stat_activity "
                 "WHERE wait_event_type = 'Lock' AND datname = current_database()")).scalar()
+            # pg_stat_activity is a snapshot taken once per transaction: end it, or a
+            # check made before the other backend blocks would be repeated forever.
+            conn.rollback()
             if waiting:
                 return
             time.sleep(0.02)

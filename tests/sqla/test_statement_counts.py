@@ -54,3 +54,18 @@ def test_non_rotating_refresh_costs_at_most_four_statements(confidential, store,
         status, _ = confidential.refresh(body["refresh_token"])
     assert status == 200
     assert len(statements) <= 4, statements.statements
+
+
+def test_a_client_and_its_owner_cost_one_statement_and_stay_in_the_session(
+        store, session, alice, statements):
+    client, _ = store.create_client(name="Owned app", redirect_uris=[], user=alice,
+                                    grant_types=["client_credentials"], scopes=["read"])
+    client_id = client.client_id
+    session.expunge_all()  # a new request: nothing of the client in the session
+    with statements.count():
+        loaded = store.load_client(client_id)
+        assert loaded.user.username == "alice"  # the owner came with the same row
+        assert store.load_client(client_id) is loaded  # asked again: no second SELECT
+        assert loaded in session and loaded not in session.dirty and not session.new
+    assert len(statements) == 1, statements.statements
+    assert store.load_client(client_id + "x") is None

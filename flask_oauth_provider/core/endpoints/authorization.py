@@ -36,7 +36,8 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 from .. import errors
 from ..request import Request
 from ..utils import scope_to_list
-from .base import BaseEndpoint, get_parse_error, parse_error_description, unavailable_response
+from .base import get_parse_error, parse_error_description, unavailable_response
+from .pushed_authorization import PushedAuthorizationEndpoint
 
 log = logging.getLogger("flask_oauth_provider.core.endpoints")
 
@@ -72,7 +73,7 @@ def _contain_errors(raise_when_unavailable: bool):
     return decorate
 
 
-class AuthorizationEndpoint(BaseEndpoint):
+class AuthorizationEndpoint(PushedAuthorizationEndpoint):
     """Routes authorization requests to the grant owning their ``response_type``.
 
     RFC 6749 §3.1: "The authorization server MUST support the use of the HTTP "GET"
@@ -80,11 +81,15 @@ class AuthorizationEndpoint(BaseEndpoint):
     method as well." Both are accepted; the parameters are read from the query and
     from a form body alike. §3.1.1: an unknown ``response_type`` is answered by the
     default grant, which reports ``unsupported_response_type``.
+
+    Pushed authorization requests (RFC 9126) are its mixin's
+    (:class:`~.pushed_authorization.PushedAuthorizationEndpoint`): a ``request_uri`` is
+    replaced by the parameters pushed, and used up when the decision is answered.
     """
 
     def __init__(self, default_response_type: str, default_token_type: Any,
                  response_types: Dict[str, Any]) -> None:
-        BaseEndpoint.__init__(self)
+        PushedAuthorizationEndpoint.__init__(self)
         self._response_types = response_types
         self._default_response_type = default_response_type
         self._default_token_type = default_token_type
@@ -113,7 +118,7 @@ class AuthorizationEndpoint(BaseEndpoint):
             raise errors.InvalidRequestFatalError(
                 request=request,
                 description=parse_error_description(request))
-        return request
+        return self.resolve_pushed_request(request)
 
     def _handler_for(self, request: Request) -> Any:
         handler = self.response_types.get(request.response_type,
@@ -148,6 +153,8 @@ class AuthorizationEndpoint(BaseEndpoint):
             raise errors.InvalidRequestFatalError(
                 description="A HEAD request cannot grant authorization.")
         request = self._authorization_request(uri, http_method, body, headers)
+        # RFC 9126 §4: a pushed request is answered once.
+        self.redeem_pushed_request(request)
         request.scopes = scopes
         request.user = None
         for key, value in (credentials or {}).items():

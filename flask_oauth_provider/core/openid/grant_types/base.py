@@ -15,6 +15,7 @@ import hashlib
 import logging
 from typing import Any, Callable, Optional
 
+from ...par import being_pushed
 from .. import id_token as id_tokens
 from ..claims import parse_claims_request
 from ..errors import ConsentRequired, LoginRequired
@@ -108,13 +109,16 @@ class GrantTypeBase:
         prompt = parse_prompt(request.prompt, request)
         max_age = parse_max_age(request.max_age, request)
         check_nonce(request.nonce, False, request)
-        if "none" in prompt:
+        # RFC 9126 §2.1: a request being pushed has no user yet; what depends on the
+        # user is checked when the pushed request reaches the authorization endpoint.
+        with_user = not being_pushed(request)
+        if "none" in prompt and with_user:
             if not self.request_validator.validate_silent_login(request):
                 raise LoginRequired(request=request)
             if not self.request_validator.validate_silent_authorization(request):
                 raise ConsentRequired(request=request)
         self._inflate_claims(request)
-        if not self.request_validator.validate_user_match(
+        if with_user and not self.request_validator.validate_user_match(
                 request.id_token_hint, request.scopes, request.claims, request):
             raise LoginRequired(request=request,
                                 description="Session user does not match client supplied user.")
