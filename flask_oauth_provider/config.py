@@ -85,14 +85,11 @@ DEFAULTS: dict[str, Any] = {
     "CLIENT_ID_METADATA_DOCUMENTS": False,
     "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE": False,
     "SOFTWARE_STATEMENT_KEYS": None,
-<<<<<<< HEAD
     "PROFILE": None,
-=======
     "REQUIRE_PAR": False,
     "PAR_LIFETIME": 60,
     "REPLAY_CACHE": None,
     **auth_methods.DEFAULTS,
->>>>>>> main
 }
 
 #: ``OAUTH2_PROVIDER_DYNAMIC_REGISTRATION`` values: no endpoint, an initial access token
@@ -325,13 +322,11 @@ class ProviderConfig:
     #: ``software_statement`` trusted (RFC 7591 §2.3). Default ``None``: every software
     #: statement is refused with ``invalid_software_statement``.
     software_statement_keys: tuple[dict[str, Any], ...] = ()
-<<<<<<< HEAD
     #: A security profile that presets, and then holds, the keys it governs: ``None``
     #: (default) or ``"fapi2"``, the FAPI 2.0 Security Profile (PAR, PKCE S256, DPoP,
     #: private_key_jwt, 60-second codes; :mod:`flask_oauth_provider.profiles` lists each
     #: key). A key set against the profile stops ``init_app`` with an error.
     profile: Optional[str] = None
-=======
     #: Pushed authorization requests only (RFC 9126 §5, the server-wide
     #: ``require_pushed_authorization_requests``): an authorization request without a
     #: ``request_uri`` from the PAR endpoint is refused, and shown as an error page
@@ -377,7 +372,11 @@ class ProviderConfig:
     #: that long. 1 to 3600; default 300. Authlib's ``PrivateKeyJWT`` makes assertions
     #: for 3600 s unless told otherwise: raise this for such clients.
     client_assertion_max_lifetime: int = auth_methods.DEFAULTS["CLIENT_ASSERTION_MAX_LIFETIME"]
->>>>>>> main
+    #: ``CLIENT_ASSERTION_AUDIENCE``: which ``aud`` a client assertion may carry:
+    #: ``"issuer_or_endpoint"`` (default: the issuer, the token endpoint's URL or that of
+    #: the endpoint receiving it, RFC 7523 §3) or ``"issuer"`` (the issuer identifier
+    #: alone, as the FAPI 2.0 profile asks).
+    client_assertion_audience: str = auth_methods.DEFAULTS["CLIENT_ASSERTION_AUDIENCE"]
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -472,12 +471,9 @@ class ProviderConfig:
             require_par=flag("REQUIRE_PAR"),
             par_lifetime=_par_lifetime(get("PAR_LIFETIME")),
             **_registration(get, flag),
-<<<<<<< HEAD
             profile=get("PROFILE"),
-=======
             replay_cache=_replay_cache(get("REPLAY_CACHE")),
             **auth_methods.client_authentication(get),
->>>>>>> main
         )
 
 

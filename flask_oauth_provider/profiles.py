@@ -61,8 +61,6 @@ def _no_front_channel_tokens(value: Any) -> bool:
 #: profile name -> the keys it governs.
 REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
     "fapi2": (
-        Requirement("REQUIRE_PAR", True, _is(True),
-                    "authorization requests arrive only through PAR (RFC 9126)"),
         Requirement("PKCE_REQUIRED", True, _is(True),
                     "PKCE for every client, confidential ones too (RFC 7636)"),
         Requirement("PKCE_PLAIN", False, _is(False),
@@ -73,6 +71,22 @@ REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
                                     "client_credentials"),
                     _no_front_channel_tokens,
                     "no implicit grant (response_type code only) and no password grant"),
+        Requirement("REQUIRE_PAR", True, _is(True),
+                    "authorization requests arrive only through PAR (RFC 9126)"),
+        Requirement("PAR_LIFETIME", 60, _seconds_between(5, 600),
+                    "a request_uri lives between 5 and 600 seconds"),
+        Requirement("TOKEN_ENDPOINT_AUTH_METHODS", ("private_key_jwt",),
+                    _subset_of(frozenset({"private_key_jwt"})),
+                    "confidential clients only, authenticated with private_key_jwt "
+                    "(mutual TLS is not offered here)"),
+        Requirement("CLIENT_ASSERTION_AUDIENCE", "issuer", lambda value: value == "issuer",
+                    "client assertions name the issuer identifier alone as aud"),
+        Requirement("TOKEN_ENDPOINT_AUTH_SIGNING_ALGS", ("ES256", "EdDSA"),
+                    _subset_of(FAPI2_ALGORITHMS),
+                    "client assertions signed with PS256, ES256 or EdDSA only"),
+        Requirement("REQUEST_OBJECT_SIGNING_ALGS", ("ES256", "EdDSA"),
+                    _subset_of(FAPI2_ALGORITHMS),
+                    "request objects signed with PS256, ES256 or EdDSA only"),
         Requirement("ROTATE_REFRESH_TOKENS", False, _is(False),
                     "no refresh token rotation, whose lost responses strand clients "
                     "(public clients, which would need it, are not allowed)"),

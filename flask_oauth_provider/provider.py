@@ -144,6 +144,7 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_SIGNING_ALGS``,
         ``OAUTH2_PROVIDER_REQUEST_OBJECT_SIGNING_ALGS``,
         ``OAUTH2_PROVIDER_CLIENT_ASSERTION_MAX_LIFETIME``,
+        ``OAUTH2_PROVIDER_CLIENT_ASSERTION_AUDIENCE``,
         ``OAUTH2_PROVIDER_PROFILE`` (``"fapi2"`` presets and holds the FAPI 2.0 keys).
 
         With ``OAUTH2_PROVIDER_OPENID`` (or, for the JWKS alone,

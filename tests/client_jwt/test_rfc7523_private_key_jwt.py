@@ -394,3 +394,20 @@ def test_a_replay_store_outage_fails_closed(app, client_key, monkeypatch):
     assert response.status_code == 503
     assert error_of(response) == "temporarily_unavailable"
     assert token.split(".")[2] not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("aud, status", [(ISSUER, 200), ([ISSUER], 200), (TOKEN_URL, 401)])
+def test_issuer_alone_as_audience_when_configured(app_factory, client_key, aud, status):
+    """``OAUTH2_PROVIDER_CLIENT_ASSERTION_AUDIENCE = "issuer"`` (FAPI 2.0's rule): the
+    token endpoint's URL no longer names this server."""
+    app = app_factory(CLIENT_ASSERTION_AUDIENCE="issuer")
+    client_id = key_client(app, client_key)
+    response = granted(app, client_id, client_key, aud=aud)
+    assert response.status_code == status, response.get_json()
+    if status == 401:
+        assert response.get_json()["error"] == "invalid_client"
+
+
+def test_an_unknown_audience_rule_stops_init_app(app_factory):
+    with pytest.raises(ValueError, match="CLIENT_ASSERTION_AUDIENCE must be one of"):
+        app_factory(CLIENT_ASSERTION_AUDIENCE="endpoint")

@@ -30,6 +30,11 @@ def test_fapi2_presets_every_key_it_governs():
     assert config.rotate_refresh_tokens is False
     assert "implicit" not in config.grant_types and "password" not in config.grant_types
     assert config.response_types == ("code",)
+    assert config.require_par is True and config.par_lifetime == 60
+    assert config.token_endpoint_auth_methods == ("private_key_jwt",)
+    assert config.client_assertion_audience == "issuer"
+    assert set(config.token_endpoint_auth_signing_algs) <= {"PS256", "ES256", "EdDSA"}
+    assert set(config.request_object_signing_algs) <= {"PS256", "ES256", "EdDSA"}
 
 
 def test_without_a_profile_the_defaults_stay():
@@ -50,6 +55,13 @@ def test_a_stricter_value_than_the_profile_asks_is_kept():
     ("GRANT_TYPES", ["authorization_code", "implicit"], "no implicit grant"),
     ("GRANT_TYPES", ["authorization_code", "password"], "no password grant"),
     ("ROTATE_REFRESH_TOKENS", True, "no refresh token rotation"),
+    ("REQUIRE_PAR", False, "only through PAR"),
+    ("PAR_LIFETIME", 601, "between 5 and 600 seconds"),
+    ("TOKEN_ENDPOINT_AUTH_METHODS", ["private_key_jwt", "client_secret_basic"],
+     "private_key_jwt"),
+    ("CLIENT_ASSERTION_AUDIENCE", "issuer_or_endpoint", "issuer identifier alone"),
+    ("TOKEN_ENDPOINT_AUTH_SIGNING_ALGS", ["RS256"], "PS256, ES256 or EdDSA only"),
+    ("REQUEST_OBJECT_SIGNING_ALGS", ["ES256", "RS256"], "PS256, ES256 or EdDSA only"),
 ])
 def test_a_key_set_against_the_profile_stops_init_app(key, value, words):
     with pytest.raises(ValueError, match=f"OAUTH2_PROVIDER_{key}.*conflicts with "
