@@ -78,6 +78,7 @@ class Results:
     breakdown: dict = field(default_factory=dict)
     memory: dict = field(default_factory=dict)  # db -> memory.run(...) or {"error": ...}
     jwt: list = field(default_factory=list)  # [(label, Sample)] from benchmarks.jwt_tokens
+    dpop: list = field(default_factory=list)  # [(label, Sample)] from benchmarks.dpop
     par: list = field(default_factory=list)  # [(label, Sample)] from benchmarks.par
     openid: dict = field(default_factory=dict)  # benchmarks.openid_rows.run()
     elapsed_s: float = 0.0
@@ -452,6 +453,11 @@ def render(res: Results) -> str:
         parts.append("")
         parts.append(jwt_table(res.jwt))
         parts.append("")
+    if res.dpop:
+        from .dpop import SECTION
+        from .dpop import table as dpop_table
+
+        parts += [SECTION[0], "", SECTION[1], "", dpop_table(res.dpop), ""]
     if res.par:
         from .par import table as par_table
 

@@ -58,6 +58,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                    help="skip the resident-memory run (a child process)")
     p.add_argument("--memory-db", choices=["sqlite", "postgresql", "all"], default="sqlite",
                    help="database(s) of the resident-memory run (default: sqlite)")
+    p.add_argument("--no-dpop", action="store_true",
+                   help="skip the DPoP rows (benchmarks.dpop)")
     p.add_argument("--no-jwt", action="store_true",
                    help="skip the JWT access token rows (benchmarks.jwt_tokens)")
     p.add_argument("--no-par", action="store_true",
@@ -394,6 +396,15 @@ def main(argv: Optional[list[str]] = None) -> int:
             traceback.print_exc()
             res.notes.append(f"JWT rows not measured: {exc.__class__.__name__}: {exc}")
 
+    if not args.no_dpop and "ours" in args.apps and within_budget(cfg, res, "DPoP rows"):
+        from . import dpop
+
+        _log("SQLite: DPoP-protected GET and DPoP token requests (ours)")
+        try:
+            res.dpop = dpop.run(cfg["reps"], cfg["calls"])
+        except Exception as exc:  # noqa: BLE001 - report it, keep the other results
+            traceback.print_exc()
+            res.notes.append(f"DPoP rows not measured: {exc.__class__.__name__}: {exc}")
     if not args.no_par and "ours" in args.apps and within_budget(cfg, res, "PAR rows"):
         from . import par
 

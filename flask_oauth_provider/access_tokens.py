@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 
 from .config import ProviderConfig
 from .core import jose
+from .core.dpop import bound_jkt
 from .core.keyring import KeyRing
 from .core.request import Request
 from .core.resource_indicators import audience_claim, audience_list
@@ -86,7 +87,8 @@ def issue(config: ProviderConfig, request: Request, ring: KeyRing, issuer: str) 
     ``sub`` is the user's identifier (Flask-Login's ``get_id()``), or the client's for a
     client credentials token (§2.2: "the subject SHOULD correspond to an identifier the
     authorization server uses to indicate the client application"); ``aud`` the
-    token's resources (RFC 8707); ``auth_time`` and ``acr`` when the request knows them.
+    token's resources (RFC 8707); ``auth_time`` and ``acr`` when the request knows them;
+    ``cnf.jkt`` for a token bound to a DPoP key (RFC 9449 §6.1).
     """
     alg = PREFERRED_ALG if ring.signing_key(PREFERRED_ALG) else next(iter(ring.algorithms), None)
     key = ring.signing_key(alg) if alg else None
@@ -109,6 +111,10 @@ def issue(config: ProviderConfig, request: Request, ring: KeyRing, issuer: str) 
         value = getattr(request, name, None)
         if value is not None:
             claims[name] = value
+    jkt = bound_jkt(request)
+    if jkt:
+        # RFC 9449 §6.1: the token names the DPoP key it is bound to.
+        claims["cnf"] = {"jkt": jkt}
     return jose.sign(claims, key, typ=TYP)
 
 

@@ -29,12 +29,13 @@ GENERAL_PATH = object()
 _FORM = "application/x-www-form-urlencoded"
 
 
-def _plain_bearer_token(environ: dict) -> Optional[str]:
+def _plain_bearer_token(environ: dict) -> Optional[tuple[str, str]]:
     """The token of a request that carries it in the header only (RFC 6750 §2.1), or
     ``None`` when the general path must decide (no header, another scheme, a form body
     or a query that could carry one, a query the core would find malformed)."""
     parts = environ.get("HTTP_AUTHORIZATION", "").split()
-    if len(parts) != 2 or parts[0].lower() != "bearer":
+    # RFC 9449 §7.1: a DPoP-bound token comes with the DPoP scheme.
+    if len(parts) != 2 or parts[0].lower() not in ("bearer", "dpop"):
         return None
     if environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower() == _FORM:
         return None
@@ -46,7 +47,7 @@ def _plain_bearer_token(environ: dict) -> Optional[str]:
             return None
         if any(key == "access_token" for key, _ in pairs):
             return None
-    return parts[1]
+    return parts[0].lower(), parts[1]
 
 
 class SelectWidth:
@@ -76,7 +77,9 @@ class SelectWidth:
 
 def check_plain_bearer(environ: dict, validator: Any, server: Any, required: list[str],
                        refuse: Callable[..., Any], wide: bool = True,
-                       audience_ok: Optional[Callable[[Any], bool]] = None) -> Any:
+                       audience_ok: Optional[Callable[[Any], bool]] = None,
+                       proof_check: Optional[Callable[[str, str, Optional[str]], Any]] = None
+                       ) -> Any:
     """The short path for the WSGI ``environ``: the token's record (active, with every
     required scope), a refusal (``refuse(status, error, description=None, scope=None)``)
     or :data:`GENERAL_PATH`.
@@ -85,11 +88,14 @@ def check_plain_bearer(environ: dict, validator: Any, server: Any, required: lis
     expired token (revocation and expiry are checked on every call, RFC 6750 §3.1) or
     one whose audience ``audience_ok(record)`` refuses,
     403 ``insufficient_scope`` naming the required scopes, 503 when the database is
-    unavailable, 500 ``server_error`` for anything unexpected.
+    unavailable, 500 ``server_error`` for anything unexpected. A DPoP-bound token, or
+    one sent with the DPoP scheme, is checked by ``proof_check(scheme, token, jkt)``
+    (RFC 9449 §7; ``None`` or a refusal); a bearer call pays nothing for it.
     """
-    token = _plain_bearer_token(environ)
-    if token is None or not server.available:
+    presented = _plain_bearer_token(environ)
+    if presented is None or not server.available:
         return GENERAL_PATH
+    scheme, token = presented
     try:
         record = validator.find_access_token(token, wide)
         active = record is not None and record.is_active(validator.now())
@@ -104,6 +110,10 @@ def check_plain_bearer(environ: dict, validator: Any, server: Any, required: lis
     if not active or (audience_ok is not None and not audience_ok(record)):
         # RFC 8707 §2 / RFC 9068 §4: a token for another resource is invalid here.
         return refuse(401, "invalid_token")
+    if proof_check is not None and (scheme == "dpop" or record.dpop_jkt):
+        refusal = proof_check(scheme, token, record.dpop_jkt)
+        if refusal is not None:
+            return refusal
     granted = record.scopes
     if any(scope not in granted for scope in required):
         return refuse(403, "insufficient_scope", scope=required)

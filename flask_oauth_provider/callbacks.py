@@ -39,6 +39,7 @@ from typing import Any, Callable, Optional
 
 from .applog import callback_failure
 from .core import errors
+from .core.dpop import remember_grant_jkt
 from .core.request import Request
 from .core.resource_indicators import audience_claim
 from .core.types import Client, Grant, Token
@@ -201,6 +202,7 @@ class CallbackValidator(ProviderValidator):
         request.user = getattr(grant, "user", None)
         request.scopes = scopes_of(grant)
         request.granted_resources = resources_of(grant)
+        remember_grant_jkt(request, getattr(grant, "dpop_jkt", None))  # RFC 9449 §10
         for name in ("claims", "auth_time", "acr", "amr"):
             if getattr(grant, name, None) is not None:
                 setattr(request, name, getattr(grant, name))
@@ -298,6 +300,7 @@ class CallbackValidator(ProviderValidator):
             return False
         request.user = getattr(found, "user", None)
         request.granted_resources = resources_of(found)
+        remember_grant_jkt(request, getattr(found, "dpop_jkt", None))  # RFC 9449 §5
         return True
 
     def get_original_scopes(self, refresh_token: str, request: Request, *args: Any,
@@ -362,6 +365,10 @@ class CallbackValidator(ProviderValidator):
         }
         if kind == "access_token":
             claims["token_type"] = "Bearer"  # noqa: S105 - the token type's name
+            jkt = getattr(found, "dpop_jkt", None)
+            if isinstance(jkt, str) and jkt:
+                # RFC 9449 §6.2: a token object that keeps its DPoP binding.
+                claims["token_type"], claims["cnf"] = "DPoP", {"jkt": jkt}  # noqa: S105
         user = getattr(found, "user", None)
         username = getattr(user, "username", None)
         if username is not None:

@@ -16,6 +16,9 @@ from typing import Any, Callable, Optional, Union
 from werkzeug.utils import import_string
 
 from . import auth_methods
+from .core.dpop import DEFAULT_ALGORITHMS as DPOP_ALGORITHMS
+from .core.dpop import DEFAULT_LIFETIME as DPOP_LIFETIME
+from .core.jose import EMBEDDED_KEY_ALGORITHMS
 from .core.utils import is_absolute_uri
 from .profiles import apply_profile
 
@@ -86,6 +89,10 @@ DEFAULTS: dict[str, Any] = {
     "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE": False,
     "SOFTWARE_STATEMENT_KEYS": None,
     "PROFILE": None,
+    "REQUIRE_DPOP": False,
+    "DPOP_NONCE": False,
+    "DPOP_SIGNING_ALGS": DPOP_ALGORITHMS,
+    "DPOP_PROOF_LIFETIME": DPOP_LIFETIME,
     "REQUIRE_PAR": False,
     "PAR_LIFETIME": 60,
     "REPLAY_CACHE": None,
@@ -327,6 +334,24 @@ class ProviderConfig:
     #: private_key_jwt, 60-second codes; :mod:`flask_oauth_provider.profiles` lists each
     #: key). A key set against the profile stops ``init_app`` with an error.
     profile: Optional[str] = None
+    #: Every access token must be bound to a DPoP key (RFC 9449): a token request without
+    #: a ``DPoP`` proof is ``invalid_request``, as for a client registered with
+    #: ``dpop_bound_access_tokens`` (§5.2). Default False: DPoP when the client sends a
+    #: proof.
+    require_dpop: bool = False
+    #: Server-provided nonces (RFC 9449 §8, §9): a proof without a current nonce is
+    #: answered ``use_dpop_nonce`` with a ``DPoP-Nonce`` header. Nonces are derived
+    #: from ``SECRET_KEY`` and the time (every process agrees, none keeps state) and
+    #: rotate every 5 minutes. Default False.
+    dpop_nonce: bool = False
+    #: The algorithms a DPoP proof may be signed with, published as
+    #: ``dpop_signing_alg_values_supported``: some of ``ES256``, ``EdDSA``, ``PS256``,
+    #: ``RS256`` (asymmetric only). Default all four.
+    dpop_signing_algs: tuple[str, ...] = DPOP_ALGORITHMS
+    #: Seconds a DPoP proof is accepted after its ``iat`` (and its ``jti`` remembered
+    #: against replay, RFC 9449 §11.1); at most 10 seconds ahead are tolerated. Default
+    #: 120.
+    dpop_proof_lifetime: int = DPOP_LIFETIME
     #: Pushed authorization requests only (RFC 9126 §5, the server-wide
     #: ``require_pushed_authorization_requests``): an authorization request without a
     #: ``request_uri`` from the PAR endpoint is refused, and shown as an error page
@@ -474,6 +499,7 @@ class ProviderConfig:
             profile=get("PROFILE"),
             replay_cache=_replay_cache(get("REPLAY_CACHE")),
             **auth_methods.client_authentication(get),
+            **_dpop(get, flag),
         )
 
 
@@ -658,6 +684,23 @@ def _registration(get: Callable[[str], Any], flag: Callable[[str], bool]) -> dic
         "client_id_metadata_document_allow_private": flag(
             "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE"),
         "software_statement_keys": _statement_keys(get("SOFTWARE_STATEMENT_KEYS")),
+    }
+
+
+def _dpop(get: Callable[[str], Any], flag: Callable[[str], bool]) -> dict[str, Any]:
+    """The DPoP keys (RFC 9449)."""
+    algs = get("DPOP_SIGNING_ALGS")
+    algs = tuple(algs.split() if isinstance(algs, str) else algs)
+    if not algs or any(alg not in EMBEDDED_KEY_ALGORITHMS for alg in algs):
+        raise ValueError(
+            f"{PREFIX}DPOP_SIGNING_ALGS must list some of "
+            f"{', '.join(EMBEDDED_KEY_ALGORITHMS)} (asymmetric algorithms), not {algs!r}.")
+    return {
+        "require_dpop": flag("REQUIRE_DPOP"),
+        "dpop_nonce": flag("DPOP_NONCE"),
+        "dpop_signing_algs": algs,
+        "dpop_proof_lifetime": _positive_int("DPOP_PROOF_LIFETIME",
+                                             get("DPOP_PROOF_LIFETIME")),
     }
 
 

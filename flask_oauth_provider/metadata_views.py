@@ -1,4 +1,5 @@
-"""The authorization server's metadata document (RFC 8414), served at the app root.
+"""The metadata documents: the authorization server's (RFC 8414), served at the app root,
+and the protected resource metadata (RFC 9728) of the resources the app serves.
 
 Endpoint URLs come from where the routes really are (``url_for`` under the issuer's
 scheme and host), and each optional feature adds its fields only while it is on.
@@ -6,6 +7,7 @@ scheme and host), and each optional feature adds its fields only while it is on.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response
@@ -15,8 +17,9 @@ from . import http
 from .core import jose
 from .core.endpoints.metadata import MetadataEndpoint
 from .core.par import supports_pushed_requests
+from .core.resource_metadata import metadata_document
 from .openid_views import openid_metadata
-from .state import current_state, issuer_of
+from .state import current_state, issuer_of, own_resource_at
 
 #: Endpoint names of the provider's blueprint.
 _ROUTE = "oauth2_provider."
@@ -70,6 +73,8 @@ def metadata() -> Response:
         **client_authentication_metadata(state),
         "code_challenge_methods_supported": pkce_methods,
         "authorization_response_iss_parameter_supported": True,
+        # RFC 9449 §5.1: DPoP-bound tokens, with proofs signed by these algorithms.
+        "dpop_signing_alg_values_supported": list(config.dpop_signing_algs),
     }
     if config.dynamic_registration:
         claims["registration_endpoint"] = http.endpoint_url(  # RFC 8414 §2, RFC 7591 §3
@@ -105,3 +110,26 @@ def metadata() -> Response:
         headers = {**headers, "Cache-Control": "no-store", "Vary": "Host"}
     return http.create_response(headers, body, status)
 
+
+def protected_resource_metadata(suffix: str = "") -> Response:
+    """Protected resource metadata (RFC 9728 §3) of a resource this app serves.
+
+    Registered at ``/.well-known/oauth-protected-resource`` and, for a resource
+    identifier with a path, at that path appended (§3.1); an unknown one is 404.
+    """
+    config = current_state().config
+    own = own_resource_at(config, "/" + suffix if suffix else "", exact=True)
+    if own is None:
+        return http.json_response({"error": "not_found", "error_description":
+                                   "No protected resource is described here."}, 404)
+    methods = ["header", "body"] + (["query"] if config.allow_query_token else [])
+    resource, scopes = own
+    dpop_fields = {"dpop_signing_alg_values_supported": list(config.dpop_signing_algs)}
+    if config.require_dpop:
+        dpop_fields["dpop_bound_access_tokens_required"] = True  # RFC 9728 §2
+    document = metadata_document(resource, [issuer_of(config)], scopes, methods,
+                                 **dpop_fields)
+    # RFC 9728 §3.2: a JSON document; public, like the RFC 8414 one.
+    return http.create_response(
+        {"Content-Type": "application/json", "Access-Control-Allow-Origin": "*"},
+        json.dumps(document), 200)

@@ -14,6 +14,7 @@ max_age send the user through the login page again, once per request) and
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from types import SimpleNamespace
@@ -23,12 +24,13 @@ from urllib.parse import urlencode
 from flask import Response, abort, current_app, render_template, session
 from flask import request as flask_request
 
-from . import http
+from . import dpop, http
 from .core import jose
 from .core.openid.claims import STANDARD_CLAIMS, claims_for_scopes, requested_claims
 from .core.openid.discovery import OPENID_SCOPES, openid_defaults
 from .core.openid.response_modes import location_to_form_post
 from .core.openid.rules import authentication_required
+from .core.resource_metadata import bearer_challenge
 from .core.utils import add_params_to_uri, scope_to_list
 from .forms import ConsentForm
 from .oidc import AUTH_TIME_SESSION_KEY, session_auth_time
@@ -73,9 +75,17 @@ def userinfo_response() -> Response:
         uri, method, body, headers = http.extract_params(state.config.max_request_size)
     except http.RequestTooLarge:
         return _json_error("invalid_request", "The request body is too large.", 413)
+    scheme = http.authorization_scheme(headers)
+    if scheme == "dpop":
+        headers = dpop.as_bearer(headers)  # RFC 9449 §7.1: the proof is checked too
     response_headers, response_body, status = state.server.create_userinfo_response(
         uri, method, body, headers)
     response_headers = dict(response_headers or {}, **CORS_HEADERS)
+    challenge = dpop.challenge_options(state.config, scheme)
+    if status == 401 and challenge:
+        answer = json.loads(response_body)
+        response_headers["WWW-Authenticate"] = bearer_challenge(
+            answer.get("error"), answer.get("error_description"), **challenge)
     response_headers["Access-Control-Expose-Headers"] = "WWW-Authenticate"
     return http.create_response(response_headers, response_body, status)
 

@@ -51,7 +51,6 @@ from .resource import (
     check_scopes_argument,
     current_token,
     protect,
-    protected_resource_metadata,
 )
 from .state import EXTENSION_KEY, ProviderState
 
@@ -138,6 +137,9 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENTS``,
         ``OAUTH2_PROVIDER_CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE``,
         ``OAUTH2_PROVIDER_SOFTWARE_STATEMENT_KEYS``, ``OAUTH2_PROVIDER_REPLAY_CACHE``,
+        ``OAUTH2_PROVIDER_REQUIRE_DPOP``, ``OAUTH2_PROVIDER_DPOP_NONCE``,
+        ``OAUTH2_PROVIDER_DPOP_SIGNING_ALGS``, ``OAUTH2_PROVIDER_DPOP_PROOF_LIFETIME``
+        (DPoP, RFC 9449),
         ``OAUTH2_PROVIDER_REQUIRE_PAR``, ``OAUTH2_PROVIDER_PAR_LIFETIME`` (RFC 9126; the
         pushed authorization request endpoint is ``POST /oauth/par``),
         ``OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_METHODS``,
@@ -248,7 +250,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
 
         Takes the keyword arguments of
         :meth:`flask_oauth_provider.sqla.SQLAlchemyStore.create_client` (``name``,
-        ``redirect_uris``, ``grant_types``, ``scopes``, ``public``, ``user``). The
+        ``redirect_uris``, ``grant_types``, ``scopes``, ``public``, ``user``,
+        ``dpop_bound_access_tokens``). The
         secret is shown this once: only its digest is stored.
         """
         store = self.store
@@ -408,10 +411,10 @@ def _register_routes(app: Flask, config: ProviderConfig) -> None:
                      view_func=metadata_views.metadata, methods=["GET"])
     # RFC 9728 §3.1: the resource's metadata, at the root and with its path appended.
     app.add_url_rule(WELL_KNOWN_PATH, endpoint="oauth2_provider_resource_metadata",
-                     view_func=protected_resource_metadata, methods=["GET"])
+                     view_func=metadata_views.protected_resource_metadata, methods=["GET"])
     app.add_url_rule(WELL_KNOWN_PATH + "/<path:suffix>",
                      endpoint="oauth2_provider_resource_metadata_path",
-                     view_func=protected_resource_metadata, methods=["GET"])
+                     view_func=metadata_views.protected_resource_metadata, methods=["GET"])
     issuer_path = urlsplit(config.issuer).path.rstrip("/") if config.issuer else ""
     if issuer_path:
         # RFC 8414 §3.1: an issuer with a path component publishes its metadata at

@@ -94,7 +94,8 @@ class ClientMetadata:
     scopes: list[str]
     #: The optional fields kept as registered: ``client_uri``, ``logo_uri``, ``tos_uri``,
     #: ``policy_uri``, ``contacts``, ``software_id``, ``software_version``,
-    #: ``application_type``, ``require_pushed_authorization_requests`` (RFC 9126 §6).
+    #: ``application_type``, ``dpop_bound_access_tokens`` (RFC 9449 §5.2),
+    #: ``require_pushed_authorization_requests`` (RFC 9126 §6).
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
@@ -316,6 +317,12 @@ def _extra_fields(document: Mapping[str, Any], policy: Policy) -> dict[str, Any]
         extra["contacts"] = _string_list(document["contacts"], "contacts", MAX_CONTACTS)
         if any(len(c) > MAX_TEXT for c in extra["contacts"]):
             raise invalid_metadata("A contact is too long.")
+    dpop_bound = document.get("dpop_bound_access_tokens")
+    if dpop_bound is not None:
+        # RFC 9449 §5.2: a boolean; true makes DPoP mandatory at the token endpoint.
+        if not isinstance(dpop_bound, bool):
+            raise invalid_metadata("dpop_bound_access_tokens must be true or false.")
+        extra["dpop_bound_access_tokens"] = dpop_bound
     application_type = document.get("application_type")
     if application_type is not None:
         if application_type not in APPLICATION_TYPES:
@@ -376,7 +383,8 @@ def client_information(client: Any, *, client_secret: Optional[str] = None,
         if client_secret is not None:
             info["client_secret"] = client_secret
     for name in (*URL_FIELDS, *TEXT_FIELDS, "contacts", "application_type",
-                 "require_pushed_authorization_requests", "jwks", "jwks_uri"):
+                 "dpop_bound_access_tokens", "require_pushed_authorization_requests", "jwks",
+                 "jwks_uri"):
         if metadata.get(name) is not None:
             info[name] = metadata[name]
     if registration_access_token is not None:

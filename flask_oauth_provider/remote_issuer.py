@@ -205,11 +205,11 @@ class RemoteIssuer:
 
     def _is_active_access_token(self, claims: dict) -> bool:
         """RFC 7662 §2.2: ``active`` is true, the token is an access token (a refresh
-        token has no ``token_type`` of RFC 6749 §7.1), it is unexpired, and ``iss``
-        (when given) is our issuer."""
+        token has no ``token_type`` of RFC 6749 §7.1; ``DPoP`` is a bound access token,
+        RFC 9449 §6.2), it is unexpired, and ``iss`` (when given) is our issuer."""
         if claims.get("active") is not True:
             return False
-        if str(claims.get("token_type", "")).lower() != "bearer":
+        if str(claims.get("token_type", "")).lower() not in ("bearer", "dpop"):
             return False
         exp = claims.get("exp")
         if isinstance(exp, (int, float)) and exp <= self.clock():

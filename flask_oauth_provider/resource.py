@@ -10,7 +10,6 @@ Flask-OAuthlib), so nothing of one request is seen by the next.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from typing import Any, Callable, Optional, Protocol, Union
 
@@ -18,13 +17,13 @@ from flask import Response
 from flask import request as flask_request
 from werkzeug.local import LocalProxy
 
-from . import http
+from . import dpop, http
 from .access_tokens import VerificationKeys, looks_like_jwt, verify_locally
 from .bearer import GENERAL_PATH, SelectWidth, check_plain_bearer
 from .callbacks import expires_at
 from .core.request import Request
 from .core.resource_indicators import audience_list
-from .core.resource_metadata import bearer_challenge, metadata_document, metadata_url
+from .core.resource_metadata import bearer_challenge, metadata_url
 from .core.tokens import bearer_token_locations, get_token_from_header
 from .state import current_state, issuer_of, own_resource_at
 
@@ -176,23 +175,28 @@ current_token: CurrentToken = LocalProxy(_get_current_token)  # type: ignore[ass
 
 def bearer_refusal(status: int, error: Optional[str], description: Optional[str] = None,
                    scope: Optional[list[str]] = None,
-                   resource_metadata: Optional[str] = None) -> Response:
+                   resource_metadata: Optional[str] = None,
+                   headers: Optional[dict[str, str]] = None, **challenge: Any) -> Response:
     """A refused protected-resource request (RFC 6750 §3, §3.1), JSON body.
 
     Without a token (``error=None``) the challenge carries no error code (RFC 6750 §3:
     "SHOULD NOT include an error code or other error information"); a ``description``
     then goes in the JSON body only. ``resource_metadata`` is the URL of the resource's
-    RFC 9728 document (§5.1).
+    RFC 9728 document (§5.1). ``challenge`` holds the DPoP options of
+    :func:`~flask_oauth_provider.core.resource_metadata.bearer_challenge` (RFC 9449
+    §7.1); ``headers`` are added to the answer (``DPoP-Nonce``, §9).
     """
-    challenge = bearer_challenge(error, description if error else None, scope,
-                                 resource_metadata)
+    www_authenticate = bearer_challenge(error, description if error else None, scope,
+                                        resource_metadata, **challenge)
     payload = {"error": error or "unauthorized"}
     if description:
         payload["error_description"] = description
     elif error is None:
         payload["error_description"] = "This resource needs an OAuth 2.0 bearer token."
-    headers = {"WWW-Authenticate": challenge} if status in (400, 401, 403) else {}
-    return http.json_response(payload, status, headers)
+    answer_headers = dict(headers or {})
+    if status in (400, 401, 403):
+        answer_headers["WWW-Authenticate"] = www_authenticate
+    return http.json_response(payload, status, answer_headers)
 
 
 # -- the check ---------------------------------------------------------------------------
@@ -248,12 +252,21 @@ def resolve_scopes(scopes: tuple) -> Optional[list[str]]:
 def verify_token(scopes: list[str]) -> tuple[bool, Request]:
     """``(valid, core_request)`` for the current request's bearer token and ``scopes``.
 
-    A token sent in more than one way is never valid (RFC 6750 §2).
+    A token sent in more than one way is never valid (RFC 6750 §2), nor is a DPoP-bound
+    token without its proof (RFC 9449 §7; ``request.error`` then says why).
     """
     uri, method, body, headers = http.extract_resource_params()
-    valid, request = current_state().server.verify_request(uri, method, body, headers, scopes)
+    scheme = http.authorization_scheme(headers)
+    state = current_state()
+    valid, request = state.server.verify_request(
+        uri, method, body, dpop.as_bearer(headers) if scheme == "dpop" else headers, scopes)
     if len(bearer_token_locations(request)) > 1:
         valid = False
+    if valid:
+        refusal = dpop.check_resource_call(state, scheme, get_token_from_header(request),
+                                           dpop.token_jkt(request.access_token))
+        if refusal is not None:
+            valid, request.error = False, refusal.error
     return valid, request
 
 
@@ -268,6 +281,9 @@ def check_token(hooks: ResourceHooks, required: Optional[list[str]], optional: b
     if not http.transport_is_secure(state.config.insecure_transport):
         return bearer_refusal(400, "invalid_request", "HTTPS is required.")
     uri, method, body, headers = http.extract_resource_params()
+    scheme = http.authorization_scheme(headers)
+    if scheme == "dpop":
+        headers = dpop.as_bearer(headers)  # RFC 9449 §7.1; the proof is checked below
     server = state.server
     valid, request = server.verify_request(uri, method, body, headers, required)
     locations = bearer_token_locations(request)
@@ -298,6 +314,11 @@ def check_token(hooks: ResourceHooks, required: Optional[list[str]], optional: b
     if (problem is None or problem[0] == 403) and (
             _meant_for_another_resource(request) or not _jwt_holds(state, request)):
         problem = (401, "invalid_token", None)
+    if problem is None or problem[0] == 403:
+        refusal = dpop.check_resource_call(state, scheme, get_token_from_header(request),
+                                           dpop.token_jkt(getattr(request, "access_token", None)))
+        if refusal is not None:
+            problem = (refusal.status, refusal.error, refusal.description, refusal.headers)
 
     if problem is not None:
         return _refuse(hooks, request, required, *problem)
@@ -368,7 +389,8 @@ REFUSAL_REASONS = {
 
 
 def _refuse(hooks: ResourceHooks, request: Request, required: list[str], status: int,
-            code: Optional[str], description: Optional[str]) -> Any:
+            code: Optional[str], description: Optional[str],
+            headers: Optional[dict[str, str]] = None) -> Any:
     """The answer to a refused call: the app's ``invalid_response`` or RFC 6750 §3.
 
     The handler gets the core request with ``error`` (the RFC 6750 §3.1 code, ``None``
@@ -383,12 +405,21 @@ def _refuse(hooks: ResourceHooks, request: Request, required: list[str], status:
                                  or getattr(request, "error_message", None)
                                  or REFUSAL_REASONS.get(code, REFUSAL_REASONS[None]))
         return hooks.invalid_response_func(request)
-    own = own_resource_at(current_state().config, flask_request.path)
+    config = current_state().config
+    own = own_resource_at(config, flask_request.path)
     where = metadata_url(own[0]) if own is not None else None
+    bound = dpop.token_jkt(getattr(request, "access_token", None))
+    challenge = dpop.challenge_options(config, _scheme_used(), bool(bound))
     if status == 403:
         return bearer_refusal(403, "insufficient_scope", scope=required,
-                              resource_metadata=where)
-    return bearer_refusal(status, code, description, resource_metadata=where)
+                              resource_metadata=where, **challenge)
+    return bearer_refusal(status, code, description, resource_metadata=where,
+                          headers=headers, **challenge)
+
+
+def _scheme_used() -> Optional[str]:
+    """The lower-cased ``Authorization`` scheme of the current request."""
+    return flask_request.headers.get("Authorization", "").partition(" ")[0].lower() or None
 
 
 def _remember(request: Request) -> CurrentToken:
@@ -415,11 +446,24 @@ def _publish(current: CurrentToken, oauth: Any) -> None:
 
 
 def _refusal_here(status: int, error: Optional[str], description: Optional[str] = None,
-                  scope: Optional[list[str]] = None) -> Response:
+                  scope: Optional[list[str]] = None, headers: Optional[dict] = None,
+                  dpop_involved: bool = False) -> Response:
     """:func:`bearer_refusal` naming this view's RFC 9728 document, if it has one."""
-    own = own_resource_at(current_state().config, flask_request.path)
+    config = current_state().config
+    own = own_resource_at(config, flask_request.path)
     return bearer_refusal(status, error, description, scope=scope,
-                          resource_metadata=metadata_url(own[0]) if own is not None else None)
+                          resource_metadata=metadata_url(own[0]) if own is not None else None,
+                          headers=headers,
+                          **dpop.challenge_options(config, _scheme_used(), dpop_involved))
+
+
+def _proof_here(scheme: str, token: str, token_jkt: Optional[str]) -> Optional[Response]:
+    """The short path's DPoP check (RFC 9449 §7): ``None``, or the refusal."""
+    refusal = dpop.check_resource_call(current_state(), scheme, token, token_jkt)
+    if refusal is None:
+        return None
+    return _refusal_here(refusal.status, refusal.error, refusal.description,
+                         headers=refusal.headers, dpop_involved=bool(token_jkt))
 
 
 def check_plain(hooks: ResourceHooks, required: list[str], wide: bool) -> Any:
@@ -440,11 +484,15 @@ def check_plain(hooks: ResourceHooks, required: list[str], wide: bool) -> Any:
     if fast is None or not fast() or not http.transport_is_secure(
             state.config.insecure_transport):
         return GENERAL_PATH
-    value = flask_request.environ.get("HTTP_AUTHORIZATION", "").rpartition(" ")[2]
+    authorization = flask_request.environ.get("HTTP_AUTHORIZATION", "")
+    if state.config.require_dpop and authorization[:5].lower() != "dpop ":
+        return GENERAL_PATH  # it refuses the bearer call (RFC 9449 §7.2)
+    value = authorization.rpartition(" ")[2]
     if looks_like_jwt(value) and not _jwt_verified(state, value):
         return GENERAL_PATH  # refused there, with the general path's own answer
     record = check_plain_bearer(flask_request.environ, validator, state.server, required,
-                                _refusal_here, wide, audience_ok=_audience_holds)
+                                _refusal_here, wide, audience_ok=_audience_holds,
+                                proof_check=_proof_here)
     if record is GENERAL_PATH or isinstance(record, Response):
         return record
     current = CurrentToken(scopes=record.scopes, expires_at=record.expires_at, record=record)
@@ -488,26 +536,3 @@ def protect(hooks: ResourceHooks, scopes: tuple, optional: bool,
         return rv
 
     return wrapper
-
-
-# -- protected resource metadata (RFC 9728) ---------------------------------------------
-
-
-def protected_resource_metadata(suffix: str = "") -> Response:
-    """Protected resource metadata (RFC 9728 §3) of a resource this app serves.
-
-    Registered at ``/.well-known/oauth-protected-resource`` and, for a resource
-    identifier with a path, at that path appended (§3.1); an unknown one is 404.
-    """
-    config = current_state().config
-    own = own_resource_at(config, "/" + suffix if suffix else "", exact=True)
-    if own is None:
-        return http.json_response({"error": "not_found", "error_description":
-                                   "No protected resource is described here."}, 404)
-    methods = ["header", "body"] + (["query"] if config.allow_query_token else [])
-    resource, scopes = own
-    document = metadata_document(resource, [issuer_of(config)], scopes, methods)
-    # RFC 9728 §3.2: a JSON document; public, like the RFC 8414 one.
-    return http.create_response(
-        {"Content-Type": "application/json", "Access-Control-Allow-Origin": "*"},
-        json.dumps(document), 200)

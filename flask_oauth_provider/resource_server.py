@@ -33,14 +33,15 @@ import functools
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 from urllib.parse import urlsplit
 
 from flask import Flask, Response
 from flask import request as flask_request
 
-from . import http
+from . import dpop, http
 from .core import jose
+from .core.dpop import DEFAULT_ALGORITHMS, DEFAULT_LIFETIME
 from .core.request import Request
 from .core.resource_indicators import audience_list
 from .core.resource_metadata import (
@@ -51,6 +52,7 @@ from .core.resource_metadata import (
 )
 from .core.tokens import get_token_from_header
 from .core.utils import is_absolute_uri, is_loopback_host
+from .dpop import ResourceDPoPPolicy
 from .remote_issuer import IntrospectionCache, IssuerUnavailable, RemoteIssuer
 from .resource import ScopesArg, bearer_refusal, resolve_scopes, set_current_token
 
@@ -79,6 +81,13 @@ class RemoteToken:
     @property
     def username(self) -> Optional[str]:
         return self.claims.get("username")
+
+    @property
+    def jkt(self) -> Optional[str]:
+        """The DPoP key thumbprint the token is bound to (``cnf.jkt``, RFC 9449 §6)."""
+        cnf = self.claims.get("cnf")
+        jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
+        return jkt if isinstance(jkt, str) and jkt else None
 
     @classmethod
     def from_claims(cls, claims: dict) -> RemoteToken:
@@ -113,18 +122,31 @@ class ResourceServer:
     wait after a failure before asking it again (calls in between get 503). ``leeway``:
     seconds of clock difference allowed on a JWT's ``exp``. ``jwks_refresh_interval``:
     the least time between two fetches of the JWKS for unknown ``kid`` values.
+
+    DPoP (RFC 9449 §7): a token whose claims bind it to a key (``cnf.jkt``, in the JWT
+    or the introspection answer) is accepted only as ``Authorization: DPoP`` with a
+    proof by that key; ``require_dpop`` refuses unbound tokens too.
+    ``dpop_signing_algs`` are the proof algorithms accepted, ``dpop_proof_lifetime``
+    the seconds a proof is; ``replay_cache`` (an object with ``first_use(namespace,
+    value, expires_at)``, shared by the service's processes) remembers each proof's
+    ``jti``; without one, each process remembers its own.
     """
 
     def __init__(self, app: Optional[Flask] = None, *, issuer: str, resource: str,
                  client_id: Optional[str] = None, client_secret: Optional[str] = None,
                  scopes_supported: Optional[list[str]] = None, cache_seconds: int = 60,
                  timeout: float = 5.0, retry_after: float = 10.0, leeway: int = 30,
-                 jwks_refresh_interval: float = 60.0) -> None:
+                 jwks_refresh_interval: float = 60.0, require_dpop: bool = False,
+                 dpop_signing_algs: Sequence[str] = DEFAULT_ALGORITHMS,
+                 dpop_proof_lifetime: int = DEFAULT_LIFETIME,
+                 replay_cache: Any = None) -> None:
         _check_uri("issuer", issuer)
         _check_uri("resource", resource)
         self.resource = resource
         self.scopes_supported = scopes_supported
         self.leeway = leeway
+        self.dpop = ResourceDPoPPolicy(require_dpop, dpop_signing_algs, dpop_proof_lifetime,
+                                       replay_cache)
         self.issuer = RemoteIssuer(
             issuer, client_id, client_secret, timeout=timeout, retry_after=retry_after,
             cache=IntrospectionCache(max_age=cache_seconds),
@@ -150,8 +172,11 @@ class ResourceServer:
 
     def metadata_view(self) -> Response:
         """The protected resource metadata (RFC 9728 §2, §3.2)."""
+        fields = {"dpop_signing_alg_values_supported": list(self.dpop.config.dpop_signing_algs)}
+        if self.dpop.config.require_dpop:
+            fields["dpop_bound_access_tokens_required"] = True  # RFC 9728 §2
         document = metadata_document(self.resource, [self.issuer.issuer],
-                                     self.scopes_supported, ["header"])
+                                     self.scopes_supported, ["header"], **fields)
         return http.create_response(
             {"Content-Type": "application/json", "Access-Control-Allow-Origin": "*"},
             json.dumps(document), 200)
@@ -178,12 +203,14 @@ class ResourceServer:
     def check(self, required: list[str], optional: bool = False) -> Optional[Response]:
         """Verify the current request's token; ``None`` when the call may proceed."""
         where = metadata_url(self.resource)
+        scheme = flask_request.headers.get("Authorization", "").partition(" ")[0].lower()
+        challenge = dpop.challenge_options(self.dpop.config, scheme)
         token = get_token_from_header(_core_view_of_request())
         if not token:
             if optional and "Authorization" not in flask_request.headers:
                 set_current_token(None)
                 return None
-            return bearer_refusal(401, None, resource_metadata=where)
+            return bearer_refusal(401, None, resource_metadata=where, **challenge)
         try:
             claims = self.verify(token)
         except IssuerUnavailable:
@@ -192,11 +219,17 @@ class ResourceServer:
             answer.headers["Retry-After"] = str(int(self.issuer.retry_after) or 1)
             return answer
         if claims is None:
-            return bearer_refusal(401, "invalid_token", resource_metadata=where)
+            return bearer_refusal(401, "invalid_token", resource_metadata=where, **challenge)
         current = RemoteToken.from_claims(claims)
+        refusal = dpop.check_resource_call(self.dpop, scheme, token, current.jkt)
+        if refusal is not None:
+            return bearer_refusal(
+                refusal.status, refusal.error, refusal.description, resource_metadata=where,
+                headers=refusal.headers,
+                **dpop.challenge_options(self.dpop.config, scheme, bool(current.jkt)))
         if not set(required) <= set(current.scopes):
             return bearer_refusal(403, "insufficient_scope", scope=required,
-                                  resource_metadata=where)
+                                  resource_metadata=where, **challenge)
         set_current_token(current)
         return None
 
@@ -257,8 +290,10 @@ def looks_like_jwt(token: str) -> bool:
 
 def _core_view_of_request() -> Request:
     """The current request as ``core.tokens`` reads it: headers only (RFC 6750 §2.1;
-    this service accepts tokens in the ``Authorization`` header, as its metadata says)."""
-    return Request(flask_request.url, flask_request.method, None, dict(flask_request.headers))
+    this service accepts tokens in the ``Authorization`` header, as its metadata says),
+    a ``DPoP`` scheme read as ``Bearer`` (RFC 9449 §7.1; the proof is checked apart)."""
+    return Request(flask_request.url, flask_request.method, None,
+                   dpop.as_bearer(dict(flask_request.headers)))
 
 
 def _check_uri(name: str, value: Any) -> None:

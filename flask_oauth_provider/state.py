@@ -13,9 +13,10 @@ from typing import Any, Callable, Optional, Protocol
 
 from flask import current_app, has_app_context, has_request_context
 
-from . import access_tokens, http
+from . import access_tokens, dpop, http
 from .config import ProviderConfig
 from .core import errors
+from .core.dpop_binding import TokenRequestBinding, check_dpop_jkt
 from .core.keyring import KeyRing
 from .core.openid import Server as OpenIDServer
 from .core.par import supports_pushed_requests
@@ -268,6 +269,7 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
     for grant in (server.auth_grant, server.password_grant, server.credentials_grant,
                   server.refresh_grant):
         grant.custom_validators.post_token.append(resources.check_token)
+    _attach_dpop(server, config, openid_grants)
     issue_refresh = "refresh_token" in enabled_grants
     for grant in (server.auth_grant, server.password_grant, server.device_code_grant,
                   *openid_grants[:1]):
@@ -277,6 +279,26 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
         grant.render_form_post = False
     _pushed_request_options(server, validator, config)
     return server
+
+
+def _attach_dpop(server: Server, config: ProviderConfig, openid_grants: list) -> None:
+    """DPoP (RFC 9449): its token request rules on every grant that issues access tokens
+    at the token endpoint (§5), and ``dpop_jkt`` on the code grants' authorization
+    requests (§10). The replay store and the nonce key are the current app's."""
+    binding = TokenRequestBinding(
+        algorithms=config.dpop_signing_algs, lifetime=config.dpop_proof_lifetime,
+        require_all=config.require_dpop,
+        nonces=lambda: dpop.nonce_source(current_state()),
+        jti_unused=lambda jti, expires_at: dpop.jti_first_use(current_state(), jti,
+                                                              expires_at))
+    for grant in (server.auth_grant, server.password_grant, server.credentials_grant,
+                  server.refresh_grant, server.device_code_grant, *openid_grants[:1]):
+        grant.custom_validators.post_token.append(binding)
+    for grant in (server.auth_grant, *openid_grants):
+        grant.custom_validators.post_auth.append(check_dpop_jkt)
+    if hasattr(server, "userinfo_token_checks"):
+        server.userinfo_token_checks.append(dpop.userinfo_check(current_state))
+    server.pushed_request_dpop = binding.pushed_request_jkt
 
 
 def _pushed_request_options(server: Server, validator: RequestValidator,
@@ -320,6 +342,8 @@ AUTHORIZATION_PARAMS = frozenset({
     # OpenID Connect Core §3.1.2.1
     "display", "max_age", "ui_locales", "claims_locales", "id_token_hint", "login_hint",
     "acr_values", "claims", "request", "request_uri",
+    # RFC 9449 §10
+    "dpop_jkt",
 })
 
 #: Longest value accepted per parameter; anything longer is ``invalid_request``.
@@ -336,6 +360,7 @@ PARAMETER_LIMITS = {
     "scope": 2048,
     "state": 2048,
     "redirect_uri": 2048,
+    "dpop_jkt": 64,
 }
 DEFAULT_PARAMETER_LIMIT = 4096
 

@@ -19,7 +19,7 @@ from flask import request as flask_request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BuildError
 
-from . import http, signals
+from . import dpop, http, signals
 from .config import KNOWN_GRANT_TYPES
 from .core import errors
 from .core.client_auth import extract_client_credentials
@@ -470,7 +470,14 @@ def token(*args: Any, **kwargs: Any) -> Response:
         view = state.provider.token_view
         if view is not None:
             extra = view(*args, **kwargs) or None
-        return state.server.create_token_response(uri, method, body, headers, extra)
+        answer_headers, answer, status = state.server.create_token_response(
+            uri, method, body, headers, extra)
+        nonce = dpop.current_nonce(state)
+        if nonce is not None:
+            # RFC 9449 §8.2: a fresh nonce on every answer, for the client's next proof.
+            answer_headers = {**answer_headers, "Access-Control-Expose-Headers": "DPoP-Nonce"}
+            answer_headers.setdefault("DPoP-Nonce", nonce)
+        return answer_headers, answer, status
 
     return json_endpoint(call)
 

@@ -341,6 +341,69 @@ def _candidate_keys(header: Mapping[str, Any], keys: Sequence[Mapping[str, Any]]
     return found
 
 
+#: Algorithms a header-embedded key may sign with (DPoP proofs, RFC 9449 §4.2), by the
+#: key type each needs. PS256 is here besides :data:`ALGORITHMS` since FAPI 2.0 clients
+#: use it; the package itself never signs with it.
+EMBEDDED_KEY_ALGORITHMS = {"ES256": ("EC", "P-256"), "EdDSA": ("OKP", "Ed25519"),
+                           "RS256": ("RSA", None), "PS256": ("RSA", None)}
+#: RFC 7518 §3.3 / §3.5: RSA keys of fewer bits MUST NOT be used.
+_MIN_RSA_BITS = 2048
+#: A header that embeds an RSA key is longer than joserfc's default limit of 512 bytes.
+_EMBEDDED_KEY_REGISTRY = _jws.JWSRegistry(algorithms=list(EMBEDDED_KEY_ALGORITHMS))
+_EMBEDDED_KEY_REGISTRY.max_header_length = 2048
+
+
+def verify_with_embedded_key(token: str, algorithms: Sequence[str]
+                             ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Verify a compact JWS with the public key of its own ``jwk`` header (RFC 7515
+    §4.1.3); return ``(header, claims, public_jwk)``.
+
+    For proofs of possession (RFC 9449 §4.3): ``alg`` must be in ``algorithms`` (a
+    subset of :data:`EMBEDDED_KEY_ALGORITHMS`: never ``none`` or HMAC) and fit the
+    key's type; a ``jwk`` holding a private part (``d``, or any RSA private member) is
+    refused, as is an RSA key under 2048 bits. The claims must be a JSON object.
+    """
+    header = unverified_header(token)
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in algorithms or alg not in EMBEDDED_KEY_ALGORITHMS:
+        raise JoseError(f"The algorithm {alg!r} is not accepted.")
+    jwk = header.get("jwk")
+    if not isinstance(jwk, dict):
+        raise JoseError("The header has no jwk object.")
+    if any(name in jwk for name in ("d", "p", "q", "dp", "dq", "qi", "oth", "k")):
+        raise JoseError("The jwk header holds a private key.")
+    kty, crv = EMBEDDED_KEY_ALGORITHMS[alg]
+    if jwk.get("kty") != kty or (crv is not None and jwk.get("crv") != crv):
+        raise JoseError(f"The jwk header is not a key for {alg}.")
+    members = _PUBLIC_MEMBERS[kty]
+    if not all(isinstance(jwk.get(name), str) and jwk.get(name) for name in members):
+        raise JoseError("The jwk header lacks a public member.")
+    public = {name: jwk[name] for name in members}
+    if kty == "RSA" and len(_b64url_decode(public["n"]).lstrip(b"\0")) * 8 < _MIN_RSA_BITS:
+        raise JoseError("The RSA key is shorter than 2048 bits.")
+    key = _load(_frozen(public))
+    try:
+        with _quiet_eddsa():
+            signature = _jws.deserialize_compact(token, key, algorithms=[alg],
+                                                 registry=_EMBEDDED_KEY_REGISTRY)
+    except Exception as exc:  # noqa: BLE001 - whatever the library trips on is a refusal
+        # The header is the sender's (crit, b64, ... of any JSON type): no failure of
+        # the library on it may become a 500.
+        raise JoseError("The signature does not verify with the jwk header.") from exc
+    try:
+        claims = json.loads(signature.payload)
+    except ValueError as exc:
+        raise JoseError("The token payload is not JSON.") from exc
+    if not isinstance(claims, dict):
+        raise JoseError("The token payload is not a JSON object.")
+    return header, claims, public
+
+
+def sha256_b64url(value: str) -> str:
+    """base64url (no padding) of the SHA-256 of ``value`` (ASCII): RFC 9449 §4.2 ``ath``."""
+    return _b64url(hashlib.sha256(value.encode("ascii")).digest())
+
+
 def token_hash(value: str, alg: str) -> str:
     """``at_hash`` / ``c_hash``: base64url of the left half of the hash of ``value``.
 

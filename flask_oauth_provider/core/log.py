@@ -47,7 +47,9 @@ SENSITIVE_PARAMS = frozenset(
 )
 
 #: Header names whose values carry credentials.
-SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+#: ``DPoP`` (RFC 9449): a proof is kept out of logs too.
+SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie",
+                               "dpop"})
 
 _debug = False
 

@@ -67,7 +67,9 @@ def metadata_document(resource: str, authorization_servers: Iterable[str],
 
 def bearer_challenge(error: Optional[str] = None, description: Optional[str] = None,
                      scope: Optional[Iterable[str]] = None,
-                     resource_metadata: Optional[str] = None) -> str:
+                     resource_metadata: Optional[str] = None, *,
+                     dpop_algs: Optional[Iterable[str]] = None, scheme: str = "Bearer",
+                     bearer: bool = True) -> str:
     """The ``WWW-Authenticate`` value of a refused protected-resource request.
 
     RFC 6750 §3: ``error``, ``error_description`` and ``scope`` (space-delimited, on
@@ -78,18 +80,38 @@ def bearer_challenge(error: Optional[str] = None, description: Optional[str] = N
     characters RFC 6750 §3 forbids in them (``"``, ``\\``, controls) become ``?``
     (:func:`~flask_oauth_provider.core.errors.header_safe`), so no value can break the
     header.
+
+    RFC 9449 §7.1: with ``dpop_algs`` a ``DPoP`` challenge follows, naming the proof
+    algorithms (``algs``); the error goes on the challenge of ``scheme`` (the one the
+    client used), which comes first. ``bearer=False`` leaves the ``Bearer`` challenge
+    out (a resource that accepts DPoP-bound tokens only).
     """
-    params = []
+    errors_ = []
     if error:
-        params.append(f'error="{header_safe(error)}"')
+        errors_.append(f'error="{header_safe(error)}"')
     if description:
-        params.append(f'error_description="{header_safe(description)}"')
+        errors_.append(f'error_description="{header_safe(description)}"')
+    common = []
     # RFC 6749 §3.3 scope-token = 1*( %x21 / %x23-5B / %x5D-7E ): anything else in a
     # (possibly request-derived) scope is dropped, so it can neither end the quoted
     # string nor add a parameter.
     scopes = " ".join(filter(None, (_NOT_SCOPE_TOKEN.sub("", str(s)) for s in scope or [])))
     if scopes:
-        params.append(f'scope="{scopes}"')
+        common.append(f'scope="{scopes}"')
     if resource_metadata:
-        params.append(f'resource_metadata="{header_safe(resource_metadata, uri=True)}"')
-    return "Bearer" + (" " + ", ".join(params) if params else "")
+        common.append(f'resource_metadata="{header_safe(resource_metadata, uri=True)}"')
+    challenges = []
+    if bearer or dpop_algs is None:
+        challenges.append(_challenge("Bearer", (errors_ if scheme != "DPoP" else []) + common))
+    if dpop_algs is not None:
+        algs = " ".join(filter(None, (_NOT_SCOPE_TOKEN.sub("", str(a)) for a in dpop_algs)))
+        challenges.append(_challenge(
+            "DPoP", (errors_ if scheme == "DPoP" or not bearer else []) + common
+            + [f'algs="{algs}"']))
+    if scheme == "DPoP":
+        challenges.reverse()  # the challenge of the scheme the client used comes first
+    return ", ".join(challenges)
+
+
+def _challenge(scheme: str, params: list[str]) -> str:
+    return scheme + (" " + ", ".join(params) if params else "")

@@ -18,6 +18,7 @@ import warnings
 from typing import Any, Callable, Union
 
 from . import utils
+from .dpop import bound_jkt
 from .request import Request
 from .utils import list_to_scope, scope_to_list
 
@@ -215,7 +216,8 @@ class BearerToken(TokenBase):
         """Build the token response of RFC 6749 §5.1 (it is not saved here).
 
         Keys, in order: ``access_token``, ``expires_in`` (also set as
-        ``request.expires_in``), ``token_type`` = ``Bearer``, ``scope`` (when
+        ``request.expires_in``), ``token_type`` = ``Bearer`` (``DPoP`` for a token
+        bound to a DPoP key, RFC 9449 §5), ``scope`` (when
         ``request.scopes`` is not None), ``refresh_token`` (when asked for), then
         ``request.extra_credentials``.  On a refresh (``request.refresh_token``
         set) the old refresh token is sent back unchanged when the validator's
@@ -233,7 +235,8 @@ class BearerToken(TokenBase):
         token: dict[str, Any] = {
             "access_token": self.token_generator(request),
             "expires_in": expires_in,
-            "token_type": "Bearer",
+            # RFC 9449 §5: a token bound to the client's DPoP key is of type DPoP.
+            "token_type": "DPoP" if bound_jkt(request) else "Bearer",
         }
         scopes = getattr(request, "scopes", None)
         if scopes is not None:

@@ -55,6 +55,7 @@ class StoreAdmin(RegistrationAdmin):
         token_endpoint_auth_method: Optional[str] = None,
         jwks: Any = None,
         jwks_uri: Optional[str] = None,
+        dpop_bound_access_tokens: bool = False,
         require_pushed_authorization_requests: bool = False,
     ) -> tuple[Any, Optional[str]]:
         """Register a client; return ``(client, client_secret)`` (``None`` for public ones).
@@ -63,8 +64,9 @@ class StoreAdmin(RegistrationAdmin):
         checked by :func:`check_redirect_uri`; clients of the authorization code and
         implicit grants must register at least one (RFC 6749 §3.1.2.2). With
         ``require_pushed_authorization_requests`` the client's authorization requests
-        must come through the PAR endpoint (RFC 9126 §6). Raises ``ValueError`` with a
-        message saying what is wrong.
+        must come through the PAR endpoint (RFC 9126 §6); with
+        ``dpop_bound_access_tokens`` its token requests must carry a DPoP proof (RFC 9449
+        §5.2). Raises ``ValueError`` with a message saying what is wrong.
 
         ``token_endpoint_auth_method="private_key_jwt"`` (RFC 7523, OpenID Connect Core
         §9) makes a confidential client without a secret, which authenticates with JWTs
@@ -77,6 +79,9 @@ class StoreAdmin(RegistrationAdmin):
             name, redirect_uris, grant_types, scopes, public, user, resource_server,
             default_scopes=default_scopes, response_types=response_types,
             auth_method=token_endpoint_auth_method, jwks=jwks, jwks_uri=jwks_uri)
+        if dpop_bound_access_tokens:
+            client.client_metadata = {**client.client_metadata,
+                                      "dpop_bound_access_tokens": True}
         if require_pushed_authorization_requests:
             client.client_metadata = {**client.client_metadata,
                                       "require_pushed_authorization_requests": True}

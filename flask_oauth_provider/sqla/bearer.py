@@ -34,7 +34,8 @@ from .rows import entity as _entity
 from .rows import materialize as _materialize
 
 #: The token columns every protected call reads (``resource``: its RFC 8707 audience).
-_HEAD = ("client_id", "scope", "expires_at", "revoked_at", "resource")
+#: ``dpop_jkt``: the DPoP key it is bound to (RFC 9449), read in the same SELECT.
+_HEAD = ("client_id", "scope", "expires_at", "revoked_at", "resource", "dpop_jkt")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,12 +107,12 @@ class AccessTokenRecord:
     """An access token as one row of a :class:`BearerPlan` SELECT (see the module)."""
 
     __slots__ = ("_plan", "_layout", "_row", "client_id", "scope", "expires_at",
-                 "revoked_at", "resource", "_objects")
+                 "revoked_at", "resource", "dpop_jkt", "_objects")
 
     def __init__(self, plan: BearerPlan, layout: _Layout, row: Any) -> None:
         self._plan, self._layout, self._row = plan, layout, row
         (self.client_id, self.scope, self.expires_at, self.revoked_at,
-         self.resource) = row[:len(_HEAD)]
+         self.resource, self.dpop_jkt) = row[:len(_HEAD)]
         self._objects: dict[str, Any] = {}
 
     @property

@@ -152,6 +152,12 @@ class ClientMixin:
                                     "private_key_jwt") else "client_secret_basic"
 
     @property
+    def dpop_bound_access_tokens(self) -> bool:
+        """RFC 9449 §5.2: the client always uses DPoP at the token endpoint (its
+        requests without a proof are refused). Kept in :attr:`client_metadata`."""
+        return self.client_metadata.get("dpop_bound_access_tokens") is True
+
+    @property
     def redirect_uris(self) -> list[str]:
         return [uri for uri in (self._redirect_uris or "").splitlines() if uri]
 
@@ -217,6 +223,8 @@ class AuthorizationCodeMixin:
     #: OpenID Connect: what the authorization request hands on to the ID token (nonce,
     #: claims request, auth_time, acr, amr), as JSON; None for plain OAuth 2.0.
     openid_request: Mapped[Optional[str]] = mapped_column(Text, default=None)
+    #: The DPoP key thumbprint the code is bound to by ``dpop_jkt`` (RFC 9449 §10).
+    dpop_jkt: Mapped[Optional[str]] = mapped_column(String(64), default=None)
 
     @property
     def scopes(self) -> list[str]:
@@ -287,6 +295,9 @@ class TokenMixin:
     #: OpenID Connect: the claims request and auth_time of the grant (JSON), for the
     #: UserInfo endpoint and refreshed ID tokens; None for plain OAuth 2.0.
     openid_request: Mapped[Optional[str]] = mapped_column(Text, default=None)
+    #: The RFC 7638 thumbprint of the DPoP key the access token (and, for a public
+    #: client, the refresh token) is bound to (RFC 9449 §5, §6); None for a bearer token.
+    dpop_jkt: Mapped[Optional[str]] = mapped_column(String(64), default=None)
 
     @property
     def scopes(self) -> list[str]:

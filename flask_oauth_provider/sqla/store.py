@@ -29,6 +29,7 @@ from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.exc import OperationalError
 
 from ..core import errors
+from ..core.dpop import bound_jkt, remember_grant_jkt
 from ..core.request import Request
 from ..core.resource_indicators import audience_claim
 from ..core.types import Client
@@ -159,6 +160,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, PushedRequestStore, SingleUseWrit
         row.created_at = now
         row.expires_at = now + datetime.timedelta(seconds=self.config.code_expires_in)
         row.openid_request = openid_request_data(request)
+        row.dpop_jkt = bound_jkt(request)  # RFC 9449 §10
         set_user(row, request.user)
         self._write(lambda: self.session.add(row))
 
@@ -200,6 +202,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, PushedRequestStore, SingleUseWrit
         request.scopes = row.scopes
         # RFC 8707 §2.2: the token request may name only resources the code was for.
         request.granted_resources = row.resources or None
+        remember_grant_jkt(request, row.dpop_jkt)  # RFC 9449 §10
         restore_openid_request_data(row.openid_request, request)
         return True
 
@@ -294,6 +297,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, PushedRequestStore, SingleUseWrit
         self._cache(request, "refresh", row)
         request.user = row.user if self._token_user is not None else None
         request.granted_resources = row.grant_resources or None
+        remember_grant_jkt(request, row.dpop_jkt)  # RFC 9449 §5 (public clients)
         restore_openid_request_data(row.openid_request, request)
         return True
 
@@ -390,6 +394,7 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, PushedRequestStore, SingleUseWrit
                                          if lifetime is not None else None)
         row["openid_request"] = (old.openid_request if old is not None
                                  else openid_request_data(request))
+        row["dpop_jkt"] = bound_jkt(request)  # RFC 9449 §5
         user = getattr(request, "user", None)
         if user is not None:
             keys = user_values(self.token_model, user)
@@ -492,6 +497,9 @@ class SQLAlchemyStore(StoreAdmin, DeviceStore, PushedRequestStore, SingleUseWrit
         }
         if kind == "access_token":
             claims["token_type"] = row.token_type
+            if row.dpop_jkt:
+                # RFC 9449 §6.2: the confirmation of the key the token is bound to.
+                claims["cnf"] = {"jkt": row.dpop_jkt}
         audience = audience_claim(
             row.resources if kind == "access_token" else row.grant_resources)
         if audience is not None:

@@ -27,6 +27,8 @@ def test_document_of_a_resource_with_a_path(provider_app):
         "authorization_servers": [ISSUER],
         "scopes_supported": ["profile", "tools"],
         "bearer_methods_supported": ["header", "body"],
+        # RFC 9728 §2: the resource accepts DPoP proofs (RFC 9449) signed with these.
+        "dpop_signing_alg_values_supported": ["ES256", "EdDSA", "PS256", "RS256"],
     }
 
 
@@ -42,7 +44,9 @@ def test_without_configured_resources_the_root_document_describes_the_issuer(
     app = make_provider_app(test_database, ALLOW_QUERY_TOKEN=True)
     answer = app.test_client().get("/.well-known/oauth-protected-resource")
     assert answer.json == {"resource": ISSUER, "authorization_servers": [ISSUER],
-                           "bearer_methods_supported": ["header", "body", "query"]}
+                           "bearer_methods_supported": ["header", "body", "query"],
+                           "dpop_signing_alg_values_supported": [
+                               "ES256", "EdDSA", "PS256", "RS256"]}
     with app.app_context():
         app.extensions["test_db"].engine.dispose()
 

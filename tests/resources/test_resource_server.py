@@ -236,7 +236,9 @@ def test_document_at_the_path_and_root_forms():
     service, _ = service_app("https://as.example", scopes_supported=["orders:read"])
     client = service.test_client()
     expected = {"resource": ORDERS, "authorization_servers": ["https://as.example"],
-                "scopes_supported": ["orders:read"], "bearer_methods_supported": ["header"]}
+                "scopes_supported": ["orders:read"], "bearer_methods_supported": ["header"],
+                # RFC 9728 §2 / RFC 9449: the DPoP proof algorithms it accepts.
+                "dpop_signing_alg_values_supported": ["ES256", "EdDSA", "PS256", "RS256"]}
     assert client.get("/.well-known/oauth-protected-resource/api").json == expected
     assert client.get("/.well-known/oauth-protected-resource").json == expected
 

@@ -138,7 +138,9 @@ def test_client_finds_the_authorization_server_from_a_401(oauth_client, service)
     document = _get(service + "/.well-known/oauth-protected-resource/api").json()
     assert document == {"resource": ORDERS, "authorization_servers": [oauth_client[0]],
                         "scopes_supported": ["orders:read"],
-                        "bearer_methods_supported": ["header"]}
+                        "bearer_methods_supported": ["header"],
+                        "dpop_signing_alg_values_supported": [
+                            "ES256", "EdDSA", "PS256", "RS256"]}
     metadata = _get(document["authorization_servers"][0]
                             + "/.well-known/oauth-authorization-server").json()
     assert metadata["issuer"] == oauth_client[0]

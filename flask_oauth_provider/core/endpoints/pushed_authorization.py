@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from .. import errors
@@ -63,6 +63,9 @@ class PushedAuthorizationEndpoint(BaseEndpoint):
 
     pushed_request_lifetime: int = DEFAULT_LIFETIME
     require_pushed_requests: bool = False
+    #: ``fn(push, params)``: the app's DPoP rule for a push (RFC 9449 §10.1), which may
+    #: add ``dpop_jkt`` to the parameters or raise; ``None``: DPoP headers are ignored.
+    pushed_request_dpop: Optional[Callable[[Request, Dict[str, str]], None]] = None
 
     @property
     def pushed_request_validator(self) -> Any:
@@ -121,6 +124,8 @@ class PushedAuthorizationEndpoint(BaseEndpoint):
                 description="A pushed authorization request must not contain request_uri.",
                 request=request)
         params = self._unpack_request_object(pushed_parameters(request), request)
+        if self.pushed_request_dpop is not None:
+            self.pushed_request_dpop(request, params)
         self._validate_pushed_parameters(params, request)
         return params
 

@@ -43,6 +43,9 @@ class UserInfoEndpoint(BaseEndpoint):
     def __init__(self, request_validator: Any) -> None:
         self.bearer = BearerToken(request_validator, None, None, None)
         self.request_validator = request_validator
+        #: ``fn(request)`` run after the token is found valid, raising an OAuth2Error to
+        #: refuse it (the app's DPoP rules, RFC 9449 §7).
+        self.userinfo_token_checks: list = []
         BaseEndpoint.__init__(self)
 
     @catch_errors_and_unavailability
@@ -93,6 +96,8 @@ class UserInfoEndpoint(BaseEndpoint):
             if getattr(request, "user", None) is not None:
                 raise errors.InsufficientScopeError()
             raise errors.InvalidTokenError()
+        for check in self.userinfo_token_checks:
+            check(request)
         if "openid" not in (request.scopes or []):
             raise errors.InsufficientScopeError()
 
