@@ -18,6 +18,7 @@ from werkzeug.utils import import_string
 from . import auth_methods
 from .core.dpop import DEFAULT_ALGORITHMS as DPOP_ALGORITHMS
 from .core.dpop import DEFAULT_LIFETIME as DPOP_LIFETIME
+from .core.jose import ALGORITHMS as ID_TOKEN_ALGORITHMS
 from .core.jose import EMBEDDED_KEY_ALGORITHMS
 from .core.utils import is_absolute_uri
 from .profiles import apply_profile
@@ -73,6 +74,7 @@ DEFAULTS: dict[str, Any] = {
     "SIGNING_KEYS": None,
     "KEY_ENCRYPTION_KEY": None,
     "ID_TOKEN_EXPIRES_IN": 300,
+    "ID_TOKEN_SIGNING_ALG": "RS256",
     "SCOPES": None,
     "DEVICE_CODE_EXPIRES_IN": 600,
     "DEVICE_CODE_INTERVAL": 5,
@@ -272,6 +274,10 @@ class ProviderConfig:
     key_encryption_key: Optional[str] = None
     #: ID token lifetime in seconds (OpenID Connect Core §2 ``exp``). Default 300.
     id_token_expires_in: int = DEFAULTS["ID_TOKEN_EXPIRES_IN"]
+    #: The ``alg`` of ID tokens for clients that registered no
+    #: ``id_token_signed_response_alg``: ``"RS256"`` (default, OpenID Connect Core
+    #: §3.1.3.7), ``"ES256"`` or ``"EdDSA"``. An active signing key of it must exist.
+    id_token_signing_alg: str = DEFAULTS["ID_TOKEN_SIGNING_ALG"]
     #: ``{scope: description}`` shown on the consent page and published as
     #: ``scopes_supported``. Default None.
     scopes: Optional[Mapping[str, str]] = None
@@ -484,6 +490,7 @@ class ProviderConfig:
             signing_keys=get("SIGNING_KEYS"),
             key_encryption_key=get("KEY_ENCRYPTION_KEY"),
             id_token_expires_in=_positive_int("ID_TOKEN_EXPIRES_IN", get("ID_TOKEN_EXPIRES_IN")),
+            id_token_signing_alg=_id_token_signing_alg(get("ID_TOKEN_SIGNING_ALG")),
             scopes=_scopes(get("SCOPES")),
             device_code_expires_in=_device_code_expires_in(get("DEVICE_CODE_EXPIRES_IN")),
             device_code_interval=_positive_int("DEVICE_CODE_INTERVAL",
@@ -504,6 +511,13 @@ class ProviderConfig:
 
 
 # -- the checks of single keys ---------------------------------------------------------
+
+
+def _id_token_signing_alg(alg: Any) -> str:
+    if alg not in ID_TOKEN_ALGORITHMS:
+        raise ValueError(f"{PREFIX}ID_TOKEN_SIGNING_ALG must be one of "
+                         f"{', '.join(ID_TOKEN_ALGORITHMS)}, not {alg!r}.")
+    return alg
 
 
 def _check_known_keys(config: Mapping[str, Any]) -> None:

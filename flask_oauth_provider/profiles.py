@@ -87,6 +87,14 @@ REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
         Requirement("REQUEST_OBJECT_SIGNING_ALGS", ("ES256", "EdDSA"),
                     _subset_of(FAPI2_ALGORITHMS),
                     "request objects signed with PS256, ES256 or EdDSA only"),
+        Requirement("REQUIRE_DPOP", True, _is(True),
+                    "sender-constrained access tokens only: DPoP (RFC 9449; mutual TLS "
+                    "is not offered here)"),
+        Requirement("DPOP_SIGNING_ALGS", ("ES256", "EdDSA", "PS256"),
+                    _subset_of(FAPI2_ALGORITHMS),
+                    "DPoP proofs signed with PS256, ES256 or EdDSA only"),
+        Requirement("ID_TOKEN_SIGNING_ALG", "ES256", lambda value: value in FAPI2_ALGORITHMS,
+                    "ID tokens signed with PS256, ES256 or EdDSA only"),
         Requirement("ROTATE_REFRESH_TOKENS", False, _is(False),
                     "no refresh token rotation, whose lost responses strand clients "
                     "(public clients, which would need it, are not allowed)"),

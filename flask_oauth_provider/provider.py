@@ -39,6 +39,7 @@ from .applog import show_errors_in_app_log
 from .callbacks import REQUIRED_CALLBACKS, CallbackValidator, missing_callbacks_message
 from .compat import FlaskOAuthlibCompat
 from .config import DEFAULTS, PREFIX, ProviderConfig
+from .profiles import apply_profile
 from .core.request import Request
 from .core.resource_metadata import WELL_KNOWN_PATH
 from .core.types import Client
@@ -121,6 +122,7 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_RESOURCES``, ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT``,
         ``OAUTH2_PROVIDER_OPENID``, ``OAUTH2_PROVIDER_SIGNING_KEYS``,
         ``OAUTH2_PROVIDER_KEY_ENCRYPTION_KEY``, ``OAUTH2_PROVIDER_ID_TOKEN_EXPIRES_IN``,
+        ``OAUTH2_PROVIDER_ID_TOKEN_SIGNING_ALG``,
         ``OAUTH2_PROVIDER_SCOPES``,
         ``OAUTH2_PROVIDER_DEVICE_CODE_EXPIRES_IN``, ``OAUTH2_PROVIDER_DEVICE_CODE_INTERVAL``,
         ``OAUTH2_PROVIDER_DEVICE_TEMPLATE``,
@@ -169,8 +171,10 @@ class OAuth2Provider(FlaskOAuthlibCompat):
                 "Import and use that instance instead."
             )
         config = ProviderConfig.from_mapping(app.config)
+        # The keys left unset get their defaults, or a profile's presets (profiles.py).
+        in_force = apply_profile(app.config, frozenset(DEFAULTS))
         for key, default in DEFAULTS.items():
-            app.config.setdefault(PREFIX + key, default)
+            app.config.setdefault(PREFIX + key, in_force.get(PREFIX + key, default))
         if app.config.get("SESSION_COOKIE_SAMESITE") is None:
             # The consent form's CSRF token lives in the session; a SameSite cookie is
             # a second line against cross-site posts (RFC 6749 §10.12). "Lax" still

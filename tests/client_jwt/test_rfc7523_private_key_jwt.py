@@ -328,24 +328,32 @@ def test_a_public_client_cannot_send_an_assertion(app, client_key):
 
 
 def test_a_method_left_out_of_the_config_is_refused(app_factory, client_key):
+    """A client registered before its method was left out of the config (create_client
+    now refuses such a client) can no longer authenticate."""
+    client_id = key_client(app_factory(), client_key)
     app = app_factory(TOKEN_ENDPOINT_AUTH_METHODS=("client_secret_basic",))
-    client_id = key_client(app, client_key)
     assert granted(app, client_id, client_key).status_code == 401
+    with pytest.raises(ValueError, match="'private_key_jwt' is not enabled"):
+        key_client(app, client_key)
 
 
 def test_a_secret_method_left_out_of_the_config_is_refused(app_factory):
     """The FAPI 2.0 profile lists private_key_jwt alone: secrets stop working."""
+    client_id, secret = create_client(app_factory())
     app = app_factory(TOKEN_ENDPOINT_AUTH_METHODS=("private_key_jwt",))
-    client_id, secret = create_client(app)
+    with pytest.raises(ValueError, match="'client_secret_basic' is not enabled"):
+        create_client(app)
     response = app.test_client().post("/oauth/token", headers=basic_auth(client_id, secret),
                                       data={"grant_type": "client_credentials"})
     assert response.status_code == 401
 
 
 def test_public_clients_are_refused_without_none(app_factory):
+    client_id, _ = create_client(app_factory(), public=True,
+                                 grant_types=["authorization_code", "refresh_token"])
     app = app_factory(TOKEN_ENDPOINT_AUTH_METHODS=("private_key_jwt",))
-    client_id, _ = create_client(app, public=True, grant_types=["authorization_code",
-                                                                 "refresh_token"])
+    with pytest.raises(ValueError, match="'none' is not enabled"):
+        create_client(app, public=True, grant_types=["authorization_code"])
     response = app.test_client().post("/oauth/token", data={
         "grant_type": "refresh_token", "refresh_token": "x", "client_id": client_id})
     assert response.status_code == 401 and error_of(response) == "invalid_client"

@@ -33,8 +33,18 @@ def test_fapi2_presets_every_key_it_governs():
     assert config.require_par is True and config.par_lifetime == 60
     assert config.token_endpoint_auth_methods == ("private_key_jwt",)
     assert config.client_assertion_audience == "issuer"
+    assert config.require_dpop is True
+    assert set(config.dpop_signing_algs) == {"PS256", "ES256", "EdDSA"}
     assert set(config.token_endpoint_auth_signing_algs) <= {"PS256", "ES256", "EdDSA"}
     assert set(config.request_object_signing_algs) <= {"PS256", "ES256", "EdDSA"}
+
+
+def test_app_config_shows_the_presets_in_force():
+    app = _app(PROFILE="fapi2")
+    OAuth2Provider(app)
+    assert app.config["OAUTH2_PROVIDER_ID_TOKEN_SIGNING_ALG"] == "ES256"
+    assert app.config["OAUTH2_PROVIDER_REQUIRE_DPOP"] is True
+    assert app.config["OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_METHODS"] == ("private_key_jwt",)
 
 
 def test_without_a_profile_the_defaults_stay():
@@ -62,6 +72,8 @@ def test_a_stricter_value_than_the_profile_asks_is_kept():
     ("CLIENT_ASSERTION_AUDIENCE", "issuer_or_endpoint", "issuer identifier alone"),
     ("TOKEN_ENDPOINT_AUTH_SIGNING_ALGS", ["RS256"], "PS256, ES256 or EdDSA only"),
     ("REQUEST_OBJECT_SIGNING_ALGS", ["ES256", "RS256"], "PS256, ES256 or EdDSA only"),
+    ("REQUIRE_DPOP", False, "sender-constrained access tokens only"),
+    ("DPOP_SIGNING_ALGS", ["RS256", "ES256"], "DPoP proofs signed with PS256"),
 ])
 def test_a_key_set_against_the_profile_stops_init_app(key, value, words):
     with pytest.raises(ValueError, match=f"OAUTH2_PROVIDER_{key}.*conflicts with "
