@@ -39,13 +39,13 @@ from .applog import show_errors_in_app_log
 from .callbacks import REQUIRED_CALLBACKS, CallbackValidator, missing_callbacks_message
 from .compat import FlaskOAuthlibCompat
 from .config import DEFAULTS, PREFIX, ProviderConfig
-from .profiles import apply_profile
 from .core.request import Request
 from .core.resource_metadata import WELL_KNOWN_PATH
 from .core.types import Client
 from .core.validator import RequestValidator
 from .forms import forget_consent_tokens
 from .oidc import connect_login_signal, key_encryption_key
+from .profiles import apply_profile
 from .resource import (
     CurrentToken,
     ScopesArg,
