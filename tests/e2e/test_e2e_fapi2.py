@@ -31,6 +31,8 @@ from requests_oauth2client import (  # noqa: E402
 )
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+#: RFC 7636 Appendix B's S256 challenge.
+CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +138,7 @@ def test_a_plain_authorization_request_is_refused_without_redirect(fapi_server, 
     client_id, _ = key_client
     answer = requests.get(url + "/oauth/authorize", allow_redirects=False, timeout=30, params={
         "response_type": "code", "client_id": client_id, "redirect_uri": url + "/demo/callback",
-        "scope": "profile", "state": "s", "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "scope": "profile", "state": "s", "code_challenge": CHALLENGE,
         "code_challenge_method": "S256"})
     assert answer.status_code == 400 and "Location" not in answer.headers
 
@@ -153,7 +155,7 @@ def test_an_assertion_for_the_token_endpoint_rather_than_the_issuer_is_refused(
     client_id, key = key_client
     form = {"client_assertion_type": ASSERTION_TYPE,
             "response_type": "code", "redirect_uri": url + "/demo/callback", "scope": "profile",
-            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge": CHALLENGE,
             "code_challenge_method": "S256"}
     to_endpoint = requests.post(url + "/oauth/par", timeout=30, data={
         **form, "client_assertion": _assertion(client_id, key, url + "/oauth/token")})
