@@ -57,6 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "GRANT_TYPES": DEFAULT_GRANT_TYPES,
     "PKCE_REQUIRED": "public",
     "PKCE_PLAIN": False,
+    "REQUIRE_REDIRECT_URI": False,
     "ROTATE_REFRESH_TOKENS": True,
     "TOKEN_GENERATOR": None,
     "REFRESH_TOKEN_GENERATOR": None,
@@ -195,6 +196,10 @@ class ProviderConfig:
     pkce_required: Union[bool, str] = "public"
     #: Accept the PKCE ``plain`` method (RFC 7636 §7.2 advises against). Default False.
     pkce_plain: bool = False
+    #: Refuse authorization requests (and pushed ones) without ``redirect_uri``, even
+    #: from a client with one registered URI (RFC 6749 §3.1.2.3 lets it be left out
+    #: then; the FAPI 2.0 profile does not). Default False.
+    require_redirect_uri: bool = False
     #: Rotate confidential clients' refresh tokens too; public clients' always rotate
     #: (RFC 9700 §4.14.2). Default True.
     rotate_refresh_tokens: bool = True
@@ -469,6 +474,7 @@ class ProviderConfig:
             grant_types=grant_types,
             pkce_required=pkce_required,
             pkce_plain=flag("PKCE_PLAIN"),
+            require_redirect_uri=flag("REQUIRE_REDIRECT_URI"),
             rotate_refresh_tokens=flag("ROTATE_REFRESH_TOKENS"),
             token_generator=_resolve_generator("TOKEN_GENERATOR", get("TOKEN_GENERATOR")),
             refresh_token_generator=_resolve_generator(

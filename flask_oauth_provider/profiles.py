@@ -65,6 +65,8 @@ REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
                     "PKCE for every client, confidential ones too (RFC 7636)"),
         Requirement("PKCE_PLAIN", False, _is(False),
                     "PKCE with S256 only"),
+        Requirement("REQUIRE_REDIRECT_URI", True, _is(True),
+                    "redirect_uri in every authorization request"),
         Requirement("CODE_EXPIRES_IN", 60, _seconds_between(1, 60),
                     "authorization codes live at most 60 seconds"),
         Requirement("GRANT_TYPES", ("authorization_code", "refresh_token",

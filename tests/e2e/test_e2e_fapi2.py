@@ -143,6 +143,19 @@ def test_a_plain_authorization_request_is_refused_without_redirect(fapi_server, 
     assert answer.status_code == 400 and "Location" not in answer.headers
 
 
+def test_a_push_without_redirect_uri_is_refused(fapi_server, key_client):
+    _, url = fapi_server
+    client_id, key = key_client
+    answer = requests.post(url + "/oauth/par", timeout=30, data={
+        "client_assertion_type": ASSERTION_TYPE,
+        "client_assertion": _assertion(client_id, key, url),
+        "response_type": "code", "scope": "profile", "code_challenge": CHALLENGE,
+        "code_challenge_method": "S256"})
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid_request"
+    assert "redirect_uri" in answer.json()["error_description"]
+
+
 def _assertion(client_id, key, aud):
     now = int(time.time())
     return jose.sign({"iss": client_id, "sub": client_id, "aud": aud, "iat": now,

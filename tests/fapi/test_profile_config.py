@@ -66,6 +66,7 @@ def test_a_stricter_value_than_the_profile_asks_is_kept():
     ("GRANT_TYPES", ["authorization_code", "password"], "no password grant"),
     ("ROTATE_REFRESH_TOKENS", True, "no refresh token rotation"),
     ("REQUIRE_PAR", False, "only through PAR"),
+    ("REQUIRE_REDIRECT_URI", False, "redirect_uri in every authorization request"),
     ("PAR_LIFETIME", 601, "between 5 and 600 seconds"),
     ("TOKEN_ENDPOINT_AUTH_METHODS", ["private_key_jwt", "client_secret_basic"],
      "private_key_jwt"),
