@@ -44,6 +44,12 @@ def create_demo_data(app: Flask) -> None:
     user.set_password(DEMO_PASSWORD)
     db.session.add(user)
     db.session.commit()
+    if app.config.get("OAUTH2_PROVIDER_PROFILE"):
+        # A security profile (FAPI 2.0) admits none of the demo clients' methods: register
+        # private_key_jwt clients yourself (oauth.create_client(..., jwks=...)).
+        click.echo(f" * Demo user: {DEMO_USERNAME} / {DEMO_PASSWORD} (no demo clients under "
+                   f"the {app.config['OAUTH2_PROVIDER_PROFILE']} profile)")
+        return
 
     web, _ = oauth.create_client(
         name=DEMO_CLIENT_NAME,
@@ -103,4 +109,5 @@ def ensure_signing_key(app: Flask) -> None:
     if not sa.inspect(db.engine).has_table("oauth_signing_key"):
         return  # an old schema: `flask --app example_app db upgrade` adds the table
     if not oauth.key_store.list():
-        oauth.rotate_signing_key("RS256")
+        # The default alg of ID tokens (RS256, or ES256 under the FAPI 2.0 profile).
+        oauth.rotate_signing_key(app.config["OAUTH2_PROVIDER_ID_TOKEN_SIGNING_ALG"])

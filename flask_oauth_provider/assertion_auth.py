@@ -133,7 +133,10 @@ def _verified_claims(validator: Any, client: Any,
 
 def assertion_audiences(config: Any) -> frozenset[str]:
     """The ``aud`` values that name this server (RFC 7523 §3 item 3): the issuer, the
-    token endpoint URL and the URL of the endpoint receiving the request."""
+    token endpoint URL and the URL of the endpoint receiving the request; the issuer
+    alone when ``OAUTH2_PROVIDER_CLIENT_ASSERTION_AUDIENCE`` is ``"issuer"``."""
+    if config.client_assertion_audience == "issuer" and has_request_context():
+        return frozenset({issuer_of(config)})
     if not has_request_context():
         return frozenset({config.issuer} if config.issuer else ())
     audiences = {issuer_of(config)}

@@ -5,7 +5,8 @@ are documented at their fields of :class:`~flask_oauth_provider.config.ProviderC
 (``OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_METHODS``,
 ``OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_SIGNING_ALGS``,
 ``OAUTH2_PROVIDER_REQUEST_OBJECT_SIGNING_ALGS``,
-``OAUTH2_PROVIDER_CLIENT_ASSERTION_MAX_LIFETIME``).
+``OAUTH2_PROVIDER_CLIENT_ASSERTION_MAX_LIFETIME``,
+``OAUTH2_PROVIDER_CLIENT_ASSERTION_AUDIENCE``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_ENDPOINT_AUTH_SIGNING_ALGS": KNOWN_ASSERTION_ALGS,
     "REQUEST_OBJECT_SIGNING_ALGS": jose.ALGORITHMS,
     "CLIENT_ASSERTION_MAX_LIFETIME": MAX_LIFETIME,
+    "CLIENT_ASSERTION_AUDIENCE": "issuer_or_endpoint",
 }
+
+#: ``CLIENT_ASSERTION_AUDIENCE`` values: the issuer alone, or also the token endpoint's
+#: URL and that of the endpoint receiving the assertion.
+ASSERTION_AUDIENCES = ("issuer", "issuer_or_endpoint")
 
 
 def _names(key: str, value: Any, known: tuple[str, ...]) -> tuple[str, ...]:
@@ -50,7 +56,12 @@ def client_authentication(get: Callable[[str], Any]) -> dict[str, Any]:
             or not 0 < lifetime <= LONGEST_ASSERTION_LIFETIME:
         raise ValueError(f"{PREFIX}CLIENT_ASSERTION_MAX_LIFETIME must be a number of seconds "
                          f"from 1 to {LONGEST_ASSERTION_LIFETIME}, not {lifetime!r}.")
+    audience = get("CLIENT_ASSERTION_AUDIENCE")
+    if audience not in ASSERTION_AUDIENCES:
+        raise ValueError(f"{PREFIX}CLIENT_ASSERTION_AUDIENCE must be one of "
+                         f"{', '.join(map(repr, ASSERTION_AUDIENCES))}, not {audience!r}.")
     return {
+        "client_assertion_audience": audience,
         "token_endpoint_auth_methods": _names(
             "TOKEN_ENDPOINT_AUTH_METHODS", get("TOKEN_ENDPOINT_AUTH_METHODS"),
             KNOWN_AUTH_METHODS),

@@ -18,8 +18,10 @@ from werkzeug.utils import import_string
 from . import auth_methods
 from .core.dpop import DEFAULT_ALGORITHMS as DPOP_ALGORITHMS
 from .core.dpop import DEFAULT_LIFETIME as DPOP_LIFETIME
+from .core.jose import ALGORITHMS as ID_TOKEN_ALGORITHMS
 from .core.jose import EMBEDDED_KEY_ALGORITHMS
 from .core.utils import is_absolute_uri
+from .profiles import apply_profile
 
 PREFIX = "OAUTH2_PROVIDER_"
 
@@ -55,6 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "GRANT_TYPES": DEFAULT_GRANT_TYPES,
     "PKCE_REQUIRED": "public",
     "PKCE_PLAIN": False,
+    "REQUIRE_REDIRECT_URI": False,
     "ROTATE_REFRESH_TOKENS": True,
     "TOKEN_GENERATOR": None,
     "REFRESH_TOKEN_GENERATOR": None,
@@ -72,6 +75,7 @@ DEFAULTS: dict[str, Any] = {
     "SIGNING_KEYS": None,
     "KEY_ENCRYPTION_KEY": None,
     "ID_TOKEN_EXPIRES_IN": 300,
+    "ID_TOKEN_SIGNING_ALG": "RS256",
     "SCOPES": None,
     "DEVICE_CODE_EXPIRES_IN": 600,
     "DEVICE_CODE_INTERVAL": 5,
@@ -87,6 +91,7 @@ DEFAULTS: dict[str, Any] = {
     "CLIENT_ID_METADATA_DOCUMENTS": False,
     "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE": False,
     "SOFTWARE_STATEMENT_KEYS": None,
+    "PROFILE": None,
     "REQUIRE_DPOP": False,
     "DPOP_NONCE": False,
     "DPOP_SIGNING_ALGS": DPOP_ALGORITHMS,
@@ -191,6 +196,10 @@ class ProviderConfig:
     pkce_required: Union[bool, str] = "public"
     #: Accept the PKCE ``plain`` method (RFC 7636 §7.2 advises against). Default False.
     pkce_plain: bool = False
+    #: Refuse authorization requests (and pushed ones) without ``redirect_uri``, even
+    #: from a client with one registered URI (RFC 6749 §3.1.2.3 lets it be left out
+    #: then; the FAPI 2.0 profile does not). Default False.
+    require_redirect_uri: bool = False
     #: Rotate confidential clients' refresh tokens too; public clients' always rotate
     #: (RFC 9700 §4.14.2). Default True.
     rotate_refresh_tokens: bool = True
@@ -270,6 +279,10 @@ class ProviderConfig:
     key_encryption_key: Optional[str] = None
     #: ID token lifetime in seconds (OpenID Connect Core §2 ``exp``). Default 300.
     id_token_expires_in: int = DEFAULTS["ID_TOKEN_EXPIRES_IN"]
+    #: The ``alg`` of ID tokens for clients that registered no
+    #: ``id_token_signed_response_alg``: ``"RS256"`` (default, OpenID Connect Core
+    #: §3.1.3.7), ``"ES256"`` or ``"EdDSA"``. An active signing key of it must exist.
+    id_token_signing_alg: str = DEFAULTS["ID_TOKEN_SIGNING_ALG"]
     #: ``{scope: description}`` shown on the consent page and published as
     #: ``scopes_supported``. Default None.
     scopes: Optional[Mapping[str, str]] = None
@@ -327,6 +340,11 @@ class ProviderConfig:
     #: ``software_statement`` trusted (RFC 7591 §2.3). Default ``None``: every software
     #: statement is refused with ``invalid_software_statement``.
     software_statement_keys: tuple[dict[str, Any], ...] = ()
+    #: A security profile that presets, and then holds, the keys it governs: ``None``
+    #: (default) or ``"fapi2"``, the FAPI 2.0 Security Profile (PAR, PKCE S256, DPoP,
+    #: private_key_jwt, 60-second codes; :mod:`flask_oauth_provider.profiles` lists each
+    #: key). A key set against the profile stops ``init_app`` with an error.
+    profile: Optional[str] = None
     #: Every access token must be bound to a DPoP key (RFC 9449): a token request without
     #: a ``DPoP`` proof is ``invalid_request``, as for a client registered with
     #: ``dpop_bound_access_tokens`` (§5.2). Default False: DPoP when the client sends a
@@ -390,6 +408,11 @@ class ProviderConfig:
     #: that long. 1 to 3600; default 300. Authlib's ``PrivateKeyJWT`` makes assertions
     #: for 3600 s unless told otherwise: raise this for such clients.
     client_assertion_max_lifetime: int = auth_methods.DEFAULTS["CLIENT_ASSERTION_MAX_LIFETIME"]
+    #: ``CLIENT_ASSERTION_AUDIENCE``: which ``aud`` a client assertion may carry:
+    #: ``"issuer_or_endpoint"`` (default: the issuer, the token endpoint's URL or that of
+    #: the endpoint receiving it, RFC 7523 §3) or ``"issuer"`` (the issuer identifier
+    #: alone, as the FAPI 2.0 profile asks).
+    client_assertion_audience: str = auth_methods.DEFAULTS["CLIENT_ASSERTION_AUDIENCE"]
 
     @property
     def response_types(self) -> tuple[str, ...]:
@@ -417,6 +440,7 @@ class ProviderConfig:
             return config.get(PREFIX + key, DEFAULTS[key])
 
         _check_known_keys(config)
+        config = apply_profile(config, frozenset(DEFAULTS))
         # Checked in this order, so that the first wrong key is the one reported.
         prefix = _url_prefix(get("URL_PREFIX"))
         issuer = _issuer(get("ISSUER"), get("INSECURE_TRANSPORT"))
@@ -450,6 +474,7 @@ class ProviderConfig:
             grant_types=grant_types,
             pkce_required=pkce_required,
             pkce_plain=flag("PKCE_PLAIN"),
+            require_redirect_uri=flag("REQUIRE_REDIRECT_URI"),
             rotate_refresh_tokens=flag("ROTATE_REFRESH_TOKENS"),
             token_generator=_resolve_generator("TOKEN_GENERATOR", get("TOKEN_GENERATOR")),
             refresh_token_generator=_resolve_generator(
@@ -471,6 +496,7 @@ class ProviderConfig:
             signing_keys=get("SIGNING_KEYS"),
             key_encryption_key=get("KEY_ENCRYPTION_KEY"),
             id_token_expires_in=_positive_int("ID_TOKEN_EXPIRES_IN", get("ID_TOKEN_EXPIRES_IN")),
+            id_token_signing_alg=_id_token_signing_alg(get("ID_TOKEN_SIGNING_ALG")),
             scopes=_scopes(get("SCOPES")),
             device_code_expires_in=_device_code_expires_in(get("DEVICE_CODE_EXPIRES_IN")),
             device_code_interval=_positive_int("DEVICE_CODE_INTERVAL",
@@ -483,6 +509,7 @@ class ProviderConfig:
             require_par=flag("REQUIRE_PAR"),
             par_lifetime=_par_lifetime(get("PAR_LIFETIME")),
             **_registration(get, flag),
+            profile=get("PROFILE"),
             replay_cache=_replay_cache(get("REPLAY_CACHE")),
             **auth_methods.client_authentication(get),
             **_dpop(get, flag),
@@ -490,6 +517,13 @@ class ProviderConfig:
 
 
 # -- the checks of single keys ---------------------------------------------------------
+
+
+def _id_token_signing_alg(alg: Any) -> str:
+    if alg not in ID_TOKEN_ALGORITHMS:
+        raise ValueError(f"{PREFIX}ID_TOKEN_SIGNING_ALG must be one of "
+                         f"{', '.join(ID_TOKEN_ALGORITHMS)}, not {alg!r}.")
+    return alg
 
 
 def _check_known_keys(config: Mapping[str, Any]) -> None:

@@ -43,6 +43,12 @@ class OpenIDValidatorMixin(JWTRequestValidator):
     def get_issuer(self, request: Any) -> str:
         return provider_issuer()
 
+    def get_id_token_signing_alg(self, request: Any) -> str:
+        """The client's ``id_token_signed_response_alg``, else
+        ``OAUTH2_PROVIDER_ID_TOKEN_SIGNING_ALG`` (RS256 unless configured)."""
+        return (self._client_alg(request, "id_token_signed_response_alg")
+                or config_in_force().id_token_signing_alg)
+
     def get_signing_key(self, alg: str, request: Any) -> Optional[Mapping[str, Any]]:
         return self.keyring().signing_key(alg)
 

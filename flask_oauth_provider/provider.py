@@ -45,6 +45,7 @@ from .core.types import Client
 from .core.validator import RequestValidator
 from .forms import forget_consent_tokens
 from .oidc import connect_login_signal, key_encryption_key
+from .profiles import apply_profile
 from .resource import (
     CurrentToken,
     ScopesArg,
@@ -112,7 +113,8 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_ISSUER``, ``OAUTH2_PROVIDER_TOKEN_EXPIRES_IN``,
         ``OAUTH2_PROVIDER_CODE_EXPIRES_IN``, ``OAUTH2_PROVIDER_REFRESH_TOKEN_EXPIRES_IN``,
         ``OAUTH2_PROVIDER_GRANT_TYPES``, ``OAUTH2_PROVIDER_PKCE_REQUIRED``,
-        ``OAUTH2_PROVIDER_PKCE_PLAIN``, ``OAUTH2_PROVIDER_ROTATE_REFRESH_TOKENS``,
+        ``OAUTH2_PROVIDER_PKCE_PLAIN``, ``OAUTH2_PROVIDER_REQUIRE_REDIRECT_URI``,
+        ``OAUTH2_PROVIDER_ROTATE_REFRESH_TOKENS``,
         ``OAUTH2_PROVIDER_TOKEN_GENERATOR``, ``OAUTH2_PROVIDER_REFRESH_TOKEN_GENERATOR``,
         ``OAUTH2_PROVIDER_ERROR_TEMPLATE``, ``OAUTH2_PROVIDER_AUTHORIZE_TEMPLATE``,
         ``OAUTH2_PROVIDER_INSECURE_TRANSPORT``, ``OAUTH2_PROVIDER_ALLOW_QUERY_TOKEN``,
@@ -121,6 +123,7 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_RESOURCES``, ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT``,
         ``OAUTH2_PROVIDER_OPENID``, ``OAUTH2_PROVIDER_SIGNING_KEYS``,
         ``OAUTH2_PROVIDER_KEY_ENCRYPTION_KEY``, ``OAUTH2_PROVIDER_ID_TOKEN_EXPIRES_IN``,
+        ``OAUTH2_PROVIDER_ID_TOKEN_SIGNING_ALG``,
         ``OAUTH2_PROVIDER_SCOPES``,
         ``OAUTH2_PROVIDER_DEVICE_CODE_EXPIRES_IN``, ``OAUTH2_PROVIDER_DEVICE_CODE_INTERVAL``,
         ``OAUTH2_PROVIDER_DEVICE_TEMPLATE``,
@@ -145,7 +148,9 @@ class OAuth2Provider(FlaskOAuthlibCompat):
         ``OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_METHODS``,
         ``OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_SIGNING_ALGS``,
         ``OAUTH2_PROVIDER_REQUEST_OBJECT_SIGNING_ALGS``,
-        ``OAUTH2_PROVIDER_CLIENT_ASSERTION_MAX_LIFETIME``.
+        ``OAUTH2_PROVIDER_CLIENT_ASSERTION_MAX_LIFETIME``,
+        ``OAUTH2_PROVIDER_CLIENT_ASSERTION_AUDIENCE``,
+        ``OAUTH2_PROVIDER_PROFILE`` (``"fapi2"`` presets and holds the FAPI 2.0 keys).
 
         With ``OAUTH2_PROVIDER_OPENID`` (or, for the JWKS alone,
         ``OAUTH2_PROVIDER_ACCESS_TOKEN_FORMAT = "jwt"``) the app also serves ``GET|POST
@@ -167,8 +172,10 @@ class OAuth2Provider(FlaskOAuthlibCompat):
                 "Import and use that instance instead."
             )
         config = ProviderConfig.from_mapping(app.config)
+        # The keys left unset get their defaults, or a profile's presets (profiles.py).
+        in_force = apply_profile(app.config, frozenset(DEFAULTS))
         for key, default in DEFAULTS.items():
-            app.config.setdefault(PREFIX + key, default)
+            app.config.setdefault(PREFIX + key, in_force.get(PREFIX + key, default))
         if app.config.get("SESSION_COOKIE_SAMESITE") is None:
             # The consent form's CSRF token lives in the session; a SameSite cookie is
             # a second line against cross-site posts (RFC 6749 §10.12). "Lax" still

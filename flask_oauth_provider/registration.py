@@ -118,6 +118,8 @@ class Policy:
     statement_keys: tuple[dict[str, Any], ...] = ()
     #: ``jwks_uri`` may name loopback and private addresses (tests only).
     allow_private_fetch: bool = False
+    #: The ``token_endpoint_auth_method`` values the server accepts (RFC 8414 §2).
+    auth_methods: tuple[str, ...] = AUTH_METHODS
 
     @classmethod
     def from_config(cls, config: Any) -> Policy:
@@ -127,7 +129,8 @@ class Policy:
                                      if g in config.grant_types),
                    allow_insecure_http=config.insecure_transport,
                    statement_keys=tuple(config.software_statement_keys),
-                   allow_private_fetch=config.client_id_metadata_document_allow_private)
+                   allow_private_fetch=config.client_id_metadata_document_allow_private,
+                   auth_methods=tuple(config.token_endpoint_auth_methods))
 
 
 def parse_client_metadata(document: Any, policy: Policy) -> ClientMetadata:
@@ -139,7 +142,7 @@ def parse_client_metadata(document: Any, policy: Policy) -> ClientMetadata:
         raise invalid_metadata("The request body must be a JSON object (RFC 7591 §3.1).")
     if "software_statement" in document:
         document = with_software_statement(document, policy)
-    method = _auth_method(document.get("token_endpoint_auth_method"))
+    method = _auth_method(document.get("token_endpoint_auth_method"), policy)
     grant_types = _grant_types(document.get("grant_types"), policy)
     response_types = _response_types(document.get("response_types"), grant_types)
     if method == "none" and "client_credentials" in grant_types:
@@ -206,12 +209,15 @@ def _string_list(value: Any, name: str, limit: int) -> list[str]:
     return list(dict.fromkeys(value))
 
 
-def _auth_method(value: Any) -> str:
+def _auth_method(value: Any, policy: Policy) -> str:
+    """RFC 7591 §2: the default is client_secret_basic; a method the server does not
+    accept (``token_endpoint_auth_methods_supported``) is invalid metadata."""
     if value is None:
-        return "client_secret_basic"  # RFC 7591 §2: the default
-    if value not in AUTH_METHODS:
+        value = "client_secret_basic"
+    allowed = [m for m in AUTH_METHODS if m in policy.auth_methods]
+    if value not in allowed:
         raise invalid_metadata(
-            f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}.")
+            f"token_endpoint_auth_method must be one of {', '.join(allowed)}.")
     return value
 
 

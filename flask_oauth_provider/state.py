@@ -244,6 +244,9 @@ def build_server(validator: RequestValidator, config: ProviderConfig) -> Server:
         # unsupported_response_type (a missing one is left to the grant: invalid_request).
         if request.response_type is not None and request.response_type not in enabled_responses:
             raise errors.UnsupportedResponseTypeError(request=request)
+        if config.require_redirect_uri and getattr(request, "using_default_redirect_uri", False):
+            raise errors.InvalidRequestError(
+                description="redirect_uri is required on this server.", request=request)
         return {}
 
     def token_checks(request: Request) -> None:

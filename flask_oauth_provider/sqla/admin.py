@@ -102,7 +102,8 @@ class StoreAdmin(RegistrationAdmin):
         auth_method: Optional[str] = None, jwks: Any = None, jwks_uri: Optional[str] = None,
     ) -> tuple[Any, Optional[str]]:
         """The checked, unsaved client row of :meth:`create_client` and its secret."""
-        auth_method = _check_auth_method(auth_method, public)
+        auth_method = _check_auth_method(auth_method, public,
+                                         self.config.token_endpoint_auth_methods)
         keys = check_client_keys(
             jwks, jwks_uri, allow_private=self.config.client_id_metadata_document_allow_private)
         if auth_method == "private_key_jwt" and not keys:
@@ -335,10 +336,17 @@ class StoreAdmin(RegistrationAdmin):
 # -- registration checks -------------------------------------------------------------------
 
 
-def _check_auth_method(method: Optional[str], public: bool) -> str:
-    """RFC 7591 §2 ``token_endpoint_auth_method`` of a new client in the bundled store."""
+def _check_auth_method(method: Optional[str], public: bool, enabled: Sequence[str]) -> str:
+    """RFC 7591 §2 ``token_endpoint_auth_method`` of a new client in the bundled store:
+    one of the ``enabled`` ones (``OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_METHODS``), since
+    a client of another method could never authenticate."""
     if method is None:
-        return "none" if public else "client_secret_basic"
+        method = "none" if public else "client_secret_basic"
+    if method not in enabled and not (method == "client_secret_basic"  # noqa: S105
+                                      and "client_secret_post" in enabled):
+        raise ValueError(
+            f"token_endpoint_auth_method {method!r} is not enabled: "
+            f"OAUTH2_PROVIDER_TOKEN_ENDPOINT_AUTH_METHODS allows {', '.join(enabled)}.")
     if public != (method == "none"):
         raise ValueError("A public client authenticates with 'none', and only a public one.")
     if method == "client_secret_jwt":  # noqa: S105 - a method name

@@ -328,24 +328,32 @@ def test_a_public_client_cannot_send_an_assertion(app, client_key):
 
 
 def test_a_method_left_out_of_the_config_is_refused(app_factory, client_key):
+    """A client registered before its method was left out of the config (create_client
+    now refuses such a client) can no longer authenticate."""
+    client_id = key_client(app_factory(), client_key)
     app = app_factory(TOKEN_ENDPOINT_AUTH_METHODS=("client_secret_basic",))
-    client_id = key_client(app, client_key)
     assert granted(app, client_id, client_key).status_code == 401
+    with pytest.raises(ValueError, match="'private_key_jwt' is not enabled"):
+        key_client(app, client_key)
 
 
 def test_a_secret_method_left_out_of_the_config_is_refused(app_factory):
     """The FAPI 2.0 profile lists private_key_jwt alone: secrets stop working."""
+    client_id, secret = create_client(app_factory())
     app = app_factory(TOKEN_ENDPOINT_AUTH_METHODS=("private_key_jwt",))
-    client_id, secret = create_client(app)
+    with pytest.raises(ValueError, match="'client_secret_basic' is not enabled"):
+        create_client(app)
     response = app.test_client().post("/oauth/token", headers=basic_auth(client_id, secret),
                                       data={"grant_type": "client_credentials"})
     assert response.status_code == 401
 
 
 def test_public_clients_are_refused_without_none(app_factory):
+    client_id, _ = create_client(app_factory(), public=True,
+                                 grant_types=["authorization_code", "refresh_token"])
     app = app_factory(TOKEN_ENDPOINT_AUTH_METHODS=("private_key_jwt",))
-    client_id, _ = create_client(app, public=True, grant_types=["authorization_code",
-                                                                 "refresh_token"])
+    with pytest.raises(ValueError, match="'none' is not enabled"):
+        create_client(app, public=True, grant_types=["authorization_code"])
     response = app.test_client().post("/oauth/token", data={
         "grant_type": "refresh_token", "refresh_token": "x", "client_id": client_id})
     assert response.status_code == 401 and error_of(response) == "invalid_client"
@@ -394,3 +402,20 @@ def test_a_replay_store_outage_fails_closed(app, client_key, monkeypatch):
     assert response.status_code == 503
     assert error_of(response) == "temporarily_unavailable"
     assert token.split(".")[2] not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("aud, status", [(ISSUER, 200), ([ISSUER], 200), (TOKEN_URL, 401)])
+def test_issuer_alone_as_audience_when_configured(app_factory, client_key, aud, status):
+    """``OAUTH2_PROVIDER_CLIENT_ASSERTION_AUDIENCE = "issuer"`` (FAPI 2.0's rule): the
+    token endpoint's URL no longer names this server."""
+    app = app_factory(CLIENT_ASSERTION_AUDIENCE="issuer")
+    client_id = key_client(app, client_key)
+    response = granted(app, client_id, client_key, aud=aud)
+    assert response.status_code == status, response.get_json()
+    if status == 401:
+        assert response.get_json()["error"] == "invalid_client"
+
+
+def test_an_unknown_audience_rule_stops_init_app(app_factory):
+    with pytest.raises(ValueError, match="CLIENT_ASSERTION_AUDIENCE must be one of"):
+        app_factory(CLIENT_ASSERTION_AUDIENCE="endpoint")
