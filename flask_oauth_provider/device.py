@@ -27,13 +27,10 @@ from flask import request as flask_request
 from werkzeug.exceptions import NotFound
 
 from . import http, signals
-from .core import errors
-from .core.endpoints.base import error_response
-from .core.request import Request
 from .core.user_codes import guess_budget
 from .forms import DeviceCodeForm, DeviceConsentForm
-from .state import ProviderState, check_parameters, current_state
-from .views import blueprint, current_user_or_none, error_page, json_endpoint, page
+from .state import ProviderState, current_state
+from .views import blueprint, current_user_or_none, error_page, limited_json_endpoint, page
 
 log = logging.getLogger("flask_oauth_provider.device")
 
@@ -75,15 +72,8 @@ def device_authorization() -> Response:
     """The device authorization endpoint (RFC 8628 §3.1): POST, form-encoded, JSON."""
     _require_grant_on()
 
-    def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
-        try:
-            # The length limits of every parameter, as at the token endpoint.
-            check_parameters(Request(uri, method, body, headers))
-        except errors.OAuth2Error as error:
-            return error_response(error)
-        return state.server.create_device_authorization_response(uri, method, body, headers)
-
-    return json_endpoint(call)
+    return limited_json_endpoint(
+        lambda state: state.server.create_device_authorization_response)
 
 
 def verification_page() -> Any:

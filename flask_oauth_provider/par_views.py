@@ -9,17 +9,12 @@ name it then.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response
 from werkzeug.exceptions import NotFound
 
-from .core import errors
-from .core.endpoints.base import error_response
 from .core.par import supports_pushed_requests
-from .core.request import Request
-from .state import ProviderState, check_parameters, current_state
-from .views import blueprint, json_endpoint
+from .state import current_state
+from .views import blueprint, limited_json_endpoint
 
 
 def pushed_authorization_request() -> Response:
@@ -28,15 +23,8 @@ def pushed_authorization_request() -> Response:
     if not supports_pushed_requests(current_state().validator):
         raise NotFound()
 
-    def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
-        try:
-            # The length limits of every parameter, as at the token endpoint.
-            check_parameters(Request(uri, method, body, headers))
-        except errors.OAuth2Error as error:
-            return error_response(error)
-        return state.server.create_pushed_authorization_response(uri, method, body, headers)
-
-    return json_endpoint(call)
+    return limited_json_endpoint(
+        lambda state: state.server.create_pushed_authorization_response)
 
 
 blueprint.add_url_rule("/par", "pushed_authorization_request", pushed_authorization_request,

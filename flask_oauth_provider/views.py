@@ -23,6 +23,7 @@ from . import dpop, http, signals
 from .config import KNOWN_GRANT_TYPES
 from .core import errors
 from .core.client_auth import extract_client_credentials
+from .core.endpoints.base import error_response
 from .core.openid.rules import token_bearing
 from .core.request import Request
 from .core.types import Client
@@ -37,7 +38,7 @@ from .openid_views import (
     reauthentication,
 )
 from .request_objects import unpack_authorization_request
-from .state import ProviderState, current_state, issuer_of
+from .state import ProviderState, check_parameters, current_state, issuer_of
 
 log = logging.getLogger("flask_oauth_provider.views")
 
@@ -478,6 +479,21 @@ def token(*args: Any, **kwargs: Any) -> Response:
             answer_headers = {**answer_headers, "Access-Control-Expose-Headers": "DPoP-Nonce"}
             answer_headers.setdefault("DPoP-Nonce", nonce)
         return answer_headers, answer, status
+
+    return json_endpoint(call)
+
+
+def limited_json_endpoint(respond: Any) -> Response:
+    """:func:`json_endpoint` for an endpoint whose parameters are held to the token
+    endpoint's length limits before the core reads them (device authorization, PAR):
+    ``respond(state)`` is the server method that answers."""
+
+    def call(state: ProviderState, uri: str, method: str, body: Any, headers: dict) -> tuple:
+        try:
+            check_parameters(Request(uri, method, body, headers))
+        except errors.OAuth2Error as error:
+            return error_response(error)
+        return respond(state)(uri, method, body, headers)
 
     return json_endpoint(call)
 
