@@ -7,8 +7,8 @@ allows (a shorter code lifetime, say). A value the profile forbids stops ``init_
 with an error that names the key and the requirement, rather than running a server that
 claims a profile it does not follow.
 
-:data:`REQUIREMENTS` is the one table of what each profile asks; the documentation's
-FAPI 2.0 clause table is made from it (``docs/fapi2.rst``).
+:data:`REQUIREMENTS` is the one table of what each profile asks; ``docs/fapi2.rst`` maps
+each FAPI 2.0 clause to these keys (or to behaviour that needs none) and to its test.
 """
 
 from __future__ import annotations
