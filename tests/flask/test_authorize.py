@@ -268,3 +268,23 @@ def test_consent_template_can_be_named_in_the_config():
     client = app.test_client()
     login(client)
     assert client.get(authorize_url()).get_data(as_text=True) == "ask profile,read"
+
+
+def test_require_redirect_uri_refuses_a_request_that_leaves_it_out():
+    """``OAUTH2_PROVIDER_REQUIRE_REDIRECT_URI`` (FAPI 2.0): C2 has one registered URI,
+    which RFC 6749 §3.1.2.3 lets a request leave out; with the key that is
+    invalid_request, sent to that registered URI with the state."""
+    plain = create_app().test_client()
+    login(plain)
+    assert plain.get(authorize_url(client_id="C2", redirect_uri=None)).status_code == 200
+
+    strict = create_app(REQUIRE_REDIRECT_URI=True).test_client()
+    login(strict)
+    refused = strict.get(authorize_url(client_id="C2", redirect_uri=None, state="s-2"))
+    assert refused.status_code in (302, 303)
+    assert refused.headers["Location"].startswith(REG + "?")
+    params = location_values(refused.headers["Location"])
+    assert params["error"] == ["invalid_request"] and params["state"] == ["s-2"]
+    assert "redirect_uri" in params["error_description"][0]
+    # With the URI named, the same request reaches the consent page.
+    assert strict.get(authorize_url(client_id="C2", state="s-2")).status_code == 200
