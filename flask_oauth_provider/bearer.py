@@ -110,7 +110,10 @@ def check_plain_bearer(environ: dict, validator: Any, server: Any, required: lis
     if not active or (audience_ok is not None and not audience_ok(record)):
         # RFC 8707 §2 / RFC 9068 §4: a token for another resource is invalid here.
         return refuse(401, "invalid_token")
-    if proof_check is not None and (scheme == "dpop" or record.dpop_jkt):
+    if scheme == "dpop" or record.dpop_jkt:
+        if proof_check is None:
+            # Fail closed: without a proof check a bound token must not pass as bearer.
+            return GENERAL_PATH
         refusal = proof_check(scheme, token, record.dpop_jkt)
         if refusal is not None:
             return refusal
