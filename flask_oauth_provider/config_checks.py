@@ -168,34 +168,27 @@ def error_endpoint(value: Any) -> Optional[str]:
     return value
 
 
-def code_expires_in(value: Any) -> int:
-    code_expires_in = positive_int("CODE_EXPIRES_IN", value)
-    if code_expires_in > MAX_CODE_EXPIRES_IN:
+def lifetime_at_most(key: str, value: Any, longest: int, why: str) -> int:
+    """A positive number of seconds no longer than ``longest``; ``why`` cites the rule."""
+    seconds = positive_int(key, value)
+    if seconds > longest:
         raise ValueError(
-            f"{PREFIX}CODE_EXPIRES_IN must be at most {MAX_CODE_EXPIRES_IN} seconds "
-            f"(RFC 6749 §4.1.2), not {code_expires_in!r}."
-        )
-    return code_expires_in
+            f"{PREFIX}{key} must be at most {longest} seconds ({why}), not {seconds!r}.")
+    return seconds
+
+
+def code_expires_in(value: Any) -> int:
+    return lifetime_at_most("CODE_EXPIRES_IN", value, MAX_CODE_EXPIRES_IN, "RFC 6749 §4.1.2")
 
 
 def par_lifetime(value: Any) -> int:
-    lifetime = positive_int("PAR_LIFETIME", value)
-    if lifetime > MAX_PAR_LIFETIME:
-        raise ValueError(
-            f"{PREFIX}PAR_LIFETIME must be at most {MAX_PAR_LIFETIME} seconds (RFC 9126 §2.2: "
-            f"a request_uri is short-lived), not {value!r}.")
-    return lifetime
+    return lifetime_at_most("PAR_LIFETIME", value, MAX_PAR_LIFETIME,
+                            "RFC 9126 §2.2: a request_uri is short-lived")
 
 
 def device_code_expires_in(value: Any) -> int:
-    expires_in = positive_int("DEVICE_CODE_EXPIRES_IN", value)
-    if expires_in > MAX_DEVICE_CODE_EXPIRES_IN:
-        raise ValueError(
-            f"{PREFIX}DEVICE_CODE_EXPIRES_IN must be at most {MAX_DEVICE_CODE_EXPIRES_IN} "
-            f"seconds (RFC 8628 §5.1: a short lifetime keeps guessing hopeless), "
-            f"not {expires_in!r}."
-        )
-    return expires_in
+    return lifetime_at_most("DEVICE_CODE_EXPIRES_IN", value, MAX_DEVICE_CODE_EXPIRES_IN,
+                            "RFC 8628 §5.1: a short lifetime keeps guessing hopeless")
 
 
 def positive_count(key: str, value: Any) -> int:
