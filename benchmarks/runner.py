@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import json
 import os
 import platform
@@ -386,44 +387,26 @@ def main(argv: Optional[list[str]] = None) -> int:
                 _log(f"{label}: resident memory over {cfg['memory_blocks']} blocks of 100 "
                      "protected + 10 token requests (child process)")
                 res.memory[label] = run_memory(kind, args, cfg)
-    if not args.no_jwt and "ours" in args.apps and within_budget(cfg, res, "JWT rows"):
-        from . import jwt_tokens
-
-        _log("SQLite: JWT access tokens (provider, ResourceServer, issuance per alg)")
+    # The rows of one feature each: (skipped, Results field, label, module, what is measured).
+    extra_rows = [
+        (args.no_jwt, "jwt", "JWT", "jwt_tokens",
+         "SQLite: JWT access tokens (provider, ResourceServer, issuance per alg)"),
+        (args.no_dpop, "dpop", "DPoP", "dpop",
+         "SQLite: DPoP-protected GET and DPoP token requests (ours)"),
+        (args.no_par, "par", "PAR", "par", "SQLite: PAR + code flow (ours only)"),
+        (args.no_openid or "Authlib" not in args.apps, "openid", "OpenID", "openid_rows",
+         "SQLite: OpenID Connect code exchanges, id_token per algorithm, beside Authlib"),
+    ]
+    for skipped, field_name, label, module_name, what in extra_rows:
+        if skipped or "ours" not in args.apps or not within_budget(cfg, res, f"{label} rows"):
+            continue
+        _log(what)
         try:
-            res.jwt = jwt_tokens.run(cfg["reps"], cfg["calls"])
+            module = importlib.import_module(f"{__package__}.{module_name}")
+            setattr(res, field_name, module.run(cfg["reps"], cfg["calls"]))
         except Exception as exc:  # noqa: BLE001 - report it, keep the other results
             traceback.print_exc()
-            res.notes.append(f"JWT rows not measured: {exc.__class__.__name__}: {exc}")
-
-    if not args.no_dpop and "ours" in args.apps and within_budget(cfg, res, "DPoP rows"):
-        from . import dpop
-
-        _log("SQLite: DPoP-protected GET and DPoP token requests (ours)")
-        try:
-            res.dpop = dpop.run(cfg["reps"], cfg["calls"])
-        except Exception as exc:  # noqa: BLE001 - report it, keep the other results
-            traceback.print_exc()
-            res.notes.append(f"DPoP rows not measured: {exc.__class__.__name__}: {exc}")
-    if not args.no_par and "ours" in args.apps and within_budget(cfg, res, "PAR rows"):
-        from . import par
-
-        _log("SQLite: PAR + code flow (ours only)")
-        try:
-            res.par = par.run(cfg["reps"], cfg["calls"])
-        except Exception as exc:  # noqa: BLE001 - report it, keep the other results
-            traceback.print_exc()
-            res.notes.append(f"PAR rows not measured: {exc.__class__.__name__}: {exc}")
-    if (not args.no_openid and "ours" in args.apps and "Authlib" in args.apps
-            and within_budget(cfg, res, "OpenID rows")):
-        from . import openid_rows
-
-        _log("SQLite: OpenID Connect code exchanges, id_token per algorithm, beside Authlib")
-        try:
-            res.openid = openid_rows.run(cfg["reps"], cfg["calls"])
-        except Exception as exc:  # noqa: BLE001 - report it, keep the other results
-            traceback.print_exc()
-            res.notes.append(f"OpenID rows not measured: {exc.__class__.__name__}: {exc}")
+            res.notes.append(f"{label} rows not measured: {exc.__class__.__name__}: {exc}")
 
     res.elapsed_s = time.monotonic() - started
     text = report.render(res)
